@@ -1,0 +1,1 @@
+"""Cà Mau digital-skills dashboard: ingest of the province's exports, the warehouse, models and projections."""

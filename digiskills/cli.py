@@ -1,0 +1,63 @@
+"""The command line: ingest, check and demo."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from digiskills import ingest, warehouse
+
+
+def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
+    header = ("file", "table", "read", "loaded", "rejected", "duplicates", "outcome")
+    rows = [(r.file, r.table or "-", r.rows_read, r.rows_loaded, r.rows_rejected, r.rows_duplicate, r.outcome)
+            for r in reports]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]
+    for row in (header, *rows):
+        print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w) for v, w in zip(row, widths)))
+    totals = [sum(r[i] for r in rows) for i in range(2, 6)]
+    print(f"total: read {totals[0]:,}, loaded {totals[1]:,}, rejected {totals[2]:,} "
+          f"(duplicates {totals[3]:,}); read = loaded + rejected: {totals[0] == totals[1] + totals[2]}")
+    for r in reports:
+        message = r.message_vi if lang == "vi" else r.message_en
+        print(f"\n{r.file}: {message}")
+        for reject in r.rejects:
+            print(f"  line {reject['line']}: {reject['reason_vi' if lang == 'vi' else 'reason_en']}")
+        shown = len(r.rejects)
+        if r.rows_rejected > shown and shown:
+            print(f"  … {r.rows_rejected - shown:,} more in the quarantine table")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m digiskills", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("ingest", "load export files into the warehouse"),
+                            ("check", "check export files and print the same report, writing nothing")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("paths", nargs="+", type=Path, help="files or folders (CSV, XLSX, Parquet)")
+        p.add_argument("--table", choices=sorted(ingest.TARGETS), help="skip detection: the files hold this table")
+        p.add_argument("--aliases", type=Path, help="header/value aliases file (default data/header_aliases.yaml)")
+        p.add_argument("--lang", choices=("vi", "en"), default="en", help="language of the messages")
+    p = sub.add_parser("demo", help="write realistic demo exports under data/demo/ and build the warehouse")
+    p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: Cà Mau's real size)")
+    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--out", type=Path, default=Path("data") / "demo")
+    args = parser.parse_args(argv)
+
+    if args.command in ("ingest", "check"):
+        try:
+            reports = ingest.ingest_paths(args.paths, table=args.table, aliases_file=args.aliases,
+                                          check_only=args.command == "check")
+        except (warehouse.KeyMismatch, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if not reports:
+            print("no export files found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
+            return 1
+        _print_reports(reports, args.lang)
+        return 1 if any(r.is_failure for r in reports) else 0
+    if args.command == "demo":
+        from digiskills import demo
+        demo.build(out=args.out, scale=args.scale, seed=args.seed, db_path=warehouse.warehouse_path(),
+                   progress=demo.print_progress)
+        return 0
+    return 2

@@ -1,0 +1,329 @@
+"""Loading export files into the warehouse: detect the table, check every row, pseudonymise, dedupe on
+natural keys, and account for every row read (loaded + rejected = read), one transaction per file."""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from digiskills import readers, warehouse
+from digiskills.contract import TABLES, Aliases, Table
+from digiskills.text import fold
+from digiskills.units import UnitResolver
+from digiskills.validate import Context, check_chunk
+
+
+@dataclass(frozen=True)
+class Target:
+    table: str  # warehouse table
+    on_conflict: str  # 'update': a later export corrects the row; 'reject': the first load stands
+
+
+# Reference data and monthly usage counts get corrected in later exports; visits and attendance are events.
+TARGETS = {
+    "teams": Target("teams", "update"),
+    "members": Target("members", "update"),
+    "training_sessions": Target("training_sessions", "update"),
+    "training_attendance": Target("training_attendance", "reject"),
+    "visits": Target("visits", "reject"),
+    "service_usage": Target("service_usage", "update"),
+    "units": Target("denominators", "update"),
+}
+SAMPLE_REJECTS = 20
+
+
+@dataclass
+class FileReport:
+    file: str
+    table: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    rows_updated: int = 0
+    blank_rows: int = 0
+    outcome: str = "failed"  # loaded, loaded_with_rejects, nothing_loaded, skipped, failed, checked
+    message_vi: str = ""
+    message_en: str = ""
+    ignored_columns: list[str] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)  # the first SAMPLE_REJECTS, for display
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_rejected
+
+    @property
+    def is_failure(self) -> bool:
+        """Nothing could be loaded: the file failed, or every row in it was invalid."""
+        invalid = self.rows_rejected - self.rows_duplicate
+        return self.outcome == "failed" or (self.rows_loaded == 0 and invalid > 0)
+
+
+class NotLoadable(Exception):
+    def __init__(self, vi: str, en: str):
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the export files inside folders (recursively, in name order)."""
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in readers.SUFFIXES and p.is_file())
+        else:
+            files.append(path)
+    return files
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect(export: readers.Export, aliases: Aliases, forced: str | None) -> tuple[int, Table, dict[int, str]]:
+    """(header row index, table, {column position: canonical column}) from the first rows of the file."""
+    best = None
+    for index, row in enumerate(export.peek):
+        folded = [fold(cell) for cell in row]
+        for table in TABLES.values():
+            if forced and table.name != forced:
+                continue
+            mapping = {}
+            for pos, header in enumerate(folded):
+                column = aliases.headers[table.name].get(header)
+                if column and column not in mapping.values():
+                    mapping[pos] = column
+            missing = [c.name for c in table.columns if c.required and c.name not in mapping.values()]
+            score = (not missing, len(mapping))
+            if best is None or score > best[0]:
+                best = (score, index, table, mapping, missing)
+    (complete, matched), index, table, mapping, missing = best
+    if matched < 2 and not forced:
+        raise NotLoadable(
+            "không nhận ra bảng dữ liệu từ dòng tiêu đề; dùng --table hoặc thêm tên cột vào tệp ánh xạ tiêu đề",
+            "cannot tell which table this is from its headers; use --table or add the headers to the aliases file")
+    if not complete:
+        names = ", ".join(f"{c} ({' / '.join(table.column(c).headers_vi[:2])})" for c in missing)
+        raise NotLoadable(f"bảng {table.name}: thiếu cột bắt buộc {names}",
+                          f"table {table.name}: missing required column(s) {names}")
+    return index, table, mapping
+
+
+def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: str | None = None,
+                 aliases_file: Path | None = None, check_only: bool = False,
+                 progress: Callable[[int, int, str], None] | None = None,
+                 today: dt.date | None = None) -> list[FileReport]:
+    """Loads (or with check_only, only checks) every file; returns one report per file."""
+    db_path = db_path or warehouse.warehouse_path()
+    files = expand(paths)
+    aliases = Aliases.load(aliases_file)
+    reports = []
+    with warehouse.writing(db_path, keep=not check_only) as session:
+        resolver = UnitResolver(session.con.execute("select * from units").df())
+        ctx = Context(aliases, resolver, session.secret, today or dt.date.today())
+        for i, path in enumerate(files):
+            if progress:
+                progress(i, len(files), path.name)
+            report = ingest_file(session.con, path, ctx, table, check_only)
+            reports.append(report)
+            session.changed |= report.outcome in ("loaded", "loaded_with_rejects", "nothing_loaded")
+        if progress:
+            progress(len(files), len(files), "")
+    return reports
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, ctx: Context, forced_table: str | None,
+                check_only: bool) -> FileReport:
+    report = FileReport(file=path.name)
+    started = dt.datetime.now()
+    try:
+        digest = sha256(path) if path.exists() else ""
+        loaded_before = con.execute(
+            "select file_name, finished_at from ingest_log where sha256 = ? order by ingest_id limit 1",
+            [digest]).fetchone()
+        if loaded_before:
+            report.outcome = "skipped"
+            report.message_vi = (f"bỏ qua: nội dung tệp này đã được nạp (tệp {loaded_before[0]}, "
+                                 f"{loaded_before[1]:%d/%m/%Y %H:%M})")
+            report.message_en = (f"skipped: this content was already loaded (file {loaded_before[0]}, "
+                                 f"{loaded_before[1]:%Y-%m-%d %H:%M})")
+            return report
+        export = readers.open_export(path)
+        header_index, table, mapping = detect(export, ctx.aliases, forced_table)
+        report.table = table.name
+        report.ignored_columns = [h for pos, h in enumerate(export.peek[header_index])
+                                  if pos not in mapping and h]
+        con.execute("begin transaction")
+        try:
+            _load(con, export, header_index, table, mapping, ctx, report, digest, started)
+            if check_only:
+                con.execute("rollback")
+                report.outcome = "checked"
+            else:
+                con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    except readers.FileError as exc:
+        _fail(report, exc.vi, exc.en)
+    except NotLoadable as exc:
+        _fail(report, exc.vi, exc.en)
+    except (duckdb.Error, ValueError) as exc:
+        _fail(report, f"lỗi khi nạp: {exc}", f"error while loading: {exc}")
+    return report
+
+
+def _fail(report: FileReport, vi: str, en: str) -> None:
+    report.outcome = "failed"
+    report.message_vi = f"không nạp gì từ tệp này: {vi}"
+    report.message_en = f"nothing loaded from this file: {en}"
+    report.rows_read = report.rows_loaded = report.rows_rejected = report.rows_duplicate = 0
+    report.rejects = []
+
+
+def _load(con, export: readers.Export, header_index: int, table: Table, mapping: dict[int, str], ctx: Context,
+          report: FileReport, digest: str, started: dt.datetime) -> None:
+    target = TARGETS[table.name]
+    ingest_id = con.execute("select coalesce(max(ingest_id), 0) + 1 from ingest_log").fetchone()[0]
+    raw_headers = export.peek[header_index]
+    headers = {column: raw_headers[pos] for pos, column in mapping.items()}
+    stored = _stored_columns(con, target.table)
+    con.execute(f"create or replace temp table stage as select * from {target.table} limit 0")
+
+    def quarantine(lines, columns, vi, en, values, code):
+        if len(lines) == 0:
+            return
+        frame = pd.DataFrame({"line_number": lines, "columns": columns, "reason_vi": vi, "reason_en": en,
+                              "raw_values": values})
+        con.register("rejected_frame", frame)
+        con.execute("insert into quarantine select ?, ?, ?, line_number, ?, columns, reason_vi, reason_en, "
+                    "raw_values from rejected_frame", [ingest_id, export.path.name, table.name, code])
+        con.unregister("rejected_frame")
+        for row in frame.head(SAMPLE_REJECTS - len(report.rejects)).itertuples():
+            report.rejects.append({"line": int(row.line_number), "reason_vi": row.reason_vi,
+                                   "reason_en": row.reason_en})
+
+    for chunk in export.chunks(header_index):
+        report.rows_read += len(chunk.lines)
+        cells = {column: chunk.frame[f"c{pos}"] for pos, column in mapping.items()}
+        checked = check_chunk(table, cells, headers, chunk.frame, raw_headers, chunk.lines, ctx)
+        frame = checked.clean
+        if table.name == "units":
+            frame = frame.rename(columns={"source": "method"})
+            frame["method"] = frame["method"].fillna(f"imported from {export.path.name}")
+        frame = frame.assign(ingest_id=ingest_id)
+        con.register("clean_frame", frame)
+        columns = ", ".join(c for c in stored if c in frame.columns)
+        con.execute(f"insert into stage ({columns}) select {columns} from clean_frame")
+        con.unregister("clean_frame")
+        quarantine(checked.bad_lines, checked.bad_columns, checked.bad_vi, checked.bad_en, checked.bad_values,
+                   "invalid")
+        report.rows_rejected += len(checked.bad_lines)
+    for bad in export.bad_rows:
+        report.rows_read += 1
+        report.rows_rejected += 1
+        quarantine([bad.line], [""], [bad.vi], [bad.en],
+                   [json.dumps(dict(zip(raw_headers, bad.values)), ensure_ascii=False)],
+                   "malformed_row")
+    _merge(con, table, target, stored, ingest_id, export.path.name, report, quarantine)
+    report.blank_rows = export.blank_rows
+    invalid = report.rows_rejected - report.rows_duplicate
+    report.outcome = ("nothing_loaded" if report.rows_loaded == 0 and report.rows_read > 0 and invalid > 0
+                      else "loaded_with_rejects" if invalid else "loaded")
+    report.message_vi, report.message_en = _summary(report)
+    con.execute("insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        ingest_id, export.path.name, digest, table.name, report.rows_read, report.rows_loaded,
+        report.rows_rejected, report.rows_duplicate, report.blank_rows, started, dt.datetime.now(),
+        "nothing_loaded" if report.outcome == "nothing_loaded" else report.outcome])
+
+
+def _stored_columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = ? and table_schema = 'main' "
+        "order by ordinal_position", [table]).fetchall()]
+
+
+def _merge(con, table: Table, target: Target, stored: list[str], ingest_id: int, file_name: str,
+           report: FileReport, quarantine) -> None:
+    """Moves the staged rows into the target: the first of each natural key within the file, unless the
+    warehouse already holds that key (identical: skipped; different: updated or rejected by policy)."""
+    key = list(table.natural_key)
+    on_key = " and ".join(f"s.{k} is not distinct from t.{k}" for k in key)
+    bookkeeping = ("ingest_id", "source_line")
+    values = [c for c in stored if c not in key and c not in bookkeeping]
+    same = " and ".join(f"s.{c} is not distinct from t.{c}" for c in values) or "true"
+    partition = ", ".join(key)
+    con.execute(f"""
+        create or replace temp table ranked as
+        select s.*, row_number() over (partition by {partition} order by s.source_line) as copy_number,
+               min(s.source_line) over (partition by {partition}) as first_line
+        from stage s""")
+    as_json = "to_json(struct_pack(" + ", ".join(f"{c} := s.{c}" for c in stored if c not in bookkeeping) + "))::varchar"
+
+    def move_to_quarantine(where: str, code: str, vi: str, en: str, source: str = "ranked s") -> int:
+        frame = con.execute(f"select s.source_line, {vi} as vi, {en} as en, {as_json} as raw from {source} "
+                            f"where {where} order by s.source_line").df()
+        quarantine(frame.source_line.to_numpy(), [",".join(key)] * len(frame), frame.vi.tolist(),
+                   frame.en.tolist(), frame.raw.tolist(), code)
+        return len(frame)
+
+    key_text = ", ".join(key)
+    in_file = move_to_quarantine(
+        "copy_number > 1", "duplicate_in_file",
+        "'trùng khóa (" + key_text + ") với dòng ' || first_line || ' của cùng tệp'",
+        "'duplicate key (" + key_text + ") of line ' || first_line || ' in the same file'")
+    existing = (f"ranked s join {target.table} t on {on_key} left join ingest_log l on l.ingest_id = t.ingest_id")
+    origin = "coalesce(l.file_name, 'digiskills') || ', ' || coalesce(t.source_line::varchar, '-')"
+    identical = move_to_quarantine(
+        f"copy_number = 1 and {same}", "already_loaded",
+        f"'đã nạp trước đó, giống hệt (tệp, dòng: ' || {origin} || ')'",
+        f"'already loaded, identical (file, line: ' || {origin} || ')'", existing)
+    conflicting = 0
+    if target.on_conflict == "reject":
+        conflicting = move_to_quarantine(
+            f"copy_number = 1 and not ({same})", "already_loaded",
+            f"'khóa đã có với giá trị khác (tệp, dòng: ' || {origin} || '); giữ bản đã nạp'",
+            f"'key already loaded with other values (file, line: ' || {origin} || '); the loaded row is kept'",
+            existing)
+    else:
+        report.rows_updated = con.execute(
+            f"select count(*) from ranked s join {target.table} t on {on_key} where copy_number = 1 and not ({same})"
+        ).fetchone()[0]
+        con.execute(f"delete from {target.table} t using ranked s where copy_number = 1 and {on_key} "
+                    f"and not ({same})")
+    columns = ", ".join(stored)
+    inserted = con.execute(f"""
+        insert into {target.table} ({columns})
+        select {", ".join("s." + c for c in stored)} from ranked s
+        where copy_number = 1 and not exists (select 1 from {target.table} t where {on_key})""").fetchone()[0]
+    report.rows_loaded = inserted
+    report.rows_duplicate = in_file + identical + conflicting
+    report.rows_rejected += report.rows_duplicate
+    con.execute("drop table ranked")
+    con.execute("drop table stage")
+
+
+def _summary(r: FileReport) -> tuple[str, str]:
+    vi = (f"đọc {r.rows_read:,} dòng: nạp {r.rows_loaded:,}, loại {r.rows_rejected:,} "
+          f"(trong đó trùng {r.rows_duplicate:,})").replace(",", ".")
+    en = (f"read {r.rows_read:,} rows: loaded {r.rows_loaded:,}, rejected {r.rows_rejected:,} "
+          f"(of which duplicates {r.rows_duplicate:,})")
+    if r.rows_updated:
+        vi += f"; cập nhật {r.rows_updated:,} dòng đã có".replace(",", ".")
+        en += f"; {r.rows_updated:,} existing rows updated"
+    if r.blank_rows:
+        vi += f"; bỏ qua {r.blank_rows} dòng trống"
+        en += f"; {r.blank_rows} blank rows skipped"
+    if r.ignored_columns:
+        vi += f"; cột không dùng: {', '.join(r.ignored_columns)}"
+        en += f"; columns not used: {', '.join(r.ignored_columns)}"
+    return vi, en

@@ -1,0 +1,251 @@
+"""Reading export files (CSV in any of the encodings the province's systems write, XLSX, Parquet) in
+bounded-memory chunks of text cells, each row carrying the line number an analyst sees in the file."""
+
+import codecs
+import csv
+import datetime as dt
+import io
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+CHUNK_ROWS = 250_000
+PEEK_ROWS = 20
+SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read; nothing of it is loaded."""
+
+    def __init__(self, vi: str, en: str):
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+
+@dataclass
+class Chunk:
+    frame: pd.DataFrame  # one text column per header position, named c0, c1, …
+    lines: np.ndarray  # the line (CSV) or row (XLSX) number of each row in the file
+
+
+@dataclass
+class BadRow:
+    line: int
+    values: list[str]
+    vi: str
+    en: str
+
+
+@dataclass
+class Export:
+    """One export file: its rows before the data (title and header rows) and its data rows."""
+
+    path: Path
+    peek: list[list[str]]
+    bad_rows: list[BadRow] = field(default_factory=list)
+    blank_rows: int = 0
+
+    def chunks(self, header_index: int) -> Iterator[Chunk]:
+        suffix = self.path.suffix.lower()
+        width = len(self.peek[header_index])
+        if suffix == ".xlsx":
+            yield from _xlsx_chunks(self, header_index, width)
+        elif suffix == ".parquet":
+            yield from _parquet_chunks(self)
+        else:
+            yield from _csv_chunks(self, header_index, width)
+
+
+def open_export(path: Path) -> Export:
+    if not path.exists():
+        raise FileError(f"không tìm thấy tệp {path}", f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise FileError(f"định dạng tệp không được hỗ trợ ({suffix}); dùng CSV, XLSX hoặc Parquet",
+                        f"unsupported file type ({suffix}); use CSV, XLSX or Parquet")
+    if suffix == ".xlsx":
+        peek = [row for _, row in zip(range(PEEK_ROWS), _xlsx_rows(path))]
+    elif suffix == ".parquet":
+        try:
+            peek = [pq.ParquetFile(path).schema_arrow.names]
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise FileError(f"không đọc được tệp Parquet: {exc}", f"unreadable Parquet file: {exc}") from exc
+    else:
+        encoding = detect_encoding(path)
+        with path.open(encoding=encoding, newline="") as text:
+            sample = "".join(line for _, line in zip(range(PEEK_ROWS), text))
+        delimiter = _delimiter(sample)
+        peek = [[cell for cell in row] for row in csv.reader(io.StringIO(sample), delimiter=delimiter)]
+    peek = [[nfc_cell(c) for c in row] for row in peek if any(str(c).strip() for c in row)]
+    if not peek:
+        raise FileError("tệp rỗng, không có dòng tiêu đề", "the file is empty: no header row")
+    return Export(path, peek)
+
+
+def nfc_cell(value) -> str:
+    return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-16 or UTF-8 by their byte-order mark, else UTF-8 if every byte decodes, else Windows-1258."""
+    with path.open("rb") as raw:
+        head = raw.read(4)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return "utf-16"
+        if head[:3] == b"\xef\xbb\xbf":
+            return "utf-8-sig"
+        raw.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while block := raw.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            return "cp1258"
+
+
+def _delimiter(sample: str) -> str:
+    first = sample.splitlines()[0] if sample else ""
+    return max("\t;,|", key=first.count) if any(d in first for d in "\t;,|") else ","
+
+
+def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk]:
+    """Transcodes the file to UTF-8 NFC with each line's number as an extra first field, then parses it
+    with Arrow. A field holding a line break is not accepted: its row is reported, not guessed at."""
+    encoding = detect_encoding(export.path)
+    with export.path.open(encoding=encoding, newline="") as text:
+        delimiter = _delimiter("".join(line for _, line in zip(range(PEEK_ROWS), text)))
+    with tempfile.TemporaryDirectory(prefix="digiskills-") as tmp:
+        numbered = Path(tmp) / "numbered.csv"
+        _number_lines(export, encoding, delimiter, header_index, numbered)
+
+        def on_invalid(row):
+            line_text = row.text
+            number, _, rest = line_text.partition(delimiter)
+            values = next(csv.reader([rest], delimiter=delimiter), [])
+            export.bad_rows.append(BadRow(
+                int(number), values,
+                f"dòng có {len(values)} ô, dòng tiêu đề có {width} cột",
+                f"row has {len(values)} values, the header has {width} columns"))
+            return "skip"
+
+        names = ["line"] + [f"c{i}" for i in range(width)]
+        reader = pacsv.open_csv(
+            numbered,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 23, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: (pa.int64() if n == "line" else pa.string()) for n in names},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        try:
+            for batch in reader:
+                frame = batch.to_pandas()
+                yield Chunk(frame.drop(columns="line"), frame["line"].to_numpy())
+        except pa.ArrowInvalid as exc:
+            raise FileError(f"không đọc được tệp CSV: {exc}", f"unreadable CSV file: {exc}") from exc
+
+
+def _number_lines(export: Export, encoding: str, delimiter: str, header_index: int, out_path: Path) -> None:
+    """Writes every data line as '<line number><delimiter><line>' in UTF-8 NFC. Raises FileError when the
+    last line is cut short (no line end and fewer values than the header): the file was truncated."""
+    width = len(export.peek[header_index])
+    seen_nonblank = 0
+    last_line, last_complete = "", True
+    with export.path.open(encoding=encoding, newline="") as text, out_path.open("w", encoding="utf-8") as out:
+        for number, line in enumerate(text, start=1):
+            body = line.rstrip("\r\n")
+            if not body.strip(delimiter + " \t"):
+                if seen_nonblank > header_index:
+                    export.blank_rows += 1
+                continue
+            seen_nonblank += 1
+            if seen_nonblank <= header_index + 1:
+                continue  # title rows and the header row
+            out.write(f"{number}{delimiter}{unicodedata.normalize('NFC', body)}\n")
+            last_line, last_complete = body, line.endswith("\n")
+    if not last_complete and len(next(csv.reader([last_line], delimiter=delimiter), [])) < width:
+        raise FileError(
+            f"tệp bị cắt cụt: dòng cuối ({number}) thiếu ô và không có ký tự xuống dòng; không nạp gì từ tệp này",
+            f"the file is truncated: its last line ({number}) is short and has no line end; nothing loaded from it")
+
+
+def _excel_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileError(f"không đọc được tệp Excel (tệp hỏng hoặc bị cắt cụt): {exc}",
+                        f"unreadable Excel file (damaged or truncated): {exc}") from exc
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_excel_text(v) for v in row]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError(f"không đọc được tệp Excel: {exc}", f"unreadable Excel file: {exc}") from exc
+    finally:
+        workbook.close()
+
+
+def _xlsx_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk]:
+    rows, lines, nonblank = [], [], 0
+    for number, row in enumerate(_xlsx_rows(export.path), start=1):
+        if not any(row):
+            if nonblank > header_index:
+                export.blank_rows += 1
+            continue
+        nonblank += 1
+        if nonblank <= header_index + 1:
+            continue
+        extra = [v for v in row[width:] if v]
+        if extra:
+            export.bad_rows.append(BadRow(number, row, f"dòng có giá trị ngoài {width} cột của dòng tiêu đề",
+                                          f"row has values beyond the header's {width} columns"))
+            continue
+        rows.append((row + [""] * width)[:width])
+        lines.append(number)
+        if len(rows) == CHUNK_ROWS:
+            yield Chunk(pd.DataFrame(rows, columns=[f"c{i}" for i in range(width)], dtype="str"), np.array(lines))
+            rows, lines = [], []
+    if rows:
+        yield Chunk(pd.DataFrame(rows, columns=[f"c{i}" for i in range(width)], dtype="str"), np.array(lines))
+
+
+def _parquet_chunks(export: Export) -> Iterator[Chunk]:
+    try:
+        parquet = pq.ParquetFile(export.path)
+        start = 1
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+            columns = {}
+            for i, column in enumerate(batch.columns):
+                if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+                    column = column.cast(pa.date32())
+                columns[f"c{i}"] = column.cast(pa.string()).fill_null("")
+            frame = pa.table(columns).to_pandas()
+            frame = frame.apply(lambda s: s.str.normalize("NFC").str.strip())
+            # Parquet has no header line: row 1 is the first data row.
+            yield Chunk(frame, np.arange(start, start + len(frame)))
+            start += len(frame)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FileError(f"không đọc được tệp Parquet: {exc}", f"unreadable Parquet file: {exc}") from exc

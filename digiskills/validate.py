@@ -1,0 +1,322 @@
+"""Checking and converting one chunk of an export: every cell is parsed by its column's kind, every
+problem is written down with its column, and personal identifiers are replaced by their keyed hashes."""
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from digiskills.contract import BOOL_VALUES, Aliases, Table
+from digiskills.pseudonym import normalise_citizen_id, normalise_phone, person_key
+from digiskills.text import fold, nfc
+from digiskills.units import PROVINCE_CODE, UnitResolver
+
+REDACTED = "[ẩn/redacted]"
+MISSING = ("thiếu giá trị bắt buộc", "required value is missing")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
+_MONTH = (re.compile(r"^(\d{4})[-/](\d{1,2})$"), re.compile(r"^(\d{1,2})[-/.](\d{4})$"))
+_INT = re.compile(r"^\d+$|^\d+\.0+$|^\d{1,3}(?:[.,\s]\d{3})+$")
+
+
+@dataclass
+class Context:
+    aliases: Aliases
+    resolver: UnitResolver
+    secret: bytes
+    today: dt.date
+
+
+@dataclass
+class Checked:
+    """A chunk after checking: the rows to store, and for the other rows why they were refused."""
+
+    clean: pd.DataFrame  # warehouse columns of the good rows, plus source_line
+    bad_lines: np.ndarray
+    bad_columns: list[str]
+    bad_vi: list[str]
+    bad_en: list[str]
+    bad_values: list[str]  # JSON of the row as read, personal data redacted
+
+
+def _by_unique(series: pd.Series, parse: Callable[[str], tuple[object, tuple[str, str] | None]]):
+    """Applies parse() once per distinct value: (values, errors) arrays aligned with the series."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    parsed = [parse(u) for u in uniques]
+    values = np.empty(len(parsed), dtype=object)
+    errors = np.empty(len(parsed), dtype=object)
+    for i, (value, error) in enumerate(parsed):
+        values[i], errors[i] = value, error
+    return values[codes], errors[codes]
+
+
+def parse_date(text: str, today: dt.date) -> tuple[dt.date | None, tuple[str, str] | None]:
+    m = _ISO.match(text)
+    try:
+        if m:
+            value = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        elif m := _DMY.match(text):
+            value = dt.date(int(m[3]), int(m[2]), int(m[1]))
+        elif text.isdigit() and 20_000 <= int(text) <= 80_000:  # an Excel serial day number
+            value = EXCEL_EPOCH + dt.timedelta(days=int(text))
+        else:
+            return None, (f"'{text}' không phải ngày (dd/mm/yyyy, yyyy-mm-dd hoặc số ngày Excel)",
+                          f"'{text}' is not a date (dd/mm/yyyy, yyyy-mm-dd or an Excel day number)")
+    except ValueError:
+        return None, (f"'{text}' không phải ngày có thật", f"'{text}' is not a real calendar date")
+    if value > today:
+        return None, (f"ngày {value:%d/%m/%Y} ở tương lai", f"date {value.isoformat()} is in the future")
+    if value.year < 2000:
+        return None, (f"ngày {value:%d/%m/%Y} trước năm 2000", f"date {value.isoformat()} is before 2000")
+    return value, None
+
+
+def parse_month(text: str, today: dt.date):
+    for pattern, (y, m) in zip(_MONTH, ((1, 2), (2, 1))):
+        if match := pattern.match(text):
+            year, month = int(match[y]), int(match[m])
+            if 1 <= month <= 12:
+                value = dt.date(year, month, 1)
+                if value > today:
+                    return None, (f"tháng {month:02d}/{year} ở tương lai", f"month {year}-{month:02d} is in the future")
+                return value, None
+    value, error = parse_date(text, today)
+    if error:
+        return None, (f"'{text}' không phải tháng (mm/yyyy, yyyy-mm hoặc một ngày)",
+                      f"'{text}' is not a month (mm/yyyy, yyyy-mm or a date)")
+    return value.replace(day=1), None
+
+
+def parse_int(text: str):
+    if not _INT.match(text):
+        return None, (f"'{text}' không phải số nguyên không âm", f"'{text}' is not a whole number ≥ 0")
+    return int(re.sub(r"\.0+$", "", text).replace(".", "").replace(",", "").replace(" ", "")), None
+
+
+def parse_year(text: str, today: dt.date):
+    value, error = parse_int(text)
+    if error or not 1900 <= value <= today.year:
+        return None, (f"'{text}' không phải năm hợp lệ (1900–{today.year})",
+                      f"'{text}' is not a valid year (1900–{today.year})")
+    return value, None
+
+
+_BOOLS = {fold(label): value for value, labels in BOOL_VALUES.items() for label in labels}
+
+
+def parse_bool(text: str):
+    value = _BOOLS.get(fold(text))
+    if value is None:
+        return None, (f"'{text}' không phải Có/Không", f"'{text}' is not yes/no (Có/Không)")
+    return value, None
+
+
+def _enum_parser(aliases: Aliases, enum: str):
+    labels = aliases.values[enum]
+    accepted = ", ".join(sorted(set(labels.values())))
+
+    def parse(text: str):
+        value = labels.get(fold(text))
+        if value is None:
+            return None, (f"'{text}' không thuộc các giá trị được chấp nhận ({accepted})",
+                          f"'{text}' is not an accepted value ({accepted})")
+        return value, None
+    return parse
+
+
+def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, str], raw: pd.DataFrame,
+                raw_headers: list[str], lines: np.ndarray, ctx: Context) -> Checked:
+    """cells: canonical column -> text cells (present columns only); headers: canonical column -> header
+    as written in the file; raw: the chunk as read, for the quarantine."""
+    n = len(lines)
+    out: dict[str, np.ndarray] = {}
+    problems: list[tuple[str, np.ndarray]] = []  # (column, per-row (vi, en) or None)
+
+    def note(column: str, errors: np.ndarray) -> None:
+        if any(e is not None for e in errors):
+            problems.append((column, errors))
+
+    blank = {name: (s == "").to_numpy() for name, s in cells.items()}
+
+    # Units: the district first, so that a commune name repeated in two districts can be told apart.
+    if "district" in cells:
+        values, errors = _resolve(cells["district"], "district", ctx.resolver)
+        out["district_code"] = np.where(blank["district"], None, values)
+        note("district", np.where(blank["district"], None, errors))
+    for column in table.columns:
+        name = column.name
+        if name not in cells or column.kind in ("district",):
+            continue
+        series = cells[name]
+        kind = column.kind
+        if kind in ("text", "id"):
+            values, errors = _by_unique(series, lambda t: (nfc(t), None))
+        elif kind == "date":
+            values, errors = _by_unique(series, lambda t: parse_date(t, ctx.today))
+        elif kind == "month":
+            values, errors = _by_unique(series, lambda t: parse_month(t, ctx.today))
+        elif kind == "int":
+            values, errors = _by_unique(series, parse_int)
+        elif kind == "year":
+            values, errors = _by_unique(series, lambda t: parse_year(t, ctx.today))
+        elif kind == "bool":
+            values, errors = _by_unique(series, parse_bool)
+        elif kind == "enum":
+            values, errors = _by_unique(series, _enum_parser(ctx.aliases, column.enum))
+        elif kind == "commune":
+            values, errors = _resolve_communes(series, cells.get("district"), out.get("district_code"), ctx.resolver)
+        elif kind == "citizen_id":
+            values, errors = _person_keys(series, "cid", normalise_citizen_id, ctx.secret,
+                                          ("không phải số CCCD 12 chữ số hoặc CMND 9 chữ số",
+                                           "is not a 12-digit CCCD or 9-digit CMND number"))
+        elif kind == "phone":
+            values, errors = _person_keys(series, "tel", normalise_phone, ctx.secret,
+                                          ("không phải số điện thoại Việt Nam 10 chữ số",
+                                           "is not a 10-digit Vietnamese phone number"))
+        elif kind == "full_name":
+            continue  # read so that the export needs no editing, never kept
+        else:
+            raise AssertionError(f"unknown column kind {kind}")
+        is_blank = blank[name]
+        values = np.where(is_blank, None, values)
+        errors = np.where(is_blank, None, errors)
+        if column.required and is_blank.any():
+            errors = _fill(errors, is_blank, MISSING)
+        out[column.stored_as] = values
+        note(name, errors)
+
+    for column in table.columns:  # required columns absent from the file are caught before; optional ones are null
+        if column.stored_as and column.stored_as not in out and column.kind != "district":
+            out[column.stored_as] = np.full(n, None, dtype=object)
+
+    if table.one_of:
+        missing = np.logical_and.reduce([blank.get(c, np.ones(n, dtype=bool)) for c in table.one_of])
+        if missing.any():
+            names = " / ".join(headers.get(c, c) for c in table.one_of)
+            problems.append(("+".join(table.one_of), _fill(np.full(n, None, dtype=object), missing, (
+                f"thiếu cả {names}: không xác định được người", f"no {names}: the person cannot be identified"))))
+        out["person_key"] = np.where(pd.isna(out["citizen_key"]), out["phone_key"], out["citizen_key"])
+
+    if "commune_code" in out and "district_code" in table_stored(table):
+        derived = np.array([ctx.resolver.parent.get(c) if c else None for c in out["commune_code"]], dtype=object)
+        given = out.get("district_code")
+        if given is not None and "district" in cells:
+            clash = np.array([g is not None and d is not None and g != d for g, d in zip(given, derived)])
+            if clash.any():
+                messages = np.full(n, None, dtype=object)
+                for i in np.flatnonzero(clash):
+                    messages[i] = (f"xã {ctx.resolver.names[out['commune_code'][i]]} không thuộc "
+                                   f"{ctx.resolver.names[given[i]]}",
+                                   f"commune {ctx.resolver.names[out['commune_code'][i]]} is not in "
+                                   f"{ctx.resolver.names[given[i]]}")
+                problems.append(("district", messages))
+        out["district_code"] = derived
+
+    if table.name == "members":
+        joined, left = out["joined_on"], out["left_on"]
+        wrong = np.array([j is not None and l is not None and l < j for j, l in zip(joined, left)])
+        if wrong.any():
+            problems.append(("left_on", _fill(np.full(n, None, dtype=object), wrong, (
+                "ngày rời tổ trước ngày tham gia", "left_on is before joined_on"))))
+
+    if table.name == "units":
+        codes, errors = _by_unique(cells["unit"], lambda t: _resolve_any_level(t, ctx.resolver))
+        out["unit_code"] = np.where(blank["unit"], None, codes)
+        problems = [(c, e) for c, e in problems if c != "unit"]
+        note("unit", _fill(errors, blank["unit"], MISSING))
+        del out["unit"]
+        wa, pop = out["working_age_population"], out["population"]
+        wrong = np.array([w is not None and p is not None and w > p for w, p in zip(wa, pop)])
+        if wrong.any():
+            problems.append(("working_age_population", _fill(np.full(n, None, dtype=object), wrong, (
+                "dân số trong độ tuổi lao động lớn hơn dân số", "working-age population exceeds population"))))
+
+    bad = np.zeros(n, dtype=bool)
+    for _, errors in problems:
+        bad |= np.array([e is not None for e in errors])
+    clean = pd.DataFrame({k: v[~bad] for k, v in out.items()})
+    clean["source_line"] = lines[~bad]
+    bad_idx = np.flatnonzero(bad)
+    reasons_vi, reasons_en, reason_columns = [], [], []
+    for i in bad_idx:
+        parts = [(c, e[i]) for c, e in problems if e[i] is not None]
+        reason_columns.append(",".join(c for c, _ in parts))
+        reasons_vi.append("; ".join(f"cột '{headers.get(c, c)}': {msg[0]}" for c, msg in parts))
+        reasons_en.append("; ".join(f"column '{headers.get(c, c)}' ({c}): {msg[1]}" for c, msg in parts))
+    return Checked(clean, lines[bad_idx], reason_columns, reasons_vi, reasons_en,
+                   [redacted_row(raw_headers, raw.iloc[i].tolist(), table, headers, ctx.secret) for i in bad_idx])
+
+
+def table_stored(table: Table) -> set[str]:
+    return {c.stored_as for c in table.columns if c.stored_as}
+
+
+def _fill(errors: np.ndarray, mask: np.ndarray, message: tuple[str, str]) -> np.ndarray:
+    errors = errors.copy()
+    for i in np.flatnonzero(mask):
+        errors[i] = message
+    return errors
+
+
+def _resolve(series: pd.Series, level: str, resolver: UnitResolver):
+    def parse(text: str):
+        r = resolver.resolve(level, text)
+        return r.code, (None if r.code else (r.error_vi, r.error_en))
+    return _by_unique(series, parse)
+
+
+def _resolve_communes(series, district_series, district_codes, resolver: UnitResolver):
+    if district_series is None:
+        return _resolve(series, "commune", resolver)
+    pairs = pd.Series(list(zip(series, district_codes)), index=series.index)
+    codes, uniques = pd.factorize(pairs.map(lambda p: f"{p[0]}\x00{p[1] or ''}"))
+    values = np.empty(len(uniques), dtype=object)
+    errors = np.empty(len(uniques), dtype=object)
+    for i, u in enumerate(uniques):
+        text, district = u.split("\x00")
+        r = resolver.resolve("commune", text, district or None)
+        values[i], errors[i] = r.code, (None if r.code else (r.error_vi, r.error_en))
+    return values[codes], errors[codes]
+
+
+def _resolve_any_level(text: str, resolver: UnitResolver):
+    if text == PROVINCE_CODE or fold(text) in ("ca mau", "tinh ca mau"):
+        return PROVINCE_CODE, None
+    for level in ("district", "commune"):
+        r = resolver.resolve(level, text)
+        if r.code:
+            return r.code, None
+    return None, (f"không tìm thấy đơn vị '{text}' ở Cà Mau", f"unknown unit '{text}' in Cà Mau")
+
+
+def _person_keys(series: pd.Series, kind: str, normalise, secret: bytes, message: tuple[str, str]):
+    def parse(text: str):
+        normalised = normalise(text)
+        if normalised is None:  # the value itself stays out of the message: it is personal data
+            return None, message
+        return person_key(secret, kind, normalised), None
+    return _by_unique(series, parse)
+
+
+def redacted_row(raw_headers: list[str], values: list[str], table: Table, headers: dict[str, str],
+                 secret: bytes) -> str:
+    """The row as read, as JSON, with citizen IDs and phones replaced by their keys and names removed."""
+    personal = {}
+    for column in table.columns:
+        if column.kind in ("citizen_id", "phone", "full_name") and column.name in headers:
+            personal[headers[column.name]] = column.kind
+    row = {}
+    for header, value in zip(raw_headers, values):
+        kind = personal.get(header)
+        if kind and value:
+            normalised = (normalise_citizen_id if kind == "citizen_id" else
+                          normalise_phone if kind == "phone" else (lambda v: None))(value)
+            value = f"key:{person_key(secret, 'cid' if kind == 'citizen_id' else 'tel', normalised)}" \
+                if normalised else REDACTED
+        row[header] = value
+    return json.dumps(row, ensure_ascii=False)

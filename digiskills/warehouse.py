@@ -1,0 +1,140 @@
+"""Where the warehouse lives, how it is built, and how readers and the one writer share it.
+
+The app must keep serving while an import runs, and DuckDB lets one process write a file while no other
+process holds it open. So an import never writes the live file: it copies it, loads into the copy (one
+transaction per export file), rebuilds the models there, and renames the copy over the live file, which
+is atomic on POSIX. Readers attach the file read-only; a reader that opened the old file keeps reading
+that snapshot until it notices the new version (digiskills.db), so nobody sees a half-imported file. A
+killed import leaves only its copy behind (removed by the next import). Imports queue on a lock file.
+"""
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from digiskills import denominators, pseudonym, units
+
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+SCHEMA_VERSION = "1"
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("DIGISKILLS_DB", "data/warehouse.duckdb"))
+
+
+def secret_file(db_path: Path) -> Path:
+    return db_path.parent / ".digiskills-secret"
+
+
+def version(db_path: Path) -> tuple[int, int] | None:
+    """Changes whenever an import swaps in a new file; None when there is no warehouse yet."""
+    try:
+        st = db_path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def connect_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse file as it is now.
+
+    ATTACH from a fresh in-memory database, not duckdb.connect(path): the Python client caches database
+    instances by path and would hand back the old file after an import renamed a new one over it.
+    """
+    con = duckdb.connect()
+    path = str(db_path.resolve()).replace("'", "''")
+    con.execute(f"attach '{path}' as warehouse (read_only)")
+    con.execute("use warehouse")
+    return con
+
+
+class KeyMismatch(Exception):
+    pass
+
+
+def _initialise(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
+    con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+    meta = dict(con.execute("select key, value from meta").fetchall())
+    if not meta:
+        unit_frame = units.legacy_units()
+        denominator_frame = denominators.with_communes(unit_frame)
+        con.register("unit_frame", unit_frame)
+        con.register("denominator_frame", denominator_frame)
+        con.execute(f"insert into units by name select * from unit_frame")
+        con.execute("insert into denominators by name select * from denominator_frame")
+        con.unregister("unit_frame")
+        con.unregister("denominator_frame")
+        con.executemany("insert into meta values (?, ?)", [
+            ("schema_version", SCHEMA_VERSION),
+            ("key_fingerprint", pseudonym.fingerprint(secret)),
+            ("created_at", dt.datetime.now().isoformat(timespec="seconds")),
+        ])
+    elif meta.get("key_fingerprint") != pseudonym.fingerprint(secret):
+        raise KeyMismatch(
+            "The pseudonymisation key differs from the one this warehouse was built with, so the same person "
+            "would get a different key. Set DIGISKILLS_SECRET (or restore the key file) to the original key.")
+
+
+@contextmanager
+def writing(db_path: Path, *, keep: bool = True) -> Iterator["Session"]:
+    """A session on a private copy of the warehouse. On a clean exit with changes and keep=True the copy
+    replaces the warehouse; otherwise (an error, a kill, `check`) it is thrown away."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(db_path.parent / f".{db_path.name}.lock", "w")
+    if keep:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one import at a time; a second one waits here
+        _remove_stale_copies(db_path)
+    copy = db_path.parent / f".{db_path.name}.building-{os.getpid()}-{id(lock)}"
+    if db_path.exists():
+        shutil.copyfile(db_path, copy)
+    con = duckdb.connect(str(copy))
+    session = Session(con, pseudonym.load_secret(secret_file(db_path)))
+    try:
+        _initialise(con, session.secret)
+        yield session
+        if keep and (session.changed or not db_path.exists()):
+            from digiskills import models
+            models.build(con)
+            con.execute("checkpoint")
+            con.close()
+            _durable_replace(copy, db_path)
+        else:
+            con.close()
+    finally:
+        try:
+            con.close()
+        except duckdb.Error:
+            pass
+        copy.unlink(missing_ok=True)
+        Path(f"{copy}.wal").unlink(missing_ok=True)
+        lock.close()
+
+
+class Session:
+    def __init__(self, con: duckdb.DuckDBPyConnection, secret: bytes):
+        self.con = con
+        self.secret = secret
+        self.changed = False
+
+
+def _durable_replace(copy: Path, target: Path) -> None:
+    with copy.open("rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(copy, target)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _remove_stale_copies(db_path: Path) -> None:
+    """Copies left by killed imports (we hold the lock, so no live import owns one)."""
+    for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
+        stale.unlink(missing_ok=True)
