@@ -14,7 +14,8 @@ from digiskills.text import fold
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text, id, date, month, int, year, bool, enum, commune, district, citizen_id, phone, full_name
+    kind: str  # text, id, date, month, int, year, reference_year, bool, enum, commune, district, citizen_id,
+    #            phone, full_name
     required: bool
     headers_vi: tuple[str, ...]
     meaning: str
@@ -197,7 +198,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("units", "one row per administrative unit per year (denominators)", ("unit_code", "year"), (
         C("unit", "text", True, ["Đơn vị", "Mã đơn vị", "Tên đơn vị"],
           "Province, district or commune: GSO code or name.", "970"),
-        C("year", "year", True, ["Năm"], "Year the figures refer to.", "2024"),
+        C("year", "reference_year", True, ["Năm"], "Year the figures refer to (1990–2100).", "2024"),
         C("population", "int", True, ["Dân số"], "Population (GSO concept).", "176523"),
         C("working_age_population", "int", False, ["Dân số trong độ tuổi lao động"],
           "People of working age under the Labour Code 2019.", "112092"),

@@ -13,6 +13,7 @@ import pandas as pd
 
 from digiskills import readers, warehouse
 from digiskills.contract import TABLES, Aliases, Table
+from digiskills.pseudonym import PersonKeys
 from digiskills.text import fold
 from digiskills.units import UnitResolver
 from digiskills.validate import Context, check_chunk
@@ -129,7 +130,7 @@ def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: s
     reports = []
     with warehouse.writing(db_path, keep=not check_only) as session:
         resolver = UnitResolver(session.con.execute("select * from units").df())
-        ctx = Context(aliases, resolver, session.secret, today or dt.date.today())
+        ctx = Context(aliases, resolver, PersonKeys(session.secret), today or dt.date.today())
         for i, path in enumerate(files):
             if progress:
                 progress(i, len(files), path.name)
@@ -234,7 +235,7 @@ def _load(con, export: readers.Export, header_index: int, table: Table, mapping:
         quarantine([bad.line], [""], [bad.vi], [bad.en],
                    [json.dumps(dict(zip(raw_headers, bad.values)), ensure_ascii=False)],
                    "malformed_row")
-    _merge(con, table, target, stored, ingest_id, export.path.name, report, quarantine)
+    _merge(con, table, target, stored, ingest_id, export.path.name, report)
     report.blank_rows = export.blank_rows
     invalid = report.rows_rejected - report.rows_duplicate
     report.outcome = ("nothing_loaded" if report.rows_loaded == 0 and report.rows_read > 0 and invalid > 0
@@ -253,60 +254,66 @@ def _stored_columns(con, table: str) -> list[str]:
 
 
 def _merge(con, table: Table, target: Target, stored: list[str], ingest_id: int, file_name: str,
-           report: FileReport, quarantine) -> None:
+           report: FileReport) -> None:
     """Moves the staged rows into the target: the first of each natural key within the file, unless the
-    warehouse already holds that key (identical: skipped; different: updated or rejected by policy)."""
+    warehouse already holds that key (identical: skipped; different: updated or rejected by policy).
+    Every row not moved goes to the quarantine with its reason."""
     key = list(table.natural_key)
-    on_key = " and ".join(f"s.{k} is not distinct from t.{k}" for k in key)
     bookkeeping = ("ingest_id", "source_line")
     values = [c for c in stored if c not in key and c not in bookkeeping]
+    on_key = " and ".join(f"s.{k} is not distinct from t.{k}" for k in key)
     same = " and ".join(f"s.{c} is not distinct from t.{c}" for c in values) or "true"
-    partition = ", ".join(key)
+    partition = ", ".join(f"s.{k}" for k in key)
     con.execute(f"""
         create or replace temp table ranked as
-        select s.*, row_number() over (partition by {partition} order by s.source_line) as copy_number,
-               min(s.source_line) over (partition by {partition}) as first_line
-        from stage s""")
-    as_json = "to_json(struct_pack(" + ", ".join(f"{c} := s.{c}" for c in stored if c not in bookkeeping) + "))::varchar"
-
-    def move_to_quarantine(where: str, code: str, vi: str, en: str, source: str = "ranked s") -> int:
-        frame = con.execute(f"select s.source_line, {vi} as vi, {en} as en, {as_json} as raw from {source} "
-                            f"where {where} order by s.source_line").df()
-        quarantine(frame.source_line.to_numpy(), [",".join(key)] * len(frame), frame.vi.tolist(),
-                   frame.en.tolist(), frame.raw.tolist(), code)
-        return len(frame)
-
+        select s.*,
+               row_number() over (partition by {partition} order by s.source_line) as copy_number,
+               min(s.source_line) over (partition by {partition}) as first_line,
+               t.{key[0]} is not null as in_warehouse,
+               coalesce({same}, false) as identical,
+               t.ingest_id as loaded_by, t.source_line as loaded_line
+        from stage s left join {target.table} t on {on_key}""")
+    as_json = ("to_json(struct_pack(" + ", ".join(f"{c} := r.{c}" for c in stored if c not in bookkeeping)
+               + "))::varchar")
     key_text = ", ".join(key)
-    in_file = move_to_quarantine(
-        "copy_number > 1", "duplicate_in_file",
-        "'trùng khóa (" + key_text + ") với dòng ' || first_line || ' của cùng tệp'",
-        "'duplicate key (" + key_text + ") of line ' || first_line || ' in the same file'")
-    existing = (f"ranked s join {target.table} t on {on_key} left join ingest_log l on l.ingest_id = t.ingest_id")
-    origin = "coalesce(l.file_name, 'digiskills') || ', ' || coalesce(t.source_line::varchar, '-')"
-    identical = move_to_quarantine(
-        f"copy_number = 1 and {same}", "already_loaded",
-        f"'đã nạp trước đó, giống hệt (tệp, dòng: ' || {origin} || ')'",
-        f"'already loaded, identical (file, line: ' || {origin} || ')'", existing)
-    conflicting = 0
+    origin = "coalesce(l.file_name, 'digiskills') || ', ' || coalesce(r.loaded_line::varchar, '-')"
+    reasons = {
+        "in_file": ("r.copy_number > 1", "duplicate_in_file",
+                    f"'trùng khóa ({key_text}) với dòng ' || r.first_line || ' của cùng tệp'",
+                    f"'duplicate key ({key_text}) of line ' || r.first_line || ' in the same file'"),
+        "identical": ("r.copy_number = 1 and r.in_warehouse and r.identical", "already_loaded",
+                      f"'đã nạp trước đó, giống hệt (tệp, dòng: ' || {origin} || ')'",
+                      f"'already loaded, identical (file, line: ' || {origin} || ')'"),
+    }
     if target.on_conflict == "reject":
-        conflicting = move_to_quarantine(
-            f"copy_number = 1 and not ({same})", "already_loaded",
+        reasons["conflicting"] = (
+            "r.copy_number = 1 and r.in_warehouse and not r.identical", "already_loaded",
             f"'khóa đã có với giá trị khác (tệp, dòng: ' || {origin} || '); giữ bản đã nạp'",
-            f"'key already loaded with other values (file, line: ' || {origin} || '); the loaded row is kept'",
-            existing)
-    else:
-        report.rows_updated = con.execute(
-            f"select count(*) from ranked s join {target.table} t on {on_key} where copy_number = 1 and not ({same})"
-        ).fetchone()[0]
-        con.execute(f"delete from {target.table} t using ranked s where copy_number = 1 and {on_key} "
-                    f"and not ({same})")
+            f"'key already loaded with other values (file, line: ' || {origin} || '); the loaded row is kept'")
+    for where, code, vi, en in reasons.values():
+        rows = con.execute(f"""
+            insert into quarantine
+            select $ingest_id, $file, $table, r.source_line, '{code}', $key, {vi}, {en}, {as_json}
+            from ranked r left join ingest_log l on l.ingest_id = r.loaded_by
+            where {where}""", {"ingest_id": ingest_id, "file": file_name, "table": table.name,
+                               "key": ",".join(key)}).fetchone()[0]
+        report.rows_duplicate += rows
+        if rows and len(report.rejects) < SAMPLE_REJECTS:
+            for line, vi_text, en_text in con.execute(
+                    "select line_number, reason_vi, reason_en from quarantine where ingest_id = ? "
+                    f"and reason_code = '{code}' order by line_number limit ?",
+                    [ingest_id, SAMPLE_REJECTS - len(report.rejects)]).fetchall():
+                report.rejects.append({"line": line, "reason_vi": vi_text, "reason_en": en_text})
+    if target.on_conflict == "update":
+        report.rows_updated = con.execute(f"""
+            delete from {target.table} t using ranked s
+            where s.copy_number = 1 and s.in_warehouse and not s.identical and {on_key}""").fetchone()[0]
     columns = ", ".join(stored)
-    inserted = con.execute(f"""
-        insert into {target.table} ({columns})
-        select {", ".join("s." + c for c in stored)} from ranked s
-        where copy_number = 1 and not exists (select 1 from {target.table} t where {on_key})""").fetchone()[0]
-    report.rows_loaded = inserted
-    report.rows_duplicate = in_file + identical + conflicting
+    moved = "r.copy_number = 1 and (not r.in_warehouse" + (" or not r.identical)" if target.on_conflict == "update"
+                                                            else ")")
+    report.rows_loaded = con.execute(
+        f"insert into {target.table} ({columns}) select {', '.join('r.' + c for c in stored)} "
+        f"from ranked r where {moved}").fetchone()[0]
     report.rows_rejected += report.rows_duplicate
     con.execute("drop table ranked")
     con.execute("drop table stage")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -120,18 +121,23 @@ def _delimiter(sample: str) -> str:
 
 
 def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk]:
-    """Transcodes the file to UTF-8 NFC with each line's number as an extra first field, then parses it
-    with Arrow. A field holding a line break is not accepted: its row is reported, not guessed at."""
+    """Numbers the lines of the file (as UTF-8) with an extra first field, then parses it with Arrow.
+    A field holding a line break is not accepted: its row is reported, not guessed at."""
     encoding = detect_encoding(export.path)
     with export.path.open(encoding=encoding, newline="") as text:
         delimiter = _delimiter("".join(line for _, line in zip(range(PEEK_ROWS), text)))
     with tempfile.TemporaryDirectory(prefix="digiskills-") as tmp:
+        source = export.path
+        if encoding != "utf-8":
+            source = Path(tmp) / "utf8.csv"
+            with export.path.open(encoding=encoding, newline="") as text, source.open("wb") as out:
+                while block := text.read(1 << 20):
+                    out.write(block.encode("utf-8"))
         numbered = Path(tmp) / "numbered.csv"
-        _number_lines(export, encoding, delimiter, header_index, numbered)
+        _number_lines(export, source, delimiter, header_index, numbered)
 
         def on_invalid(row):
-            line_text = row.text
-            number, _, rest = line_text.partition(delimiter)
+            number, _, rest = row.text.partition(delimiter)
             values = next(csv.reader([rest], delimiter=delimiter), [])
             export.bad_rows.append(BadRow(
                 int(number), values,
@@ -149,34 +155,38 @@ def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         try:
             for batch in reader:
-                frame = batch.to_pandas()
-                yield Chunk(frame.drop(columns="line"), frame["line"].to_numpy())
+                lines = batch.column(0).to_numpy()
+                cells = {f"c{i}": pc.utf8_trim_whitespace(batch.column(i + 1)) for i in range(width)}
+                yield Chunk(pa.table(cells).to_pandas(), lines)
         except pa.ArrowInvalid as exc:
             raise FileError(f"không đọc được tệp CSV: {exc}", f"unreadable CSV file: {exc}") from exc
 
 
-def _number_lines(export: Export, encoding: str, delimiter: str, header_index: int, out_path: Path) -> None:
-    """Writes every data line as '<line number><delimiter><line>' in UTF-8 NFC. Raises FileError when the
-    last line is cut short (no line end and fewer values than the header): the file was truncated."""
+def _number_lines(export: Export, source: Path, delimiter: str, header_index: int, out_path: Path) -> None:
+    """Writes every data line of a UTF-8 file as '<line number><delimiter><line>'. Raises FileError when
+    the last line is cut short (no line end and fewer values than the header): the file was truncated."""
     width = len(export.peek[header_index])
-    seen_nonblank = 0
-    last_line, last_complete = "", True
-    with export.path.open(encoding=encoding, newline="") as text, out_path.open("w", encoding="utf-8") as out:
-        for number, line in enumerate(text, start=1):
-            body = line.rstrip("\r\n")
-            if not body.strip(delimiter + " \t"):
-                if seen_nonblank > header_index:
+    sep = delimiter.encode()
+    blank_chars = sep + b" \t\r\n\xef\xbb\xbf"
+    nonblank = 0
+    number, last_line = 0, b"\n"
+    with source.open("rb") as f, out_path.open("wb") as out:
+        write = out.write
+        for number, line in enumerate(f, start=1):
+            last_line = line
+            if not line.strip(blank_chars):
+                if nonblank > header_index:
                     export.blank_rows += 1
                 continue
-            seen_nonblank += 1
-            if seen_nonblank <= header_index + 1:
-                continue  # title rows and the header row
-            out.write(f"{number}{delimiter}{unicodedata.normalize('NFC', body)}\n")
-            last_line, last_complete = body, line.endswith("\n")
-    if not last_complete and len(next(csv.reader([last_line], delimiter=delimiter), [])) < width:
-        raise FileError(
-            f"tệp bị cắt cụt: dòng cuối ({number}) thiếu ô và không có ký tự xuống dòng; không nạp gì từ tệp này",
-            f"the file is truncated: its last line ({number}) is short and has no line end; nothing loaded from it")
+            nonblank += 1
+            if nonblank > header_index + 1:  # past the title rows and the header row
+                write(b"%d%s%s\n" % (number, sep, line.rstrip(b"\r\n")))
+    if not last_line.endswith(b"\n"):
+        values = next(csv.reader([last_line.decode("utf-8", "replace")], delimiter=delimiter), [])
+        if len(values) < width:
+            raise FileError(
+                f"tệp bị cắt cụt: dòng cuối ({number}) thiếu ô và không có ký tự xuống dòng; không nạp gì từ tệp này",
+                f"the file is truncated: its last line ({number}) is short and has no line end; nothing loaded from it")
 
 
 def _excel_text(value) -> str:

@@ -9,14 +9,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from digiskills.contract import BOOL_VALUES, Aliases, Table
-from digiskills.pseudonym import normalise_citizen_id, normalise_phone, person_key
+from digiskills.pseudonym import NORMALISE, PersonKeys
 from digiskills.text import fold, nfc
 from digiskills.units import PROVINCE_CODE, UnitResolver
 
 REDACTED = "[ẩn/redacted]"
 MISSING = ("thiếu giá trị bắt buộc", "required value is missing")
+PERSONAL = ("citizen_id", "phone", "full_name")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -28,7 +31,7 @@ _INT = re.compile(r"^\d+$|^\d+\.0+$|^\d{1,3}(?:[.,\s]\d{3})+$")
 class Context:
     aliases: Aliases
     resolver: UnitResolver
-    secret: bytes
+    keys: PersonKeys
     today: dt.date
 
 
@@ -47,7 +50,7 @@ class Checked:
 def _by_unique(series: pd.Series, parse: Callable[[str], tuple[object, tuple[str, str] | None]]):
     """Applies parse() once per distinct value: (values, errors) arrays aligned with the series."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    parsed = [parse(u) for u in uniques]
+    parsed = [parse(u) for u in np.asarray(uniques, dtype=object)]
     values = np.empty(len(parsed), dtype=object)
     errors = np.empty(len(parsed), dtype=object)
     for i, (value, error) in enumerate(parsed):
@@ -98,11 +101,10 @@ def parse_int(text: str):
     return int(re.sub(r"\.0+$", "", text).replace(".", "").replace(",", "").replace(" ", "")), None
 
 
-def parse_year(text: str, today: dt.date):
+def parse_year(text: str, first: int, last: int):
     value, error = parse_int(text)
-    if error or not 1900 <= value <= today.year:
-        return None, (f"'{text}' không phải năm hợp lệ (1900–{today.year})",
-                      f"'{text}' is not a valid year (1900–{today.year})")
+    if error or not first <= value <= last:
+        return None, (f"'{text}' không phải năm hợp lệ ({first}–{last})", f"'{text}' is not a valid year ({first}–{last})")
     return value, None
 
 
@@ -138,7 +140,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
     problems: list[tuple[str, np.ndarray]] = []  # (column, per-row (vi, en) or None)
 
     def note(column: str, errors: np.ndarray) -> None:
-        if any(e is not None for e in errors):
+        if errors.astype(bool).any():
             problems.append((column, errors))
 
     blank = {name: (s == "").to_numpy() for name, s in cells.items()}
@@ -155,15 +157,19 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         series = cells[name]
         kind = column.kind
         if kind in ("text", "id"):
-            values, errors = _by_unique(series, lambda t: (nfc(t), None))
+            text = pc.utf8_normalize(pa.array(series, type=pa.string()), "NFC")
+            values = pc.replace_substring_regex(text, r"\s+", " ").to_numpy(zero_copy_only=False)
+            errors = np.full(n, None, dtype=object)
         elif kind == "date":
             values, errors = _by_unique(series, lambda t: parse_date(t, ctx.today))
         elif kind == "month":
             values, errors = _by_unique(series, lambda t: parse_month(t, ctx.today))
         elif kind == "int":
             values, errors = _by_unique(series, parse_int)
-        elif kind == "year":
-            values, errors = _by_unique(series, lambda t: parse_year(t, ctx.today))
+        elif kind == "year":  # a birth year
+            values, errors = _by_unique(series, lambda t: parse_year(t, 1900, ctx.today.year))
+        elif kind == "reference_year":  # the year a denominator refers to, projections included
+            values, errors = _by_unique(series, lambda t: parse_year(t, 1990, 2100))
         elif kind == "bool":
             values, errors = _by_unique(series, parse_bool)
         elif kind == "enum":
@@ -171,11 +177,11 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         elif kind == "commune":
             values, errors = _resolve_communes(series, cells.get("district"), out.get("district_code"), ctx.resolver)
         elif kind == "citizen_id":
-            values, errors = _person_keys(series, "cid", normalise_citizen_id, ctx.secret,
+            values, errors = _person_keys(series, "cid", ctx.keys,
                                           ("không phải số CCCD 12 chữ số hoặc CMND 9 chữ số",
                                            "is not a 12-digit CCCD or 9-digit CMND number"))
         elif kind == "phone":
-            values, errors = _person_keys(series, "tel", normalise_phone, ctx.secret,
+            values, errors = _person_keys(series, "tel", ctx.keys,
                                           ("không phải số điện thoại Việt Nam 10 chữ số",
                                            "is not a 10-digit Vietnamese phone number"))
         elif kind == "full_name":
@@ -238,7 +244,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
 
     bad = np.zeros(n, dtype=bool)
     for _, errors in problems:
-        bad |= np.array([e is not None for e in errors])
+        bad |= errors.astype(bool)
     clean = pd.DataFrame({k: v[~bad] for k, v in out.items()})
     clean["source_line"] = lines[~bad]
     bad_idx = np.flatnonzero(bad)
@@ -248,8 +254,10 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         reason_columns.append(",".join(c for c, _ in parts))
         reasons_vi.append("; ".join(f"cột '{headers.get(c, c)}': {msg[0]}" for c, msg in parts))
         reasons_en.append("; ".join(f"column '{headers.get(c, c)}' ({c}): {msg[1]}" for c, msg in parts))
+    keys = {headers[c.name]: out.get(c.stored_as) for c in table.columns if c.name in headers and c.kind in PERSONAL}
     return Checked(clean, lines[bad_idx], reason_columns, reasons_vi, reasons_en,
-                   [redacted_row(raw_headers, raw.iloc[i].tolist(), table, headers, ctx.secret) for i in bad_idx])
+                   [redacted_row(raw_headers, raw.iloc[i].tolist(), {h: k[i] if k is not None else None
+                                                                      for h, k in keys.items()}) for i in bad_idx])
 
 
 def table_stored(table: Table) -> set[str]:
@@ -273,12 +281,12 @@ def _resolve(series: pd.Series, level: str, resolver: UnitResolver):
 def _resolve_communes(series, district_series, district_codes, resolver: UnitResolver):
     if district_series is None:
         return _resolve(series, "commune", resolver)
-    pairs = pd.Series(list(zip(series, district_codes)), index=series.index)
-    codes, uniques = pd.factorize(pairs.map(lambda p: f"{p[0]}\x00{p[1] or ''}"))
+    pairs = series.astype(object) + "\x1f" + pd.Series(district_codes, index=series.index).fillna("").astype(object)
+    codes, uniques = pd.factorize(pairs)
     values = np.empty(len(uniques), dtype=object)
     errors = np.empty(len(uniques), dtype=object)
-    for i, u in enumerate(uniques):
-        text, district = u.split("\x00")
+    for i, u in enumerate(np.asarray(uniques, dtype=object)):
+        text, district = u.split("\x1f")
         r = resolver.resolve("commune", text, district or None)
         values[i], errors[i] = r.code, (None if r.code else (r.error_vi, r.error_en))
     return values[codes], errors[codes]
@@ -294,29 +302,25 @@ def _resolve_any_level(text: str, resolver: UnitResolver):
     return None, (f"không tìm thấy đơn vị '{text}' ở Cà Mau", f"unknown unit '{text}' in Cà Mau")
 
 
-def _person_keys(series: pd.Series, kind: str, normalise, secret: bytes, message: tuple[str, str]):
-    def parse(text: str):
-        normalised = normalise(text)
-        if normalised is None:  # the value itself stays out of the message: it is personal data
-            return None, message
-        return person_key(secret, kind, normalised), None
-    return _by_unique(series, parse)
+def _person_keys(series: pd.Series, kind: str, keys: PersonKeys, message: tuple[str, str]):
+    """Keyed hashes of the distinct identifiers; the value itself never enters a message (personal data)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    normalised = NORMALISE[kind](pd.Series(np.asarray(uniques, dtype=object)))
+    valid = normalised.notna().to_numpy()
+    values = np.full(len(uniques), None, dtype=object)
+    values[valid] = keys(kind, normalised[valid])
+    errors = np.full(len(uniques), None, dtype=object)
+    for i in np.flatnonzero(~valid):
+        errors[i] = message
+    return values[codes], errors[codes]
 
 
-def redacted_row(raw_headers: list[str], values: list[str], table: Table, headers: dict[str, str],
-                 secret: bytes) -> str:
-    """The row as read, as JSON, with citizen IDs and phones replaced by their keys and names removed."""
-    personal = {}
-    for column in table.columns:
-        if column.kind in ("citizen_id", "phone", "full_name") and column.name in headers:
-            personal[headers[column.name]] = column.kind
+def redacted_row(raw_headers: list[str], values: list[str], personal: dict[str, str | None]) -> str:
+    """The row as read, as JSON; personal: header -> the row's key for it (None: invalid or a name).
+    Citizen IDs and phones become their keys, anything else personal is replaced by REDACTED."""
     row = {}
     for header, value in zip(raw_headers, values):
-        kind = personal.get(header)
-        if kind and value:
-            normalised = (normalise_citizen_id if kind == "citizen_id" else
-                          normalise_phone if kind == "phone" else (lambda v: None))(value)
-            value = f"key:{person_key(secret, 'cid' if kind == 'citizen_id' else 'tel', normalised)}" \
-                if normalised else REDACTED
-        row[header] = value
+        if header in personal and value:
+            value = f"key:{personal[header]}" if personal[header] else REDACTED
+        row[header] = nfc(value)
     return json.dumps(row, ensure_ascii=False)

@@ -1,0 +1,26 @@
+-- Macros shared by the models and the report queries.
+-- Grain: none (functions). Params: none. Columns: none.
+
+-- Retirement age under the Labour Code 2019, Art. 169, and Decree 135/2020/ND-CP: men 60y3m in 2021
+-- rising 3 months a year to 62 (2028); women 55y4m in 2021 rising 4 months a year to 60 (2035).
+create or replace macro retirement_age(sex, year) as
+    case sex
+        when 'male' then least(62.0, greatest(60.0, 60.0 + 0.25 * (year - 2020)))
+        when 'female' then least(60.0, greatest(55.0, 55.0 + (year - 2020) / 3.0))
+    end;
+
+-- Working age: at least 15 and below the retirement age of that sex and year. Exports give the birth
+-- year only, so age is the calendar-year difference. Unknown birth year or sex: null (not counted).
+create or replace macro is_working_age(birth_year, sex, year) as
+    (year - birth_year) >= 15 and (year - birth_year) < retirement_age(sex, year);
+
+create or replace macro age_band(birth_year, year) as
+    case
+        when birth_year is null then 'unknown'
+        when year - birth_year < 15 then '<15'
+        when year - birth_year < 25 then '15-24'
+        when year - birth_year < 40 then '25-39'
+        when year - birth_year < 55 then '40-54'
+        when year - birth_year < 65 then '55-64'
+        else '65+'
+    end;

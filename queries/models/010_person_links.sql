@@ -1,0 +1,32 @@
+-- Which person each person key belongs to.
+-- Grain: one row per person_key seen in visits, training_attendance or service_usage.
+-- Params: none. Columns: person_key, person_id.
+-- A row's person_key is its citizen key, or its phone key when the ID is missing. A phone key is linked
+-- to a citizen when that phone was seen with exactly one citizen ID anywhere; a phone shared by several
+-- people (a household phone) links to nobody and stays a person of its own.
+create or replace table person_links as
+with keys as (
+    select person_key, citizen_key, phone_key from visits
+    union all
+    select person_key, citizen_key, phone_key from training_attendance
+    union all
+    select person_key, citizen_key, phone_key from service_usage
+),
+
+phone_owner as (
+    select phone_key, min(citizen_key) as citizen_key
+    from (select distinct phone_key, citizen_key from keys where phone_key is not null and citizen_key is not null)
+    group by phone_key
+    having count(*) = 1
+),
+
+final as (
+    select distinct
+        k.person_key,
+        case when k.citizen_key is not null then k.citizen_key else coalesce(o.citizen_key, k.phone_key) end
+            as person_id
+    from keys as k
+    left join phone_owner as o on o.phone_key = k.phone_key and k.citizen_key is null
+)
+
+select * from final;

@@ -1,0 +1,118 @@
+-- Every person in the exports, where they live, and when they reached each step of the funnel.
+-- Grain: one row per person. Params: none.
+-- Columns: person_id, commune_code, district_code, household_id, team_id, birth_year, sex,
+--   reached_on, trained_on, installed_on, account_on, eid_on, first_service_on, cashless_on (first date,
+--   in any order), <step>_before_reach (the step was done before the team reached the person, or the export
+--   says the person already had it), <step>_seq_on (the step's first date at or after the previous step,
+--   for the sequential funnel; a step done before reach counts at the previous step's date).
+-- Home unit: the commune of the person's first visit, else of their first training, else of their
+-- first service-use row that names a commune. Birth year and sex: the most frequent value given.
+create or replace table persons as
+with facts as (
+    select l.person_id, v.visit_date as seen_on, 1 as source_rank, v.commune_code, v.district_code,
+           v.household_id, v.team_id, v.birth_year, v.sex
+    from visits as v join person_links as l using (person_key)
+    union all
+    select l.person_id, s.session_date, 2, coalesce(a.commune_code, s.commune_code),
+           coalesce(a.district_code, s.district_code), null, null, a.birth_year, a.sex
+    from training_attendance as a
+    join training_sessions as s using (session_id)
+    join person_links as l using (person_key)
+    union all
+    select l.person_id, last_day(u.month), 3, u.commune_code, u.district_code, null, null, u.birth_year, u.sex
+    from service_usage as u join person_links as l using (person_key)
+),
+
+attributes as (
+    select
+        person_id,
+        arg_min(commune_code, source_rank * 100000 + (seen_on - date '2000-01-01'))
+            filter (where commune_code is not null) as commune_code,
+        arg_min(district_code, source_rank * 100000 + (seen_on - date '2000-01-01'))
+            filter (where commune_code is not null) as district_code,
+        arg_min(household_id, seen_on) filter (where household_id is not null) as household_id,
+        arg_min(team_id, seen_on) filter (where team_id is not null) as team_id,
+        mode(birth_year) filter (where birth_year is not null) as birth_year,
+        mode(sex) filter (where sex is not null) as sex
+    from facts
+    group by person_id
+),
+
+first_steps as (
+    select
+        person_id,
+        min(done_on) filter (where step = 'reached') as reached_on,
+        min(done_on) filter (where step = 'trained') as trained_on,
+        min(done_on) filter (where step = 'installed') as installed_on,
+        min(done_on) filter (where step = 'account') as account_on,
+        min(done_on) filter (where step = 'eid') as eid_on,
+        min(done_on) filter (where step = 'first_service') as first_service_on,
+        min(done_on) filter (where step = 'cashless') as cashless_on,
+        coalesce(bool_or(is_preexisting) filter (where step = 'installed'), false) as installed_already,
+        coalesce(bool_or(is_preexisting) filter (where step = 'account'), false) as account_already,
+        coalesce(bool_or(is_preexisting) filter (where step = 'first_service'), false) as first_service_already
+    from person_steps
+    group by person_id
+),
+
+flags as (
+    select
+        *,
+        coalesce(trained_on < reached_on, false) as trained_before_reach,
+        coalesce(installed_already or installed_on < reached_on, false) as installed_before_reach,
+        coalesce(account_already or account_on < reached_on, false) as account_before_reach,
+        coalesce(first_service_already or first_service_on < reached_on, false) as first_service_before_reach
+    from first_steps
+),
+
+seq_trained as (
+    select p.*,
+           case when p.reached_on is null then null
+                when p.trained_before_reach then p.reached_on
+                else (select min(s.done_on) from person_steps as s
+                      where s.person_id = p.person_id and s.step = 'trained' and s.done_on >= p.reached_on)
+           end as trained_seq_on
+    from flags as p
+),
+
+seq_installed as (
+    select p.*,
+           case when p.trained_seq_on is null then null
+                when p.installed_before_reach then p.trained_seq_on
+                else (select min(s.done_on) from person_steps as s
+                      where s.person_id = p.person_id and s.step = 'installed' and s.done_on >= p.trained_seq_on)
+           end as installed_seq_on
+    from seq_trained as p
+),
+
+seq_account as (
+    select p.*,
+           case when p.installed_seq_on is null then null
+                when p.account_before_reach then p.installed_seq_on
+                else (select min(s.done_on) from person_steps as s
+                      where s.person_id = p.person_id and s.step = 'account' and s.done_on >= p.installed_seq_on)
+           end as account_seq_on
+    from seq_installed as p
+),
+
+seq_service as (
+    select p.*,
+           case when p.account_seq_on is null then null
+                when p.first_service_before_reach then p.account_seq_on
+                else (select min(s.done_on) from person_steps as s
+                      where s.person_id = p.person_id and s.step = 'first_service' and s.done_on >= p.account_seq_on)
+           end as first_service_seq_on
+    from seq_account as p
+),
+
+final as (
+    select
+        a.person_id, a.commune_code, a.district_code, a.household_id, a.team_id, a.birth_year, a.sex,
+        f.reached_on, f.trained_on, f.installed_on, f.account_on, f.eid_on, f.first_service_on, f.cashless_on,
+        f.trained_before_reach, f.installed_before_reach, f.account_before_reach, f.first_service_before_reach,
+        f.trained_seq_on, f.installed_seq_on, f.account_seq_on, f.first_service_seq_on
+    from attributes as a
+    join seq_service as f using (person_id)
+)
+
+select * from final;

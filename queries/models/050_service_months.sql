@@ -1,0 +1,9 @@
+-- Months in which a person used online public services.
+-- Grain: one row per person per month with at least one transaction. Params: none.
+-- Columns: person_id, month, transactions.
+create or replace table service_months as
+select l.person_id, u.month, sum(u.transactions) as transactions
+from service_usage as u
+join person_links as l using (person_key)
+where u.transactions > 0
+group by all;

@@ -1,0 +1,153 @@
+-- The monthly indicators of every commune, computed once per import so that pages stay fast.
+-- Grain: one row per reporting commune per month, plus one row per month with commune_code null for
+-- people whose commune is unknown (they count in the province total only). Params: none.
+-- Columns: commune_code, district_code, month, and for each indicator <name> (new in the month) and
+--   <name>_cum (cumulative to the end of the month): persons_reached, households_reached, persons_trained,
+--   persons_installed, accounts_created, eid_activations, first_services, households_with_account;
+--   training_attendances and support_activities (person-times, lượt người), visits (distinct visits);
+--   active_users (used an online public service in the month or the two before it);
+--   working_age_reached and working_age_service_users (people of working age in that month's year who
+--   were reached / have used an online public service by the end of the month: the goal numerator).
+-- Persons are counted once, in their home commune (persons table); households in their commune.
+create or replace table reporting_months as
+with bounds as (
+    select min(first_month) as first_month, max(last_month) as last_month
+    from (
+        select date_trunc('month', min(visit_date)) as first_month, date_trunc('month', max(visit_date)) as last_month
+        from visits
+        union all
+        select min(month), max(month) from service_usage
+        union all
+        select date_trunc('month', min(session_date)), date_trunc('month', max(session_date)) from training_sessions
+    )
+)
+select unnest(generate_series(first_month, last_month, interval 1 month))::date as month
+from bounds
+where first_month is not null;
+
+create or replace table commune_month as
+with communes as (
+    select unit_code as commune_code, parent_code as district_code
+    from units
+    where period = 'legacy' and level = 'commune' and successor_code is null
+    union all
+    select null, null
+),
+
+grid as (
+    select c.commune_code, c.district_code, m.month
+    from communes as c cross join reporting_months as m
+),
+
+person_firsts as (
+    unpivot (
+        select commune_code, reached_on, trained_on, installed_on, account_on, eid_on, first_service_on
+        from persons
+    )
+    on reached_on as persons_reached, trained_on as persons_trained, installed_on as persons_installed,
+       account_on as accounts_created, eid_on as eid_activations, first_service_on as first_services
+    into name indicator value done_on
+),
+
+household_firsts as (
+    unpivot (select commune_code, reached_on, account_on from households)
+    on reached_on as households_reached, account_on as households_with_account
+    into name indicator value done_on
+),
+
+firsts as (
+    select commune_code, date_trunc('month', done_on) as month, indicator, count(*) as n
+    from (select * from person_firsts union all select * from household_firsts)
+    group by all
+),
+
+activities as (
+    select commune_code, date_trunc('month', visit_date) as month,
+           count(*) as support_activities, count(distinct visit_id) as visits
+    from visits
+    group by all
+),
+
+attendances as (
+    select coalesce(a.commune_code, s.commune_code) as commune_code, date_trunc('month', s.session_date) as month,
+           count(*) as training_attendances
+    from training_attendance as a join training_sessions as s using (session_id)
+    where a.completed
+    group by all
+),
+
+active as (
+    select p.commune_code, m.month, count(distinct s.person_id) as active_users
+    from service_months as s
+    join persons as p using (person_id)
+    join reporting_months as m on s.month between m.month - interval 2 month and m.month
+    group by all
+),
+
+-- Working age depends on the year, so the goal numerators are rebuilt for every month from cohorts.
+cohorts as (
+    select commune_code, birth_year, sex,
+           date_trunc('month', reached_on) as reached_month,
+           date_trunc('month', first_service_on) as service_month,
+           count(*) as n
+    from persons
+    where birth_year is not null and sex is not null
+    group by all
+),
+
+working_age as (
+    select c.commune_code, m.month,
+           sum(c.n) filter (where c.reached_month <= m.month) as working_age_reached,
+           sum(c.n) filter (where c.service_month <= m.month) as working_age_service_users
+    from cohorts as c
+    join reporting_months as m
+        on (c.reached_month <= m.month or c.service_month <= m.month)
+        and is_working_age(c.birth_year, c.sex, year(m.month))
+    group by all
+),
+
+monthly as (
+    select
+        g.commune_code, g.district_code, g.month,
+        coalesce(sum(f.n) filter (where f.indicator = 'persons_reached'), 0) as persons_reached,
+        coalesce(sum(f.n) filter (where f.indicator = 'households_reached'), 0) as households_reached,
+        coalesce(sum(f.n) filter (where f.indicator = 'persons_trained'), 0) as persons_trained,
+        coalesce(sum(f.n) filter (where f.indicator = 'persons_installed'), 0) as persons_installed,
+        coalesce(sum(f.n) filter (where f.indicator = 'accounts_created'), 0) as accounts_created,
+        coalesce(sum(f.n) filter (where f.indicator = 'eid_activations'), 0) as eid_activations,
+        coalesce(sum(f.n) filter (where f.indicator = 'first_services'), 0) as first_services,
+        coalesce(sum(f.n) filter (where f.indicator = 'households_with_account'), 0) as households_with_account
+    from grid as g
+    left join firsts as f on f.commune_code is not distinct from g.commune_code and f.month = g.month
+    group by all
+),
+
+final as (
+    select
+        m.commune_code, m.district_code, m.month,
+        m.persons_reached, sum(m.persons_reached) over w as persons_reached_cum,
+        m.households_reached, sum(m.households_reached) over w as households_reached_cum,
+        m.persons_trained, sum(m.persons_trained) over w as persons_trained_cum,
+        m.persons_installed, sum(m.persons_installed) over w as persons_installed_cum,
+        m.accounts_created, sum(m.accounts_created) over w as accounts_created_cum,
+        m.eid_activations, sum(m.eid_activations) over w as eid_activations_cum,
+        m.first_services, sum(m.first_services) over w as first_services_cum,
+        m.households_with_account, sum(m.households_with_account) over w as households_with_account_cum,
+        coalesce(t.training_attendances, 0) as training_attendances,
+        sum(coalesce(t.training_attendances, 0)) over w as training_attendances_cum,
+        coalesce(a.support_activities, 0) as support_activities,
+        sum(coalesce(a.support_activities, 0)) over w as support_activities_cum,
+        coalesce(a.visits, 0) as visits,
+        sum(coalesce(a.visits, 0)) over w as visits_cum,
+        coalesce(u.active_users, 0) as active_users,
+        coalesce(wa.working_age_reached, 0) as working_age_reached,
+        coalesce(wa.working_age_service_users, 0) as working_age_service_users
+    from monthly as m
+    left join activities as a on a.commune_code is not distinct from m.commune_code and a.month = m.month
+    left join attendances as t on t.commune_code is not distinct from m.commune_code and t.month = m.month
+    left join active as u on u.commune_code is not distinct from m.commune_code and u.month = m.month
+    left join working_age as wa on wa.commune_code is not distinct from m.commune_code and wa.month = m.month
+    window w as (partition by m.commune_code order by m.month)
+)
+
+select * from final;
