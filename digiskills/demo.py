@@ -139,7 +139,7 @@ def simulate(scale: float, seed: int, end: dt.date) -> World:
 
     people, visits = _visited_people(households, communes, members, hamlets, rng, end_day)
     people, usage = _service_use(people, visits, communes, rng, end_day)
-    sessions, attendance, people = _trainings(people, communes, hamlets, members, rng, end_day)
+    sessions, attendance, people = _trainings(people, communes, hamlets, members, rng, end_day, scale)
     # CCCD serials are unique within a birth year and sex, as the real numbering is.
     people["serial"] = people.groupby(["birth_year", "female"]).cumcount()
     return World(communes, hamlets, members, households, people, visits, usage, sessions, attendance, end, scale)
@@ -345,13 +345,13 @@ def _ranges(lengths: np.ndarray) -> np.ndarray:
     return np.arange(total) - offsets
 
 
-def _trainings(people, communes, hamlets, members, rng, end_day):
+def _trainings(people, communes, hamlets, members, rng, end_day, scale):
     """Sessions in every commune once it has a team; citizens, team members and officials attend."""
     first_team = hamlets.groupby("commune").founded.min()
     rows = []
     for c, start in first_team.items():
         months = np.arange(_month_index(np.array([start]))[0], _month_index(np.array([end_day]))[0] + 1)
-        count = rng.poisson(1.3, len(months))
+        count = rng.poisson(1.3 * scale, len(months))
         for m, k in zip(months, count):
             if k:
                 day0 = _days(_month_start(np.array([m]))[0].astype(dt.date))

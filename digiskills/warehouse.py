@@ -93,9 +93,10 @@ def writing(db_path: Path, *, keep: bool = True) -> Iterator["Session"]:
     copy = db_path.parent / f".{db_path.name}.building-{os.getpid()}-{id(lock)}"
     if db_path.exists():
         shutil.copyfile(db_path, copy)
-    con = duckdb.connect(str(copy), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(copy))
     # One checkpoint when the session ends instead of one per file: the copy is private until swapped in.
     con.execute("set checkpoint_threshold = '16GB'")
+    con.execute("set enable_progress_bar = false")
     session = Session(con, pseudonym.load_secret(secret_file(db_path)))
     try:
         _initialise(con, session.secret)
