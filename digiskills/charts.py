@@ -1,0 +1,134 @@
+"""Chart builders: a DataFrame in, a plotly figure out. Large type and plain colours, because the monthly
+meeting reads these from the back of the room on a projector. No streamlit here."""
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from digiskills import formatting
+from digiskills.i18n import t
+
+FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=17)
+# Sequential classes (ColorBrewer YlGnBu, 5 classes) and a hatched-looking grey for "no data".
+CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+NO_DATA_COLOUR = "#d9d9d9"
+LINE = "#2c7fb8"
+GOAL = "#d7301f"
+
+
+def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+                      title=title, paper_bgcolor="white", plot_bgcolor="white", hoverlabel=dict(font_size=16))
+    return fig
+
+
+def sparkline(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
+    """A small trend line without axes (for a KPI card)."""
+    fig = go.Figure(go.Scatter(x=frame[x], y=frame[y], mode="lines", line=dict(color=LINE, width=3),
+                               fill="tozeroy", fillcolor="rgba(44,127,184,0.12)", hoverinfo="skip"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, rangemode="tozero")
+    return _layout(fig, 80).update_layout(margin=dict(l=0, r=0, t=0, b=0), showlegend=False)
+
+
+def class_breaks(values: pd.Series, is_share: bool) -> list[float]:
+    """Upper edges of 5 colour classes: fixed steps for shares of a goal (20 % … 100 %+), otherwise the
+    quintiles of every month's values, so that the classes do not move when the month changes."""
+    if is_share:
+        return [0.2, 0.4, 0.6, 0.8, 1.0]
+    finite = values.dropna()
+    finite = finite[finite > 0]
+    if finite.empty:
+        return [1, 2, 3, 4, 5]
+    edges = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8, 1.0]))
+    return [float(e) for e in edges]
+
+
+def class_labels(breaks: list[float], column: str, lang: str) -> list[str]:
+    fmt = (lambda v: formatting.by_suffix(column, v, lang)) if column.endswith("_pct") else \
+        (lambda v: formatting.number(v, lang, 0 if v >= 10 else 2))
+    labels, lower = [], 0.0
+    for i, upper in enumerate(breaks):
+        last = i == len(breaks) - 1
+        labels.append(f"≥ {fmt(lower)}" if last and column.endswith("_pct") else f"{fmt(lower)} – {fmt(upper)}")
+        lower = upper
+    return labels
+
+
+def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[float], lang: str,
+               center: dict, zoom: float, height: int = 620) -> go.Figure:
+    """Units coloured by the class of frame[column] (frame: unit_code, name, column); units with no data
+    in grey; names and values on hover. Needs no tile server (map_style white-bg)."""
+    labels = class_labels(breaks, column, lang)
+    values = frame[column]
+    index = np.searchsorted(np.array(breaks), values.fillna(-1).to_numpy(), side="left")
+    index = np.minimum(index, len(breaks) - 1)
+    classes = np.where(values.isna(), t("no_data", lang), np.array(labels, dtype=object)[index])
+    hover = [f"<b>{n}</b><br>{formatting.by_suffix(column, v, lang) if pd.notna(v) else t('no_data', lang)}"
+             for n, v in zip(frame["name"], values)]
+    fig = go.Figure()
+    for label, colour in [*zip(labels, CLASS_COLOURS), (t("no_data", lang), NO_DATA_COLOUR)]:
+        mask = classes == label
+        if not mask.any():
+            # An empty trace keeps the legend's classes the same whatever the month.
+            fig.add_trace(go.Choroplethmap(geojson=geojson, locations=[], z=[], name=label, showlegend=True,
+                                           colorscale=[[0, colour], [1, colour]], showscale=False))
+            continue
+        fig.add_trace(go.Choroplethmap(
+            geojson=geojson, locations=frame["unit_code"][mask], z=np.zeros(mask.sum()), name=label,
+            colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True,
+            marker=dict(line=dict(color="#555555", width=0.8), opacity=0.9),
+            text=np.array(hover, dtype=object)[mask], hovertemplate="%{text}<extra></extra>"))
+    fig.update_layout(map=dict(style="white-bg", center=center, zoom=zoom),
+                      legend=dict(title=None, orientation="v", x=0.01, y=0.01, bgcolor="rgba(255,255,255,0.85)"))
+    return _layout(fig, height)
+
+
+def ranking(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Units ordered by frame[column], highest first, with their rank (units with no data last, unranked)."""
+    ordered = frame.sort_values(column, ascending=False, na_position="last").reset_index(drop=True)
+    ordered.insert(0, "rank", pd.Series(range(1, len(ordered) + 1)).where(ordered[column].notna()))
+    return ordered
+
+
+def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height: int = 380,
+          y_is_share: bool = False, goal: float | None = None, goal_label: str | None = None) -> go.Figure:
+    """One line per (column -> label); an optional horizontal goal line."""
+    fig = go.Figure()
+    for column, label in series.items():
+        fig.add_trace(go.Scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label,
+                                 line=dict(width=3), marker=dict(size=5)))
+    if goal is not None:
+        fig.add_hline(y=goal, line=dict(color=GOAL, dash="dash", width=2), annotation_text=goal_label,
+                      annotation_position="top left")
+    if y_is_share:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True)
+    fig.update_layout(legend=dict(orientation="h", y=-0.15), separators=",." if lang == "vi" else ".,")
+    return _layout(fig, height)
+
+
+def funnel(frame: pd.DataFrame, lang: str, height: int = 460) -> go.Figure:
+    """frame: step_label, entities, conversion_first_pct (one group)."""
+    text = [f"{formatting.number(n, lang)} ({formatting.percent(p, lang)})"
+            for n, p in zip(frame["entities"], frame["conversion_first_pct"])]
+    fig = go.Figure(go.Funnel(y=frame["step_label"], x=frame["entities"], text=text, textinfo="text",
+                              marker=dict(color=LINE), connector=dict(line=dict(color="#999999"))))
+    fig.update_layout(separators=",." if lang == "vi" else ".,")
+    return _layout(fig, height)
+
+
+def bars(frame: pd.DataFrame, x: str, y: str, lang: str, color: str | None = None, height: int = 420,
+         y_is_share: bool = False) -> go.Figure:
+    fig = go.Figure()
+    if color:
+        for key, part in frame.groupby(color, sort=False):
+            fig.add_trace(go.Bar(x=part[x], y=part[y], name=str(key)))
+        fig.update_layout(barmode="group")
+    else:
+        fig.add_trace(go.Bar(x=frame[x], y=frame[y], marker_color=LINE))
+    if y_is_share:
+        fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(separators=",." if lang == "vi" else ".,", legend=dict(orientation="h", y=-0.2))
+    return _layout(fig, height)

@@ -1,0 +1,92 @@
+"""Runs the named report queries (queries/reports/**/*.sql) against the warehouse, with a bounded result
+cache keyed by the SQL text, the parameters and the warehouse version, so that an import refreshes every
+page without a restart. Safe to call from Streamlit's session threads."""
+
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from digiskills import warehouse
+
+REPORTS_DIR = Path(__file__).resolve().parent.parent / "queries" / "reports"
+CACHE_ENTRIES = 512
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+class NoWarehouse(Exception):
+    """There is no warehouse file yet (build the demo or import exports first)."""
+
+
+def query_path(name: str) -> Path:
+    """queries/reports/<name>.sql; name is like 'overview/kpis_by_month'."""
+    path = (REPORTS_DIR / f"{name}.sql").resolve()
+    if REPORTS_DIR not in path.parents or not path.exists():
+        raise KeyError(f"no report query named {name!r}")
+    return path
+
+
+def parameters(sql: str) -> list[str]:
+    """The named parameters ($name) a query uses, in order of first use."""
+    return list(dict.fromkeys(_PARAM.findall(sql)))
+
+
+class Warehouse:
+    """The live warehouse file: one read-only connection per file version, a cursor per query."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or warehouse.warehouse_path()
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version = None
+        self._cache: OrderedDict = OrderedDict()
+
+    def version(self):
+        return warehouse.version(self.path)
+
+    def _connection(self, version) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._con is None or version != self._version:
+                # Queries still running on the old file keep it open through their cursors.
+                self._con = warehouse.connect_reader(self.path)
+                self._version = version
+                self._cache.clear()
+            return self._con
+
+    def run(self, name: str, **params) -> pd.DataFrame:
+        """The result of report query `name` with the given parameters (only those it uses are bound).
+        Returns a fresh DataFrame the caller may modify."""
+        version = self.version()
+        if version is None:
+            raise NoWarehouse(f"no warehouse at {self.path}")
+        sql = query_path(name).read_text(encoding="utf-8")
+        wanted = parameters(sql)
+        missing = [p for p in wanted if p not in params]
+        if missing:
+            raise TypeError(f"query {name} needs parameter(s) {', '.join(missing)}")
+        bound = {p: params[p] for p in wanted}
+        key = (sql, tuple(sorted((k, _hashable(v)) for k, v in bound.items())), version)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key].copy()
+        con = self._connection(version)
+        cursor = con.cursor()
+        try:
+            cursor.execute("use warehouse")
+            frame = cursor.execute(sql, bound or None).df()
+        finally:
+            cursor.close()
+        with self._lock:
+            if version == self._version:
+                self._cache[key] = frame
+                while len(self._cache) > CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        return frame.copy()
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value

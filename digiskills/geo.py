@@ -1,0 +1,632 @@
+"""Boundaries of Cà Mau's districts and communes for the maps: find them, match them to units, simplify, cache.
+
+Sources are tried in this order; the first that gives shapes for the level wins:
+1. an explicit file or folder (the app's setting, or a file the user uploaded);
+2. DIGISKILLS_BOUNDARIES, a file or a folder (from a folder, the file that matches the level best);
+3. the cache in geo/ written by an earlier download;
+4. a download from the public sources (geoBoundaries VNM ADM2 for districts, GADM 4.1 level 3 for communes),
+   cut to Cà Mau, simplified and cached in geo/. DIGISKILLS_GEO_BASE_URL replaces both hosts (tests, mirrors).
+
+A feature is matched to a unit by code when a property holds the level's GSO codes, else by name (prefixes,
+diacritics, GADM's space-less "TânThành(Phường)"); a feature of a unit replaced by a merger is dissolved into
+its successor's shape. Features that lie in Cà Mau but match no unit, and units without a shape, are listed.
+The maps are plotly `choropleth_map` with no tile server, so this module also computes centre and zoom.
+"""
+
+import http.client
+import io
+import json
+import math
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from shapely.geometry import Point, mapping, shape
+
+from digiskills.text import fold, key, nfc
+from digiskills.units import UnitResolver
+
+LEVELS = ("district", "commune")
+GEO_DIR = Path(__file__).resolve().parent.parent / "geo"
+FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+
+SIMPLIFY_DEGREES = 0.0005  # about 55 m: invisible at province zoom, keeps the page light
+GRID_DEGREES = 1e-5  # coordinates rounded to 5 decimals (about 1 m)
+# The package's commune points can sit up to 0.05° outside their commune (Phường Tân Xuyên); a same-named
+# unit of another province (An Giang's Phú Tân) is far beyond this.
+NEAR_DEGREES = 0.1
+TIMEOUT_SECONDS = 30
+GADM_CA_MAU = "VNM.13_1"  # GADM's GID_1 of Cà Mau
+CACHE_FORMAT = 1
+
+_LABEL = {"district": ("huyện", "district"), "commune": ("xã", "commune")}
+_TYPE_WORDS = {"xa", "phuong", "thitran", "huyen", "thanhpho", "thixa", "quan", "tp", "tx", "tt"}
+_QUALIFIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")  # GADM: "TânThành(Phường)"
+_ENGLISH_SUFFIX = re.compile(r" (city|district|town|township|ward|commune)$")
+
+
+@dataclass(frozen=True)
+class BoundaryURLs:
+    """Where the download fetches from: the geoBoundaries API for districts and GADM's zipped JSON for communes."""
+
+    districts_api: str
+    communes_zip: str
+
+    @classmethod
+    def from_base(cls, base: str) -> "BoundaryURLs":
+        """The real sources' paths under another host, e.g. a mirror or a test server."""
+        base = base.rstrip("/")
+        return cls(f"{base}/api/current/gbOpen/VNM/ADM2/", f"{base}/gadm/gadm4.1/json/gadm41_VNM_3.json.zip")
+
+
+DEFAULT_URLS = BoundaryURLs(
+    districts_api="https://www.geoboundaries.org/api/current/gbOpen/VNM/ADM2/",
+    communes_zip="https://geodata.ucdavis.edu/gadm/gadm4.1/json/gadm41_VNM_3.json.zip",
+)
+
+
+def configured_urls() -> BoundaryURLs:
+    """DEFAULT_URLS, or the same paths under DIGISKILLS_GEO_BASE_URL when that is set."""
+    base = os.environ.get("DIGISKILLS_GEO_BASE_URL")
+    return BoundaryURLs.from_base(base) if base else DEFAULT_URLS
+
+
+class BoundaryUnavailable(Exception):
+    """No boundaries for a level from any source; `message_vi`/`message_en` say so, `reasons` say why."""
+
+    def __init__(self, level: str, reasons: list[str]):
+        vi, en = _LABEL[level]
+        self.level, self.reasons = level, list(reasons)
+        self.message_vi = (f"Chưa có ranh giới {vi} để vẽ bản đồ: không có tệp ranh giới, chưa có bản lưu trong geo/ "
+                           "và không tải được từ nguồn công khai. Hãy chọn hoặc tải lên tệp ranh giới trong phần "
+                           "cài đặt. Bảng xếp hạng vẫn dùng được.")
+        self.message_en = (f"No {en} boundaries to draw the map: no boundary file, nothing cached in geo/, and the "
+                           "download from the public source failed. Choose or upload a boundary file in the "
+                           "settings. The ranking table still works.")
+        details = "; ".join(self.reasons)
+        super().__init__(f"{self.message_vi}\n{self.message_en}" + (f"\n({details})" if details else ""))
+
+
+@dataclass(frozen=True)
+class UnmatchedFeature:
+    """A feature in Cà Mau that matches no unit: a label for people, why, and its properties."""
+
+    label: str
+    reason: str
+    properties: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BoundarySet:
+    """Shapes of one level ready for `choropleth_map`, and what could not be matched.
+
+    `geojson` is a FeatureCollection with one feature per reporting unit that has a shape: feature "id" is the
+    unit code (use `featureidkey="id"`, the default), properties "unit_code" and "name"; coordinates lon/lat.
+    `unit_codes` are those codes, sorted; `missing_units` the reporting units without a shape;
+    `outside_count` the features of the source that lie outside Cà Mau and were left out.
+    """
+
+    level: str
+    geojson: dict
+    unit_codes: tuple[str, ...]
+    unmatched: tuple[UnmatchedFeature, ...]
+    missing_units: tuple[str, ...]
+    outside_count: int
+    attribution: str
+    origin: str  # "file", "environment", "cache" or "download", a colon, and the path or URL
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of all shapes, in degrees."""
+        return tuple(shapely.total_bounds([shape(f["geometry"]) for f in self.geojson["features"]]))
+
+    def view(self, width: int = 700, height: int = 500, padding: float = 0.05) -> dict:
+        """`{"center": {"lat", "lon"}, "zoom"}` fitting every shape into a map area of width × height pixels."""
+        return map_view(self.bounds, width, height, padding)
+
+
+def map_view(bounds: tuple[float, float, float, float], width: int = 700, height: int = 500,
+             padding: float = 0.05) -> dict:
+    """`{"center": {"lat", "lon"}, "zoom"}` for plotly's `map` subplot showing `bounds` (west, south, east, north).
+
+    plotly's map is MapLibre: at zoom z the Web-Mercator world is 512·2^z pixels wide. `padding` is the share of
+    the width and of the height left free on each side. Pass the plot area's size (the figure minus its margins).
+    """
+    west, south, east, north = (float(b) for b in bounds)
+    x0, x1 = (west + 180) / 360, (east + 180) / 360
+    y0, y1 = _mercator_y(north), _mercator_y(south)
+    usable_w, usable_h = width * (1 - 2 * padding), height * (1 - 2 * padding)
+    spans = [usable / (512 * extent) for usable, extent in ((usable_w, x1 - x0), (usable_h, y1 - y0)) if extent > 0]
+    zoom = min(18.0, math.log2(min(spans))) if spans else 12.0
+    lon = (x0 + x1) / 2 * 360 - 180
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - (y0 + y1)))))
+    return {"center": {"lat": round(lat, 5), "lon": round(lon, 5)}, "zoom": math.floor(zoom * 100) / 100}
+
+
+def _mercator_y(lat: float) -> float:
+    """Web-Mercator y as a share of the world's height, 0 at the top."""
+    phi = math.radians(lat)
+    return 0.5 - math.log(math.tan(math.pi / 4 + phi / 2)) / (2 * math.pi)
+
+
+def save_user_file(filename: str, data: bytes, cache_dir: Path = GEO_DIR) -> Path:
+    """Store an uploaded boundary file under `cache_dir`/uploads and return its path for `load_boundaries`."""
+    name = Path(filename).name
+    if not name.lower().endswith((".geojson", ".json", ".gpkg", ".zip")):
+        raise ValueError(f"unsupported boundary file '{name}': use GeoJSON, GeoPackage or a zipped Shapefile")
+    target = Path(cache_dir) / "uploads" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(target, data)
+    return target
+
+
+def load_boundaries(level: str, units: pd.DataFrame, source: Path | None = None, cache_dir: Path = GEO_DIR,
+                    allow_download: bool = True, urls: BoundaryURLs | None = None) -> BoundarySet:
+    """The shapes of Cà Mau's districts or communes (`level`) matched to `units` (digiskills.units.legacy_units()).
+
+    Tries `source`, then DIGISKILLS_BOUNDARIES, then the cache in `cache_dir`, then (if `allow_download`) the
+    public sources at `urls` (default: `configured_urls()`), caching what it downloads. Raises
+    BoundaryUnavailable when none gives a shape, and also when `source` or DIGISKILLS_BOUNDARIES is unusable
+    (a file the user chose that does not work should be reported, not quietly replaced).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    matcher = _Matcher(level, units)
+    reasons: list[str] = []
+    if source is not None:
+        found = _from_path(Path(source), matcher, "file", reasons)
+        if found is None:
+            raise BoundaryUnavailable(level, reasons)
+        return found
+    env = os.environ.get("DIGISKILLS_BOUNDARIES")
+    if env:
+        found = _from_path(Path(env), matcher, "environment", reasons)
+        if found is not None:
+            return found
+        if not Path(env).exists():
+            raise BoundaryUnavailable(level, reasons)
+    cache = Path(cache_dir) / f"camau_{level}s.geojson"
+    found = _from_cache(cache, matcher, reasons)
+    if found is None and allow_download:
+        found = _from_download(matcher, urls or configured_urls(), cache, reasons)
+    if found is None:
+        raise BoundaryUnavailable(level, reasons)
+    return found
+
+
+# --- reading user files ---------------------------------------------------------------------------------------
+
+
+def _from_path(path: Path, matcher: "_Matcher", kind: str, reasons: list[str]) -> BoundarySet | None:
+    """The best-matching layer of a file, or of the files in a folder; None (with a reason) when none matches."""
+    if not path.exists():
+        reasons.append(f"{path} does not exist")
+        return None
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in FILE_SUFFIXES) if path.is_dir() else [path]
+    best = None
+    for file in files:
+        for layer in _polygon_layers(file, reasons):
+            try:
+                frame = _read_frame(file, layer)
+            except Exception as error:  # pyogrio/GDAL raise many kinds; a bad file is reported, not fatal
+                reasons.append(f"{file.name}: cannot read ({error})")
+                continue
+            result = matcher.match(frame)
+            if best is None or result.score > best[0].score:
+                best = (result, file)
+    if best is None or not best[0].shapes or (path.is_dir() and not best[0].is_mostly_matched):
+        reasons.append(f"{path}: no layer whose features match Cà Mau's {matcher.level}s")
+        return None
+    result, file = best
+    vi, en = _LABEL[matcher.level]
+    attribution = f"Ranh giới {vi}: tệp {file.name} do người dùng cung cấp / {en.capitalize()} boundaries: " \
+                  f"user-supplied file {file.name}"
+    return result.to_boundary_set(attribution, f"{kind}:{file}")
+
+
+def _polygon_layers(file: Path, reasons: list[str]) -> list[str | None]:
+    try:
+        layers = pyogrio.list_layers(file)
+    except Exception as error:
+        reasons.append(f"{file.name}: cannot read ({error})")
+        return []
+    return [name for name, kind in layers if kind is None or "polygon" in str(kind).lower()
+            or "unknown" in str(kind).lower()]
+
+
+def _read_frame(file: Path | bytes, layer: str | None = None, where: str | None = None) -> gpd.GeoDataFrame:
+    """A layer in lon/lat (EPSG:4326); a layer without CRS is taken as lon/lat when its coordinates fit."""
+    options = {name: value for name, value in (("layer", layer), ("where", where)) if value is not None}
+    frame = gpd.read_file(file, **options)
+    if frame.crs is None:
+        west, south, east, north = frame.total_bounds
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise ValueError("the layer has no coordinate reference system and is not in degrees")
+        return frame.set_crs(4326)
+    return frame if frame.crs.to_epsg() == 4326 else frame.to_crs(4326)
+
+
+# --- cache and download --------------------------------------------------------------------------------------
+
+
+def _from_cache(cache: Path, matcher: "_Matcher", reasons: list[str]) -> BoundarySet | None:
+    if not cache.exists():
+        reasons.append(f"no cache at {cache}")
+        return None
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("format") != CACHE_FORMAT or data.get("level") != matcher.level:
+            raise ValueError("written by another version")
+        features = data["features"]
+        unknown = {f["id"] for f in features} - set(matcher.reporting)
+        if unknown:
+            raise ValueError(f"codes {sorted(unknown)} are not current units")
+        attribution = data["attribution"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        reasons.append(f"cache {cache} ignored: {error}")
+        return None
+    codes = tuple(f["id"] for f in features)
+    unmatched = tuple(UnmatchedFeature(**u) for u in data.get("unmatched", []))
+    return BoundarySet(matcher.level, {"type": "FeatureCollection", "features": features}, codes, unmatched,
+                       matcher.missing(codes), data.get("outside_count", 0), attribution, f"cache:{cache}")
+
+
+def _write_cache(cache: Path, found: BoundarySet, url: str) -> None:
+    data = {"type": "FeatureCollection", "format": CACHE_FORMAT, "level": found.level,
+            "attribution": found.attribution, "source_url": url,
+            "retrieved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "outside_count": found.outside_count,
+            "unmatched": [vars(u) for u in found.unmatched], "features": found.geojson["features"]}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(cache, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    # Several browser sessions may load at once; a reader must never see half a file.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+
+
+def _from_download(matcher: "_Matcher", urls: BoundaryURLs, cache: Path, reasons: list[str]) -> BoundarySet | None:
+    download = _download_districts if matcher.level == "district" else _download_communes
+    try:
+        frame, attribution, url = download(urls)
+        result = matcher.match(frame)
+        if not result.shapes:
+            raise _SourceFailed(f"no feature downloaded from {url} matches a unit of Cà Mau")
+    except _SourceFailed as error:
+        reasons.append(str(error))
+        return None
+    found = result.to_boundary_set(attribution, f"download:{url}")
+    try:
+        _write_cache(cache, found, url)
+    except OSError as error:  # a read-only install still shows the map; it downloads again next time
+        reasons.append(f"cannot write cache {cache}: {error}")
+    return found
+
+
+class _SourceFailed(Exception):
+    pass
+
+
+def _download_districts(urls: BoundaryURLs) -> tuple[gpd.GeoDataFrame, str, str]:
+    """geoBoundaries: the API's JSON names the GeoJSON (gjDownloadURL), its source and licence."""
+    try:
+        meta = json.loads(_fetch(urls.districts_api))
+        url = urllib.parse.urljoin(urls.districts_api, meta["gjDownloadURL"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise _SourceFailed(f"unexpected answer from {urls.districts_api}: {error}") from error
+    frame = _read_download(_fetch(url), url)
+    licence = meta.get("boundaryLicense") or "CC BY-SA 4.0"
+    origin = meta.get("boundarySource") or "Department of Survey and Mapping, Viet Nam"
+    attribution = (f"Ranh giới huyện / District boundaries: geoBoundaries gbOpen VNM ADM2 "
+                   f"({meta.get('boundaryID', 'VNM-ADM2')}; nguồn / source: {origin}), {licence}, "
+                   "https://www.geoboundaries.org")
+    return frame, attribution, url
+
+
+def _download_communes(urls: BoundaryURLs) -> tuple[gpd.GeoDataFrame, str, str]:
+    """GADM 4.1 level 3 for all Viet Nam, zipped JSON, read with only Cà Mau's rows kept."""
+    url = urls.communes_zip
+    frame = _read_download(_fetch(url), url, where=f"GID_1 = '{GADM_CA_MAU}'")
+    attribution = ("Ranh giới xã / Commune boundaries: GADM 4.1 (gadm.org), chỉ dùng phi thương mại, không phân "
+                   "phối lại / non-commercial use only, no redistribution: https://gadm.org/license.html")
+    return frame, attribution, url
+
+
+def _fetch(url: str) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "digiskills-camau-dashboard"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.read()
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError) as error:
+        raise _SourceFailed(f"cannot download {url}: {error}") from error
+
+
+def _read_download(data: bytes, url: str, where: str | None = None) -> gpd.GeoDataFrame:
+    try:
+        return _read_frame(io.BytesIO(data), where=where)
+    except Exception as error:  # whatever GDAL says about a broken or unexpected file
+        raise _SourceFailed(f"cannot read what {url} returned: {error}") from error
+
+
+# --- matching features to units ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Result:
+    """One layer matched: geometries per unit code, unmatched features in Cà Mau, features outside it."""
+
+    matcher: "_Matcher"
+    shapes: dict[str, list]
+    unmatched: list[tuple[UnmatchedFeature, object]]
+    outside_count: int
+    feature_count: int
+
+    @property
+    def score(self) -> tuple[int, int]:
+        # More units matched and fewer unknown features; then one feature per unit beats many dissolved.
+        return len(self.shapes) - len(self.unmatched), -self.feature_count
+
+    @property
+    def is_mostly_matched(self) -> bool:
+        return len(self.shapes) > len(self.unmatched)
+
+    def to_boundary_set(self, attribution: str, origin: str) -> BoundarySet:
+        names = self.matcher.reporting
+        features = []
+        for code in sorted(self.shapes):
+            geometry = _for_browser(shapely.union_all(self.shapes[code]))
+            if geometry is not None:
+                features.append({"type": "Feature", "id": code, "properties": {"unit_code": code,
+                                 "name": names[code]["name"]}, "geometry": _rounded(mapping(geometry))})
+        codes = tuple(f["id"] for f in features)
+        unmatched = tuple(u for u, _ in self.unmatched)
+        return BoundarySet(self.matcher.level, {"type": "FeatureCollection", "features": features}, codes,
+                           unmatched, self.matcher.missing(codes), self.outside_count, attribution, origin)
+
+
+class _Matcher:
+    """Matches the features of one layer to the reporting units of one level."""
+
+    def __init__(self, level: str, units: pd.DataFrame):
+        self.level = level
+        rows = units[units["level"] == level]
+        self.codes = set(rows["unit_code"])
+        current = rows[rows["successor_code"].isna()]
+        self.reporting = {r.unit_code: {"name": r.name, "short": r.short_name, "parent": r.parent_code,
+                                        "point": Point(r.lon, r.lat)} for r in current.itertuples()}
+        self.resolver = UnitResolver(units)
+
+    def missing(self, codes) -> tuple[str, ...]:
+        return tuple(sorted(set(self.reporting) - set(codes)))
+
+    def match(self, frame: gpd.GeoDataFrame) -> _Result:
+        table = _text_table(frame)
+        columns = _Columns.detect(table, self)
+        shapes: dict[str, list] = {}
+        pending = []
+        for i, geometry in enumerate(frame.geometry):
+            row = table.iloc[i]
+            if geometry is None or geometry.is_empty:
+                pending.append((row, geometry, "the feature has no geometry"))
+                continue
+            code, reason = self._match_row(row, geometry, columns)
+            if code:
+                shapes.setdefault(code, []).append(geometry)
+            else:
+                pending.append((row, geometry, reason))
+        unmatched, outside = self._leftovers(pending, shapes, columns)
+        return _Result(self, shapes, unmatched, outside, len(frame) - outside)
+
+    def _match_row(self, row: pd.Series, geometry, columns: "_Columns") -> tuple[str | None, str]:
+        district = columns.district_of(row, self)
+        by_name, name_reason = self._by_name(row, columns, district)
+        code_value = row.get(columns.code) if columns.code else None
+        if code_value in self.codes:
+            by_code = self.resolver.resolve(self.level, code_value).code
+            if by_name and by_name != by_code:
+                return None, (f"code {code_value} is {self.reporting[by_code]['name']} but the name says "
+                              f"{self.reporting[by_name]['name']}")
+            return self._near(by_code, geometry)
+        return self._near(by_name, geometry) if by_name else (None, name_reason)
+
+    def _by_name(self, row: pd.Series, columns: "_Columns", district: str | None) -> tuple[str | None, str]:
+        value = row.get(columns.name) if columns.name else None
+        if not value:
+            return None, "the feature has no code or name of this level"
+        reason = f"no {self.level} of Cà Mau is called '{value}'"
+        for variant in _name_variants(value, row.get(columns.type) if columns.type else None):
+            found = self.resolver.resolve(self.level, variant, district)
+            if found.code is None:
+                reason = found.error_en if "ambiguous" in found.error_en else reason
+                continue
+            if district and self.reporting[found.code]["parent"] != district:
+                reason = f"'{value}' is a {self.level} of another district"
+                continue
+            return found.code, ""
+        return None, reason
+
+    def _near(self, code: str, geometry) -> tuple[str | None, str]:
+        if geometry.distance(self.reporting[code]["point"]) <= NEAR_DEGREES:
+            return code, ""
+        return None, f"named like {self.reporting[code]['name']} but lies elsewhere"
+
+    def _leftovers(self, pending: list, shapes: dict, columns: "_Columns") -> tuple[list, int]:
+        """Second chance by name suffix, then sort the rest into unmatched-in-Cà-Mau and outside."""
+        unmatched, outside = [], 0
+        inside = _InsideTest(self, shapes)
+        for row, geometry, reason in pending:
+            code = self._by_suffix(row, geometry, columns, shapes) if geometry is not None else None
+            if code:
+                shapes.setdefault(code, []).append(geometry)
+            elif geometry is None or geometry.is_empty or inside(geometry):
+                unmatched.append((UnmatchedFeature(_label(row, columns), reason, _plain(row)), geometry))
+            else:
+                outside += 1
+        return unmatched, outside
+
+    def _by_suffix(self, row: pd.Series, geometry, columns: "_Columns", shapes: dict) -> str | None:
+        # GADM shortens Xã Nguyễn Việt Khái to "ViệtKhái": accept a unique unit, still without a shape, whose
+        # name ends with the feature's name (same district when known).
+        value = row.get(columns.name) if columns.name else None
+        if not value:
+            return None
+        base = key(_split_qualifier(value)[0])
+        district = columns.district_of(row, self)
+        candidates = [code for code, unit in self.reporting.items()
+                      if code not in shapes and len(base) >= 4 and key(unit["short"]).endswith(base)
+                      and (district is None or unit["parent"] == district)]
+        if len(candidates) != 1:
+            return None
+        return self._near(candidates[0], geometry)[0]
+
+
+class _InsideTest:
+    """Whether an unmatched feature lies in Cà Mau: it holds a unit's point or sits within the matched shapes."""
+
+    def __init__(self, matcher: _Matcher, shapes: dict):
+        self.points = [unit["point"] for unit in matcher.reporting.values()]
+        matched = [g for geoms in shapes.values() for g in geoms]
+        self.area = shapely.union_all(matched) if matched else None
+        if self.area is not None:
+            shapely.prepare(self.area)
+
+    def __call__(self, geometry) -> bool:
+        if shapely.contains(geometry, self.points).any():
+            return True
+        return self.area is not None and self.area.contains(geometry.representative_point())
+
+
+@dataclass
+class _Columns:
+    """Which properties of a layer hold the unit code, the name, the unit type and the district."""
+
+    code: str | None
+    name: str | None
+    type: str | None
+    district: str | None
+
+    @classmethod
+    def detect(cls, table: pd.DataFrame, matcher: _Matcher) -> "_Columns":
+        code = _best(table, lambda values: int(values.isin(matcher.codes).sum()))
+        others = [c for c in table.columns if c != code]
+        name = _best(table[others], lambda values: _distinct_units(values, matcher.resolver, matcher.level))
+        rest = [c for c in others if c != name]
+        kind = _best(table[rest], lambda values: int(values.dropna().map(key).isin(_TYPE_WORDS).mean() >= 0.8))
+        district = None
+        if matcher.level == "commune":
+            rest = [c for c in rest if c != kind]
+            found = _best(table[rest], lambda values: _distinct_units(values, matcher.resolver, "district"))
+            district = found if found and _distinct_units(table[found], matcher.resolver, "district") >= 2 else None
+        return cls(code, name, kind, district)
+
+    def district_of(self, row: pd.Series, matcher: _Matcher) -> str | None:
+        value = row.get(self.district) if self.district else None
+        return matcher.resolver.resolve("district", value).code if value else None
+
+
+def _best(table: pd.DataFrame, score) -> str | None:
+    """The column with the highest positive score, or None."""
+    scored = [(score(table[column]), column) for column in table.columns]
+    scored = [(s, c) for s, c in scored if s > 0]
+    return max(scored, key=lambda sc: sc[0])[1] if scored else None
+
+
+def _distinct_units(values: pd.Series, resolver: UnitResolver, level: str) -> int:
+    found = set()
+    for value in values.dropna().unique():
+        if value.isdigit():  # a second code column is not a name column
+            continue
+        for variant in _name_variants(value, None):
+            code = resolver.resolve(level, variant).code
+            if code:
+                found.add(code)
+                break
+    return len(found)
+
+
+def _name_variants(value: str, unit_type: str | None) -> list[str]:
+    """Spellings to try, most specific first: 'TânThành(Phường)' -> 'Phường TânThành', 'TânThành'."""
+    base, qualifier = _split_qualifier(value)
+    variants = []
+    if qualifier and key(qualifier) in _TYPE_WORDS:
+        variants.append(f"{qualifier} {base}")
+    if unit_type:
+        variants.append(f"{unit_type} {base}")
+    variants.append(base)
+    english = _ENGLISH_SUFFIX.sub("", fold(base))  # "Ca Mau City"
+    if english != fold(base):
+        variants.append(english)
+    return variants
+
+
+def _split_qualifier(value: str) -> tuple[str, str | None]:
+    found = _QUALIFIED.match(value)
+    return (found[1], found[2]) if found and found[1] else (value, None)
+
+
+def _text_table(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The properties as NFC text or None; integral floats lose their '.0' (32248.0 -> '32248')."""
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return table.apply(lambda column: column.map(_text)).astype(object)
+
+
+def _text(value) -> str | None:
+    if value is None or (not isinstance(value, (str, bytes)) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = nfc(str(value))
+    return text or None
+
+
+def _label(row: pd.Series, columns: _Columns) -> str:
+    for column in (columns.name, columns.code, *row.index):
+        value = row.get(column) if column else None
+        if value and (column in (columns.name, columns.code) or "name" in str(column).lower()):
+            return value
+    return "(feature without a name)"
+
+
+def _plain(row: pd.Series) -> dict:
+    return {str(column): value for column, value in row.items() if value is not None}
+
+
+# --- geometry for the browser --------------------------------------------------------------------------------
+
+
+def _for_browser(geometry):
+    """Valid, simplified (topology kept), on a 1e-5° grid; None if nothing polygonal is left."""
+    geometry = _polygonal(shapely.make_valid(geometry))
+    geometry = geometry.simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+    geometry = _polygonal(shapely.make_valid(shapely.set_precision(geometry, GRID_DEGREES)))
+    return None if geometry.is_empty else geometry
+
+
+def _polygonal(geometry):
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.MultiPolygon()
+
+
+def _rounded(geo: dict) -> dict:
+    def walk(value):
+        if isinstance(value, (list, tuple)):
+            if value and isinstance(value[0], float):
+                return [round(v, 5) for v in value]
+            return [walk(v) for v in value]
+        return value
+
+    return {"type": geo["type"], "coordinates": walk(geo["coordinates"])}

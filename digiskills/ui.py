@@ -1,0 +1,169 @@
+"""Streamlit glue shared by dashboard.py and the pages: the warehouse connection, the shared controls and
+their mirror in the URL, and small layout pieces (KPI cards, tables). The only module of the package that
+imports streamlit besides the pages."""
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from digiskills import db, formatting, warehouse
+from digiskills.i18n import t
+
+LEVELS = ("province", "district", "commune")
+_build_lock = threading.Lock()
+
+
+@st.cache_resource
+def live_warehouse() -> db.Warehouse:
+    """One Warehouse per server process (it reconnects by itself after an import)."""
+    return db.Warehouse(warehouse.warehouse_path())
+
+
+def run(name: str, **params) -> pd.DataFrame:
+    return live_warehouse().run(name, **params)
+
+
+def ensure_warehouse(lang: str) -> None:
+    """On first start there is no warehouse: build the demo (the `demo` command's code path)."""
+    wh = live_warehouse()
+    if wh.version() is not None:
+        return
+    with _build_lock:
+        if wh.version() is not None:
+            return
+        from digiskills import demo
+
+        bar = st.progress(0.0, text=t("building_demo", lang))
+
+        def progress(message: str, fraction: float | None = None) -> None:
+            if fraction is not None:
+                bar.progress(min(1.0, fraction), text=f"{t('building_demo', lang)} {message}")
+
+        demo.build(out=Path("data") / "demo", scale=1.0, seed=2022, db_path=wh.path, progress=progress)
+        bar.empty()
+
+
+@dataclass(frozen=True)
+class View:
+    """What the shared controls select; mirrored in the URL (month, level, unit, lang)."""
+
+    lang: str
+    month: dt.date
+    level: str
+    district_code: str | None
+    commune_code: str | None
+    unit_name: str
+
+    @property
+    def unit_code(self) -> str:
+        return self.commune_code or self.district_code or "96"
+
+    @property
+    def filters(self) -> dict:
+        return {"district_code": self.district_code, "commune_code": self.commune_code}
+
+
+def _initial(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def language() -> str:
+    """The language chosen in the URL or the sidebar (Vietnamese first)."""
+    lang = st.session_state.get("filter_lang") or st.query_params.get("lang", "vi")
+    return lang if lang in ("vi", "en") else "vi"
+
+
+def shared_controls() -> View:
+    """The sidebar controls, created once in dashboard.py; initial values come from the URL."""
+    params = st.query_params
+    units = run("shared/reporting_units")
+    months = [pd.Timestamp(m).date() for m in run("shared/reporting_months")["month"]]
+    districts = units[units.level == "district"].sort_values("name")
+    communes = units[units.level == "commune"]
+
+    url_unit = params.get("unit")
+    url_level = params.get("level") if params.get("level") in LEVELS else "province"
+    url_district = url_unit if url_unit in set(districts.unit_code) else None
+    url_commune = url_unit if url_unit in set(communes.unit_code) else None
+    if url_commune:
+        url_district = communes.set_index("unit_code").parent_code[url_commune]
+    url_month = formatting.parse_month(params.get("month"))
+    _initial("filter_lang", language())
+    _initial("filter_month", url_month if url_month in months else (months[0] if months else None))
+    _initial("filter_level", url_level)
+    _initial("filter_district", url_district)
+    _initial("filter_commune", url_commune)
+
+    with st.sidebar:
+        lang = st.radio(t("language", "vi"), ("vi", "en"), key="filter_lang", horizontal=True,
+                        format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
+        month = st.selectbox(t("month", lang), months, key="filter_month",
+                             format_func=lambda m: formatting.month(m, lang))
+        level = st.radio(t("level", lang), LEVELS, key="filter_level", horizontal=True,
+                         format_func=lambda x: t(f"level_{x}", lang))
+        names = dict(zip(units.unit_code, units.name))
+        district = commune = None
+        if level in ("district", "commune"):
+            district = st.selectbox(t("district", lang), [None, *districts.unit_code], key="filter_district",
+                                    format_func=lambda c: t("all_districts", lang) if c is None else names[c])
+        if level == "commune":
+            options = communes[communes.parent_code == district] if district else communes
+            if st.session_state.get("filter_commune") not in set(options.unit_code):
+                st.session_state["filter_commune"] = None
+            commune = st.selectbox(t("commune", lang), [None, *options.unit_code], key="filter_commune",
+                                   format_func=lambda c: t("all_communes", lang) if c is None else names[c])
+        st.caption(t("units_note", lang))
+        st.caption(t("share_link", lang))
+
+    unit_name = names.get(commune or district or "", t("province_name", lang))
+    view = View(lang, month, level, district, commune, unit_name)
+    sync_url(month=month.strftime("%Y-%m") if month else None, level=level, unit=commune or district,
+             lang=lang)
+    return view
+
+
+def sync_url(**values) -> None:
+    """Writes values into the URL's query parameters (None removes one) so a copied link reproduces the view."""
+    for key, value in values.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
+
+
+def url_choice(widget_key: str, param: str, options: list, default):
+    """Initial value of a page's own control from the URL (e.g. the map's metric), then kept in the URL."""
+    if widget_key not in st.session_state:
+        from_url = st.query_params.get(param)
+        st.session_state[widget_key] = from_url if from_url in options else default
+    return st.session_state[widget_key]
+
+
+def kpi_card(column, label: str, value: str, changes: list[str], trend=None) -> None:
+    with column:
+        with st.container(border=True):
+            st.markdown(f"<div style='font-size:1.05rem;color:#444;min-height:2.8em'>{label}</div>"
+                        f"<div style='font-size:2.3rem;font-weight:700;line-height:1.2'>{value}</div>"
+                        + "".join(f"<div style='font-size:0.95rem;color:#555'>{c}</div>" for c in changes),
+                        unsafe_allow_html=True)
+            if trend is not None:
+                st.plotly_chart(trend, config={"displayModeBar": False, "staticPlot": True},
+                                width="stretch")
+
+
+def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None) -> None:
+    """A display table: cells formatted for the language, columns renamed to their labels."""
+    shown = formatting.table(frame[list(labels)], lang).rename(columns=labels)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
+
+
+def current_view() -> View:
+    """The view chosen in the sidebar; a page run on its own (AppTest) creates the controls itself."""
+    view = st.session_state.get("view")
+    return view if view is not None else shared_controls()

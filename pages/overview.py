@@ -1,0 +1,43 @@
+"""Tổng quan / Overview: where the selected unit stands this month, against last month, last year and the goal."""
+
+import streamlit as st
+
+from digiskills import charts, formatting, ui
+from digiskills.i18n import t
+
+view = ui.current_view()
+lang = view.lang
+st.title(f"{t('page_overview', lang)}: {view.unit_name}")
+st.caption(f"{t('month', lang)}: {formatting.month(view.month, lang)}")
+
+kpis = ui.run("overview/kpis_by_month", month=view.month, **view.filters).set_index("indicator")
+trend = ui.run("overview/kpis_trend_by_month", month=view.month, **view.filters)
+
+SHARES = {"working_age_service_users": "of_working_age", "working_age_reached": "of_working_age",
+          "households_reached": "of_households"}
+
+columns = st.columns(4)
+for i, indicator in enumerate(kpis.index):
+    row = kpis.loc[indicator]
+    if indicator in SHARES:
+        value = formatting.percent(row.value_pct, lang)
+        changes = [f"{formatting.number(row.value, lang)} ({t(SHARES[indicator], lang)})",
+                   f"{formatting.signed(row.value_pct - row.previous_month_pct, lang, 1, True)} "
+                   f"{t('vs_previous_month', lang)}",
+                   f"{formatting.signed(row.value_pct - row.year_ago_pct, lang, 1, True)} {t('vs_year_ago', lang)}"]
+        figure = charts.sparkline(trend, "month", f"{indicator}_pct")
+    else:
+        value = formatting.number(row.value, lang)
+        changes = [f"{formatting.signed(row.value - row.previous_month, lang)} {t('vs_previous_month', lang)}",
+                   f"{formatting.signed(row.value - row.year_ago, lang)} {t('vs_year_ago', lang)}"]
+        figure = charts.sparkline(trend, "month", indicator)
+    label = t(indicator, lang) + (f" · {t('goal_70', lang)}" if indicator == "working_age_service_users" else "")
+    ui.kpi_card(columns[i % 4], label, value, changes, figure)
+
+st.subheader(t("working_age_service_users", lang))
+st.plotly_chart(
+    charts.lines(trend, "month", {"working_age_service_users_pct": t("working_age_service_users", lang),
+                                  "working_age_reached_pct": t("working_age_reached", lang),
+                                  "households_reached_pct": t("households_reached", lang)},
+                 lang, y_is_share=True, goal=0.70, goal_label=t("goal_70", lang)),
+    width="stretch")

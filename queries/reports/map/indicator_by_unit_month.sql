@@ -1,0 +1,58 @@
+-- One indicator for every district or commune in every month, with the unit's denominators and the
+-- indicator per 1,000 people, per household and as a share of the goal. All months are returned so that
+-- the map's colour classes can stay fixed when the reporting month changes.
+-- Grain: one row per unit per month.
+-- Params: $level ('district' or 'commune'), $district_code (null: all districts), $indicator (a cumulative
+--   indicator of commune_month, or active_users / working_age_reached / working_age_service_users), $goal_target (0–1)
+-- Columns: unit_code, name, district_name, month, value, population, households, working_age_population, per_1000, per_household, share_of_basis_pct, goal_pct
+-- value is null (no data) for a unit with no visit, training or service use recorded by that month; a unit
+-- with records but none of this indicator has 0. share_of_basis_pct divides by the working-age population
+-- (working_age_* indicators) or the households (households_* indicators); goal_pct divides that by the goal.
+with measured as (
+    select
+        case when $level = 'district' then district_code else commune_code end as unit_code,
+        month,
+        sum(case $indicator
+                when 'persons_reached' then persons_reached_cum
+                when 'households_reached' then households_reached_cum
+                when 'persons_trained' then persons_trained_cum
+                when 'training_attendances' then training_attendances_cum
+                when 'accounts_created' then accounts_created_cum
+                when 'eid_activations' then eid_activations_cum
+                when 'first_services' then first_services_cum
+                when 'households_with_account' then households_with_account_cum
+                when 'support_activities' then support_activities_cum
+                when 'active_users' then active_users
+                when 'working_age_reached' then working_age_reached
+                when 'working_age_service_users' then working_age_service_users
+            end) as value,
+        sum(support_activities_cum + training_attendances_cum + first_services_cum) as records
+    from commune_month
+    where commune_code is not null and ($district_code is null or district_code = $district_code)
+    group by all
+),
+
+units as (
+    select u.unit_code, u.name, coalesce(d.name, u.name) as district_name
+    from units as u
+    left join units as d on d.unit_code = u.parent_code and d.level = 'district' and d.period = u.period
+    where u.period = 'legacy' and u.successor_code is null and u.level = $level
+      and ($district_code is null or u.parent_code = $district_code or u.unit_code = $district_code)
+),
+
+final as (
+    select
+        u.unit_code, u.name, u.district_name, m.month,
+        case when m.records > 0 then m.value end as value,
+        d.population, d.households, d.working_age_population,
+        1000.0 * value / d.population as per_1000,
+        value / d.households as per_household,
+        value / case when $indicator like 'working_age%' then d.working_age_population
+                     when $indicator like 'households%' then d.households end as share_of_basis_pct,
+        share_of_basis_pct / $goal_target as goal_pct
+    from units as u
+    join measured as m using (unit_code)
+    left join denominators as d on d.unit_code = u.unit_code and d.year = year(m.month)
+)
+
+select * from final order by month, unit_code;

@@ -1,0 +1,68 @@
+-- The headline indicators of one unit for the reporting month, the month before and a year before.
+-- Grain: one row per indicator.
+-- Params: $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all)
+-- Columns: indicator, value, previous_month, year_ago, denominator, value_pct, previous_month_pct, year_ago_pct
+-- Persons and households are cumulative to the end of the month; active_users counts people with online
+-- public-service use in the month or the two before it (90 days). Percentages divide by the unit's
+-- households or working-age population of the month's year (denominators table).
+with scope as (
+    select * from commune_month
+    where ($district_code is null or district_code = $district_code)
+      and ($commune_code is null or commune_code = $commune_code)
+      and month in ($month::date, $month::date - interval 1 month, $month::date - interval 12 month)
+),
+
+totals as (
+    select
+        month,
+        sum(persons_trained_cum) as persons_trained,
+        sum(training_attendances_cum) as training_attendances,
+        sum(households_reached_cum) as households_reached,
+        sum(accounts_created_cum) as accounts_created,
+        sum(eid_activations_cum) as eid_activations,
+        sum(active_users) as active_users,
+        sum(working_age_reached) as working_age_reached,
+        sum(working_age_service_users) as working_age_service_users
+    from scope
+    group by month
+),
+
+denominator as (
+    select year, households, working_age_population
+    from denominators
+    where unit_code = coalesce($commune_code, $district_code, '96')
+),
+
+long as (
+    unpivot totals on columns(* exclude (month)) into name indicator value value
+),
+
+final as (
+    select
+        l.indicator,
+        max(l.value) filter (where l.month = $month::date) as value,
+        max(l.value) filter (where l.month = $month::date - interval 1 month) as previous_month,
+        max(l.value) filter (where l.month = $month::date - interval 12 month) as year_ago,
+        max(case when l.indicator = 'households_reached' then d.households
+                 when l.indicator in ('working_age_reached', 'working_age_service_users') then d.working_age_population
+            end) filter (where l.month = $month::date) as denominator,
+        max(l.value / case when l.indicator = 'households_reached' then d.households
+                           when l.indicator in ('working_age_reached', 'working_age_service_users')
+                               then d.working_age_population end) filter (where l.month = $month::date) as value_pct,
+        max(l.value / case when l.indicator = 'households_reached' then d.households
+                           when l.indicator in ('working_age_reached', 'working_age_service_users')
+                               then d.working_age_population end)
+            filter (where l.month = $month::date - interval 1 month) as previous_month_pct,
+        max(l.value / case when l.indicator = 'households_reached' then d.households
+                           when l.indicator in ('working_age_reached', 'working_age_service_users')
+                               then d.working_age_population end)
+            filter (where l.month = $month::date - interval 12 month) as year_ago_pct
+    from long as l
+    left join denominator as d on d.year = year(l.month)
+    group by l.indicator
+)
+
+select * from final
+order by list_position(['working_age_service_users', 'working_age_reached', 'households_reached',
+                        'persons_trained', 'training_attendances', 'accounts_created', 'eid_activations',
+                        'active_users'], indicator);

@@ -1,0 +1,30 @@
+-- The headline indicators of one unit for every month up to the reporting month (the small trend lines).
+-- Grain: one row per month.
+-- Params: $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all)
+-- Columns: month, persons_trained, training_attendances, households_reached, accounts_created, eid_activations, active_users, working_age_reached, working_age_service_users, households_reached_pct, working_age_reached_pct, working_age_service_users_pct
+with totals as (
+    select
+        month,
+        sum(persons_trained_cum) as persons_trained,
+        sum(training_attendances_cum) as training_attendances,
+        sum(households_reached_cum) as households_reached,
+        sum(accounts_created_cum) as accounts_created,
+        sum(eid_activations_cum) as eid_activations,
+        sum(active_users) as active_users,
+        sum(working_age_reached) as working_age_reached,
+        sum(working_age_service_users) as working_age_service_users
+    from commune_month
+    where month <= $month::date
+      and ($district_code is null or district_code = $district_code)
+      and ($commune_code is null or commune_code = $commune_code)
+    group by month
+)
+
+select
+    t.*,
+    t.households_reached / d.households as households_reached_pct,
+    t.working_age_reached / d.working_age_population as working_age_reached_pct,
+    t.working_age_service_users / d.working_age_population as working_age_service_users_pct
+from totals as t
+left join denominators as d on d.unit_code = coalesce($commune_code, $district_code, '96') and d.year = year(t.month)
+order by t.month;

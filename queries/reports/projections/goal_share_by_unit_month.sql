@@ -1,0 +1,36 @@
+-- A goal's metric as a share of its population, for every unit of a level, month by month.
+-- Grain: one row per unit per month.
+-- Params: $level ('province', 'district' or 'commune'), $district_code (null: all), $metric (a commune_month
+--   column named in digiskills/goals.py METRICS), $population ('working_age_population', 'population' or 'households')
+-- Columns: unit_code, name, month, value, population, share_pct
+-- The denominator is the unit's figure for the month's year.
+with measured as (
+    select
+        case $level when 'province' then '96' when 'district' then district_code else commune_code end as unit_code,
+        month,
+        sum(case $metric
+                when 'working_age_service_users' then working_age_service_users
+                when 'working_age_reached' then working_age_reached
+                when 'eid_activations_cum' then eid_activations_cum
+                when 'accounts_created_cum' then accounts_created_cum
+                when 'households_reached_cum' then households_reached_cum
+                when 'households_with_account_cum' then households_with_account_cum
+                when 'persons_reached_cum' then persons_reached_cum
+                when 'first_services_cum' then first_services_cum
+            end) as value
+    from commune_month
+    where ($level = 'province' or commune_code is not null)
+      and ($district_code is null or district_code = $district_code)
+    group by all
+)
+
+select
+    m.unit_code, u.name, m.month, m.value,
+    case $population when 'working_age_population' then d.working_age_population
+                     when 'population' then d.population
+                     when 'households' then d.households end as population,
+    m.value / population as share_pct
+from measured as m
+join units as u on u.unit_code = m.unit_code and u.period = 'legacy' and u.successor_code is null
+left join denominators as d on d.unit_code = m.unit_code and d.year = year(m.month)
+order by m.unit_code, m.month;
