@@ -132,3 +132,50 @@ def bars(frame: pd.DataFrame, x: str, y: str, lang: str, color: str | None = Non
         fig.update_yaxes(tickformat=".0%")
     fig.update_layout(separators=",." if lang == "vi" else ".,", legend=dict(orientation="h", y=-0.2))
     return _layout(fig, height)
+
+
+STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#91cf60", "acceleration_needed": "#fee08b",
+                  "stagnating": "#d73027", "missed": "#a50026", "not_enough_data": NO_DATA_COLOUR}
+
+
+def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFrame, target: float,
+               deadline, labels: dict[str, str], lang: str, height: int = 460) -> go.Figure:
+    """observed: month, share_pct; future: month, <method>_pct for each method, low_pct, high_pct (the chosen
+    method's band), chosen (its column); required: month, share_pct (the straight path to the target)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=pd.concat([future["month"], future["month"][::-1]]),
+                             y=pd.concat([future["high_pct"], future["low_pct"][::-1]]), fill="toself",
+                             fillcolor="rgba(44,127,184,0.15)", line=dict(width=0), name=labels["band"],
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=required["month"], y=required["share_pct"], mode="lines", name=labels["required"],
+                             line=dict(color="#777777", dash="dot", width=2)))
+    chosen = future.attrs.get("chosen")
+    for method in ("cagr", "linear", "logistic"):
+        fig.add_trace(go.Scatter(x=future["month"], y=future[f"{method}_pct"], mode="lines", name=labels[method],
+                                 line=dict(width=4 if method == chosen else 1.5,
+                                           dash="solid" if method == chosen else "dash")))
+    fig.add_trace(go.Scatter(x=observed["month"], y=observed["share_pct"], mode="lines+markers",
+                             name=labels["observed"], line=dict(color="#111111", width=3), marker=dict(size=5)))
+    fig.add_hline(y=target, line=dict(color=GOAL, dash="dash", width=2), annotation_text=labels["goal"],
+                  annotation_position="top left")
+    fig.add_vline(x=pd.Timestamp(deadline), line=dict(color=GOAL, width=1))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5")
+    fig.update_layout(legend=dict(orientation="h", y=-0.18), separators=",." if lang == "vi" else ".,")
+    return _layout(fig, height)
+
+
+def status_map(geojson: dict, frame: pd.DataFrame, labels: dict[str, str], center: dict, zoom: float,
+               lang: str, height: int = 560) -> go.Figure:
+    """Units coloured by projection status (frame: unit_code, name, status, projected_pct)."""
+    fig = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        part = frame[frame["status"] == status]
+        hover = [f"<b>{n}</b><br>{labels[status]}<br>{formatting.percent(p, lang)}"
+                 for n, p in zip(part["name"], part["projected_pct"])]
+        fig.add_trace(go.Choroplethmap(geojson=geojson, locations=part["unit_code"], z=[0] * len(part),
+                                       colorscale=[[0, colour], [1, colour]], showscale=False, name=labels[status],
+                                       showlegend=True, text=hover, hovertemplate="%{text}<extra></extra>",
+                                       marker=dict(line=dict(color="#555555", width=0.8), opacity=0.9)))
+    fig.update_layout(map=dict(style="white-bg", center=center, zoom=zoom),
+                      legend=dict(x=0.01, y=0.01, bgcolor="rgba(255,255,255,0.85)"))
+    return _layout(fig, height)

@@ -245,14 +245,34 @@ def band(result: MethodResult, horizon_months: np.ndarray, centre: np.ndarray) -
     return np.clip(centre - spread, 0, LIMIT), np.clip(centre + spread, 0, LIMIT)
 
 
-def path(months: list[dt.date], fit_method: str, series_months: list[dt.date], shares: list[float],
-         target: float, baseline: dt.date, deadline: dt.date) -> np.ndarray:
-    """The chosen method's projected shares at the given months (for the chart)."""
-    pairs = [(m, s) for m, s in zip(series_months, shares) if month_end(m) >= baseline and not math.isnan(s)]
+def trajectories(months: list[dt.date], shares: list[float], target: float, baseline: dt.date,
+                 deadline: dt.date, as_of: dt.date, chosen: str):
+    """For the chart: (future, required) DataFrames. future: month, <method>_pct for each method, low_pct and
+    high_pct (the chosen method's 90 % band) from the month after as_of to the deadline; required: month,
+    share_pct, the straight path from the base value to the target at the deadline."""
+    import pandas as pd
+
+    pairs = [(m, s) for m, s in zip(months, shares) if month_end(m) >= baseline and m <= as_of
+             and s is not None and not math.isnan(s)]
     t = np.array([years(month_end(m)) for m, _ in pairs])
     y = np.array([s for _, s in pairs], dtype=float)
-    fit = FITTERS[fit_method](t, y, years(deadline), target)
-    return fit.predict(np.array([years(month_end(m)) for m in months]))
+    last = pairs[-1][0]
+    future_months = [add_months(last, n) for n in range(1, 12 * 15)
+                     if add_months(last, n) <= dt.date(deadline.year, deadline.month, 1)]
+    t_future = np.array([years(month_end(m)) for m in future_months])
+    future = pd.DataFrame({"month": pd.to_datetime(future_months)})
+    t_deadline = years(deadline)
+    for method, fitter in FITTERS.items():
+        future[f"{method}_pct"] = fitter(t, y, t_deadline, target).predict(t_future) if len(t_future) else []
+    result = MethodResult(chosen, 0.0, None, "", None, backtest(t, y, t_deadline, target, chosen))
+    low, high = band(result, np.arange(1, len(future_months) + 1), future[f"{chosen}_pct"].to_numpy())
+    future["low_pct"], future["high_pct"] = low, high
+    future.attrs["chosen"] = chosen
+    path_months = [pairs[0][0], dt.date(deadline.year, deadline.month, 1)]
+    t_path = np.array([t[0], t_deadline])
+    required = pd.DataFrame({"month": pd.to_datetime(path_months),
+                             "share_pct": y[0] + (target - y[0]) * (t_path - t[0]) / (t_deadline - t[0])})
+    return future, required
 
 
 def project_units(frame, target: float, baseline: dt.date, deadline: dt.date, as_of: dt.date):

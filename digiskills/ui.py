@@ -167,3 +167,12 @@ def current_view() -> View:
     """The view chosen in the sidebar; a page run on its own (AppTest) creates the controls itself."""
     view = st.session_state.get("view")
     return view if view is not None else shared_controls()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def boundaries(level: str, source: str | None, environment: str | None, cache_version: int):
+    """Boundary shapes for a level (digiskills.geo), loaded once per source. `environment` and
+    `cache_version` only key the cache (DIGISKILLS_BOUNDARIES, a new upload)."""
+    from digiskills import geo, units
+
+    return geo.load_boundaries(level, units.legacy_units(), source=Path(source) if source else None)

@@ -3,7 +3,7 @@
 -- Grain: one row per group per step.
 -- Params: $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all),
 --   $mode ('sequential' or 'any'), $window_days (null: unlimited), $breakdown ('none', 'district', 'commune',
---   'sex', 'age_band', 'team'), $counting ('persons' or 'households')
+--   'sex', 'age_band', 'team', 'entry_month': cohorts by month of entry), $counting ('persons' or 'households')
 -- Columns: group_key, step_order, step, entities, skipped, drop_off, conversion_previous_pct, conversion_first_pct, median_days, p90_days, still_in_window
 -- Entry into the funnel is a person's first team visit, up to the end of the reporting month. Sequential:
 -- each step counts at its first date at or after the previous step's; any: once it and every earlier step
@@ -27,6 +27,7 @@ scope as (
             when 'sex' then coalesce(p.sex, 'unknown')
             when 'age_band' then age_band(p.birth_year, year(p.reached_on))
             when 'team' then p.team_id
+            when 'entry_month' then strftime(p.reached_on, '%Y-%m')
             else 'all'
         end as group_key
     from persons as p, params

@@ -1,0 +1,81 @@
+"""Dữ liệu / Data: import the next monthly exports in the browser, see what was loaded and rejected, and how fresh
+the data is. Imports go through the same ingest as the command line and never stop the app."""
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from digiskills import formatting, ingest, ui
+from digiskills.i18n import t
+
+UPLOADS = Path("data") / "uploads"
+
+view = ui.current_view()
+lang = view.lang
+st.title(t("page_data", lang))
+
+files = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "parquet"], accept_multiple_files=True,
+                         key="data__files")
+if st.button(t("import", lang), disabled=not files, type="primary"):
+    folder = UPLOADS / dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for upload in files:
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    bar = st.progress(0.0)
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.progress(done / max(total, 1), text=name)
+
+    st.session_state["data__reports"] = ingest.ingest_paths(paths, db_path=ui.live_warehouse().path,
+                                                            progress=progress)
+
+reports = st.session_state.get("data__reports")
+if reports:
+    st.subheader(t("reconciliation", lang))
+    summary = pd.DataFrame([{"file": r.file, "table": r.table or "–", "rows_read": r.rows_read,
+                             "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
+                             "rows_duplicate": r.rows_duplicate, "outcome": r.outcome,
+                             "message": r.message_vi if lang == "vi" else r.message_en} for r in reports])
+    ui.show_table(summary, lang, {"file": "Tệp" if lang == "vi" else "File", "table": "Bảng" if lang == "vi" else "Table",
+                                  "rows_read": "Đọc" if lang == "vi" else "Read",
+                                  "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
+                                  "rows_rejected": "Loại" if lang == "vi" else "Rejected",
+                                  "rows_duplicate": "Trùng" if lang == "vi" else "Duplicates",
+                                  "outcome": "Kết quả" if lang == "vi" else "Outcome",
+                                  "message": "Chi tiết" if lang == "vi" else "Details"})
+    for r in reports:
+        if r.rejects:
+            with st.expander(f"{r.file}: {t('quarantine', lang)} ({formatting.number(r.rows_rejected, lang)})"):
+                st.dataframe(pd.DataFrame([{"line": x["line"], "reason": x["reason_vi" if lang == "vi" else "reason_en"]}
+                                           for x in r.rejects]), hide_index=True, width="stretch")
+
+st.subheader(t("freshness", lang))
+freshness = ui.run("data/freshness_by_table")
+ui.show_table(freshness, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
+                                "rows": "Số dòng" if lang == "vi" else "Rows",
+                                "latest_on": "Ngày mới nhất" if lang == "vi" else "Latest date",
+                                "last_loaded_at": "Nạp lần cuối" if lang == "vi" else "Last loaded"})
+
+st.subheader(t("ingest_log", lang))
+log = ui.run("data/ingest_log")
+ui.show_table(log, lang, {"ingest_id": "#", "file_name": "Tệp" if lang == "vi" else "File",
+                          "table_name": "Bảng" if lang == "vi" else "Table", "rows_read": "Đọc" if lang == "vi" else "Read",
+                          "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
+                          "rows_rejected": "Loại" if lang == "vi" else "Rejected",
+                          "finished_at": "Thời điểm" if lang == "vi" else "Finished", "outcome": "Kết quả" if lang == "vi" else "Outcome"},
+              height=360)
+with_rejects = log[log["rows_rejected"] > 0]
+if len(with_rejects):
+    chosen = st.selectbox(t("quarantine", lang), with_rejects["ingest_id"].tolist(), key="data__quarantine",
+                          format_func=lambda i: f"#{i} {log.set_index('ingest_id').file_name[i]}")
+    rejected = ui.run("data/quarantine_by_file", ingest_id=int(chosen), row_limit=5000)
+    ui.show_table(rejected, lang, {"line_number": "Dòng" if lang == "vi" else "Line",
+                                   "reason_code": "Loại" if lang == "vi" else "Kind",
+                                   ("reason_vi" if lang == "vi" else "reason_en"): "Lý do" if lang == "vi" else "Reason",
+                                   "raw_values": "Giá trị (đã ẩn dữ liệu cá nhân)" if lang == "vi" else "Values (personal data hidden)"},
+                  height=360)

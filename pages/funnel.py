@@ -1,0 +1,70 @@
+"""Phễu / Funnel: from reached to active user, where people drop out, and how long each step takes."""
+
+import streamlit as st
+
+from digiskills import charts, formatting, ui
+from digiskills.i18n import t
+
+STEPS = ["reached", "trained", "installed", "account", "first_service", "active"]
+WINDOWS = {"unlimited": None, "30": 30, "90": 90, "180": 180}
+BREAKDOWNS = ["none", "district", "commune", "sex", "age_band", "team"]
+
+view = ui.current_view()
+lang = view.lang
+st.title(f"{t('page_funnel', lang)}: {view.unit_name}")
+
+row = st.columns(4)
+mode = row[0].radio(t("order_mode", lang), ["sequential", "any"], key="funnel__mode", horizontal=True,
+                    format_func=lambda m: t(f"mode_{m}", lang))
+window = row[1].selectbox(t("window", lang), list(WINDOWS), key="funnel__window",
+                          format_func=lambda w: t("window_unlimited", lang) if w == "unlimited" else f"{w} ngày"
+                          if lang == "vi" else f"{w} days")
+counting = row[2].radio(t("counting", lang), ["persons", "households"], key="funnel__counting", horizontal=True,
+                        format_func=lambda c: t(f"counting_{c}", lang))
+breakdowns = BREAKDOWNS if counting == "persons" else [b for b in BREAKDOWNS if b not in ("sex", "age_band")]
+breakdown = row[3].selectbox(t("breakdown", lang), breakdowns, key="funnel__breakdown",
+                             format_func=lambda b: t(f"breakdown_{b}", lang))
+params = dict(month=view.month, **view.filters, mode=mode, window_days=WINDOWS[window], counting=counting)
+
+overall = ui.run("funnel/steps_by_group", **params, breakdown="none")
+overall["step_label"] = [t(f"step_{s}", lang) for s in overall["step"]]
+left, right = st.columns([2, 3])
+with left:
+    st.plotly_chart(charts.funnel(overall, lang), width="stretch")
+    skips = int(overall["skipped"].sum())
+    if skips:
+        st.info(f"{t('skipped', lang)}: {formatting.number(skips, lang)}")
+    waiting = int(overall["still_in_window"].max() or 0)
+    if waiting:
+        st.caption(("Chưa tính {n} người mới vào phễu, còn trong cửa sổ chuyển đổi." if lang == "vi" else
+                    "{n} people who entered recently are still inside the window and not counted yet.")
+                   .format(n=formatting.number(waiting, lang)))
+with right:
+    ui.show_table(overall, lang, {"step_label": t("step", lang), "entities": t("count", lang),
+                                  "conversion_previous_pct": t("conversion_previous", lang),
+                                  "conversion_first_pct": t("conversion_first", lang),
+                                  "drop_off": t("drop_off", lang), "skipped": t("skipped", lang),
+                                  "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)})
+
+if breakdown != "none":
+    grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)
+    units = ui.run("shared/reporting_units")
+    names = dict(zip(units["unit_code"], units["name"]))
+    grouped["group"] = [names.get(g) or (t(g, lang) if g in ("male", "female", "unknown") else g)
+                        for g in grouped["group_key"]]
+    grouped["step_label"] = [t(f"step_{s}", lang) for s in grouped["step"]]
+    st.subheader(f"{t('conversion_first', lang)} · {t('breakdown_' + breakdown, lang)}")
+    st.plotly_chart(charts.bars(grouped[grouped["step_order"] > 1], "step_label", "conversion_first_pct", lang,
+                                color="group", y_is_share=True), width="stretch")
+    ui.show_table(grouped, lang, {"group": t("breakdown_" + breakdown, lang), "step_label": t("step", lang),
+                                  "entities": t("count", lang), "conversion_previous_pct": t("conversion_previous", lang),
+                                  "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
+                                  "median_days": t("median_days", lang)}, height=420)
+
+st.subheader("Chuyển đổi theo tháng vào phễu" if lang == "vi" else "Conversion by month of entry")
+cohorts = ui.run("funnel/steps_by_group", **params, breakdown="entry_month")
+cohorts["step_label"] = [t(f"step_{s}", lang) for s in cohorts["step"]]
+wide = cohorts[cohorts["step_order"] > 1].pivot(index="group_key", columns="step_label",
+                                                 values="conversion_first_pct").reset_index()
+st.plotly_chart(charts.lines(wide, "group_key", {c: c for c in wide.columns if c != "group_key"}, lang,
+                             y_is_share=True), width="stretch")

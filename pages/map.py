@@ -1,0 +1,85 @@
+"""Bản đồ / Map: where each district or commune stands, on real boundaries, with a ranking beside it."""
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from digiskills import charts, formatting, geo, ui
+from digiskills.i18n import t
+
+INDICATORS = ["working_age_service_users", "households_reached", "working_age_reached", "persons_reached",
+              "persons_trained", "accounts_created", "eid_activations", "active_users", "first_services",
+              "training_attendances", "support_activities"]
+MEASURES = {"count": "value", "per_1000": "per_1000", "per_household": "per_household", "pct_goal": "goal_pct"}
+GOAL_TARGET = 0.70  # QĐ 146/QĐ-TTg, 2025
+
+view = ui.current_view()
+lang = view.lang
+st.title(t("page_map", lang))
+
+indicator = ui.url_choice("map__indicator", "metric", INDICATORS, INDICATORS[0])
+controls = st.columns([3, 2])
+indicator = controls[0].selectbox(t("indicator", lang), INDICATORS, key="map__indicator",
+                                  format_func=lambda i: t(i, lang))
+measures = [m for m in MEASURES if m != "pct_goal" or indicator.startswith(("working_age", "households"))]
+ui.url_choice("map__measure", "measure", measures, measures[0])
+if st.session_state["map__measure"] not in measures:
+    st.session_state["map__measure"] = measures[0]
+measure = controls[1].radio(t("measure", lang), measures, key="map__measure", horizontal=True,
+                            format_func=lambda m: t(f"measure_{m}", lang))
+ui.sync_url(metric=indicator, measure=measure)
+column = MEASURES[measure]
+
+# A chosen district (sidebar or a click on the map) shows its communes; otherwise the level decides.
+shown_level = "commune" if view.district_code or view.level == "commune" else "district"
+frame = ui.run("map/indicator_by_unit_month", level=shown_level, district_code=view.district_code,
+               indicator=indicator, goal_target=GOAL_TARGET)
+month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
+breaks = charts.class_breaks(frame[column], is_share=column == "goal_pct")
+
+
+def drill_down():
+    """A click on a district opens its communes (the callback runs before the sidebar is drawn again)."""
+    points = st.session_state["map__chart"].selection.get("points", [])
+    if points and shown_level == "district":
+        st.session_state["filter_level"] = "commune"
+        st.session_state["filter_district"] = points[0]["location"]
+        st.session_state["filter_commune"] = None
+
+
+with st.expander(t("boundary_source", lang)):
+    upload = st.file_uploader(t("boundary_file", lang), type=["geojson", "json", "gpkg", "zip"], key="map__upload")
+    if upload is not None:
+        st.session_state["map__boundary_source"] = str(geo.save_user_file(upload.name, upload.getvalue()))
+    path = st.text_input(t("boundary_path", lang), key="map__boundary_path")
+    if path:
+        st.session_state["map__boundary_source"] = path
+
+left, right = st.columns([3, 2])
+with left:
+    source = st.session_state.get("map__boundary_source")
+    try:
+        shapes = ui.boundaries(shown_level, source, os.environ.get("DIGISKILLS_BOUNDARIES"),
+                               hash((source, upload.size if upload else 0)))
+    except geo.BoundaryUnavailable as exc:
+        shapes = None
+        st.warning(exc.message_vi if lang == "vi" else exc.message_en)
+    if shapes is not None:
+        shown = month_rows[month_rows["unit_code"].isin(shapes.unit_codes)]
+        fit = shapes.view(width=760, height=600)
+        figure = charts.choropleth(shapes.geojson, shown, column, breaks, lang, fit["center"], fit["zoom"])
+        st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
+                        config={"displayModeBar": False, "scrollZoom": False})
+        st.caption(f"{t('boundary_source', lang)}: {shapes.attribution}. {t('legend_fixed', lang)} "
+                   + (t("drill_hint", lang) if shown_level == "district" else ""))
+        if shapes.unmatched or shapes.missing_units:
+            with st.expander(f"{t('unmatched', lang)}: {len(shapes.unmatched)} · "
+                             f"{t('missing_shapes', lang)}: {len(shapes.missing_units)}"):
+                st.write([f"{u.label} ({u.reason})" for u in shapes.unmatched])
+                st.write(list(shapes.missing_units))
+with right:
+    st.subheader(f"{t('ranking', lang)} · {formatting.month(view.month, lang)}")
+    ranked = charts.ranking(month_rows, column)
+    ui.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang), column: t(indicator, lang)},
+                  height=640)

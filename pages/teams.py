@@ -1,0 +1,47 @@
+"""Tổ CNSCĐ / Teams: how many teams and members, how much they do, what they cover, and who went quiet."""
+
+import streamlit as st
+
+from digiskills import charts, formatting, ui
+from digiskills.i18n import t
+
+view = ui.current_view()
+lang = view.lang
+st.title(f"{t('page_teams', lang)}: {view.unit_name}")
+
+trend = ui.run("teams/activity_by_month", month=view.month, **view.filters)
+now = trend.iloc[-1] if len(trend) else None
+cards = st.columns(4)
+if now is not None:
+    cards[0].metric(t("teams", lang), formatting.number(now.teams, lang))
+    cards[1].metric(t("active_members", lang), formatting.number(now.active_members, lang))
+    cards[2].metric(t("visits_per_member", lang), formatting.number(now.activities_per_member, lang, 1))
+    cards[3].metric(f"{t('households_covered', lang)} / {t('households_total', lang)}",
+                    formatting.percent(now.coverage_pct, lang),
+                    f"{formatting.number(now.households_reached, lang)} / {formatting.number(now.households, lang)}",
+                    delta_color="off")
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.lines(trend, "month", {"teams": t("teams", lang),
+                                                  "active_members": t("active_members", lang)}, lang),
+                    width="stretch")
+with right:
+    st.plotly_chart(charts.lines(trend, "month", {"activities_per_member": t("visits_per_member", lang)}, lang),
+                    width="stretch")
+
+if not view.commune_code:
+    st.subheader(f"{t('households_covered', lang)} · {formatting.month(view.month, lang)}")
+    coverage = ui.run("teams/coverage_by_unit", month=view.month, district_code=view.district_code)
+    ui.show_table(coverage, lang, {"name": t("unit", lang), "teams": t("teams", lang),
+                                   "active_members": t("active_members", lang),
+                                   "activities_per_member": t("visits_per_member", lang),
+                                   "households_reached": t("households_covered", lang),
+                                   "households": t("households_total", lang), "coverage_pct": "%"})
+
+inactive = ui.run("teams/inactive_teams", month=view.month, **view.filters)
+st.subheader(f"{t('inactive_teams', lang)}: {formatting.number(len(inactive), lang)}")
+ui.show_table(inactive, lang, {"team_id": "ID", "team_name": t("page_teams", lang), "commune_name": t("commune", lang),
+                               "hamlet": "Ấp/Khóm", "active_members": t("active_members", lang),
+                               "last_visit_on": t("last_visit", lang), "days_since": t("days_since", lang)},
+              height=400)

@@ -1,0 +1,48 @@
+-- The goal cascaded from the province to its communes in proportion to their population (the goal's
+-- denominator): each commune's target number of people, how far it is, and the monthly gain it needs.
+-- Grain: one row per commune.
+-- Params: $month (first day of the reporting month), $district_code (null: all), $metric, $population, $target (0–1), $deadline (date)
+-- Columns: unit_code, name, district_name, population, target_count, current_count, gap_count, months_left, required_per_month
+-- population is the commune's figure for the deadline's year (or the latest year before it).
+with current as (
+    select commune_code as unit_code,
+        sum(case $metric
+                when 'working_age_service_users' then working_age_service_users
+                when 'working_age_reached' then working_age_reached
+                when 'eid_activations_cum' then eid_activations_cum
+                when 'accounts_created_cum' then accounts_created_cum
+                when 'households_reached_cum' then households_reached_cum
+                when 'households_with_account_cum' then households_with_account_cum
+                when 'persons_reached_cum' then persons_reached_cum
+                when 'first_services_cum' then first_services_cum
+            end) as current_count
+    from commune_month
+    where month = $month::date and commune_code is not null
+      and ($district_code is null or district_code = $district_code)
+    group by all
+),
+
+population as (
+    select unit_code,
+        case $population when 'working_age_population' then working_age_population
+                         when 'population' then population
+                         when 'households' then households end as population
+    from denominators
+    where year = (select max(year) from denominators where year <= year($deadline::date))
+),
+
+final as (
+    select
+        c.unit_code, u.name, d.name as district_name, p.population,
+        round($target * p.population) as target_count,
+        c.current_count,
+        greatest(0, round($target * p.population) - c.current_count) as gap_count,
+        date_diff('month', $month::date, $deadline::date) as months_left,
+        gap_count / nullif(months_left, 0) as required_per_month
+    from current as c
+    join units as u on u.unit_code = c.unit_code and u.period = 'legacy' and u.successor_code is null
+    join units as d on d.unit_code = u.parent_code and d.period = 'legacy'
+    left join population as p on p.unit_code = c.unit_code
+)
+
+select * from final order by district_name, name;
