@@ -1,0 +1,99 @@
+"""Helpers for the ingest tests: small export files written in code, the CLI as a subprocess, and
+snapshots of a warehouse file that show whether anything in it changed."""
+
+import csv
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from digiskills import ingest, warehouse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A visit export as the provincial system writes it: one row per activity, Vietnamese headers.
+VISIT_HEADERS = ["Mã lượt hỗ trợ", "Ngày hỗ trợ", "Mã thành viên", "Mã tổ", "Xã/Phường/Thị trấn", "Huyện/Thành phố",
+                 "Ấp/Khóm", "Mã hộ", "Số CCCD", "Số điện thoại", "Họ và tên", "Năm sinh", "Giới tính", "Hoạt động",
+                 "Ứng dụng", "Kết quả"]
+VISIT = dict(zip(VISIT_HEADERS, [
+    "V-2024-000001", "05/10/2024", "M-000123", "T-32248-01", "Xã Đất Mũi", "Huyện Ngọc Hiển", "Ấp Khai Long",
+    "H-32248-00017", "096185000001", "0912000001", "Nguyễn Thị Hoa", "1985", "Nữ", "Cài đặt ứng dụng", "VNeID",
+    "Thành công"]))
+
+
+def visit(i: int = 1, **changes: str) -> dict[str, str]:
+    """Visit row number i: its own visit, household, citizen ID, phone and name; `changes` by header."""
+    row = dict(VISIT)
+    row.update({"Mã lượt hỗ trợ": f"V-2024-{i:06d}", "Mã hộ": f"H-32248-{i:05d}", "Số CCCD": f"096185{i:06d}",
+                "Số điện thoại": f"0912{i:06d}", "Họ và tên": f"Nguyễn Thị Hoa {i}"})
+    row.update(changes)
+    return row
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], headers: list[str] | None = None, *,
+              encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    """rows as a CSV file (headers: the first row's keys unless given)."""
+    headers = headers or list(rows[0])
+    with path.open("w", encoding=encoding, newline="") as out:
+        writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerows([[row.get(h, "") for h in headers] for row in rows])
+    return path
+
+
+def new_warehouse(db: Path) -> Path:
+    """An empty, initialised warehouse (units and built-in denominators only)."""
+    ingest.ingest_paths([], db_path=db)
+    return db
+
+
+def load(db: Path, *paths: Path, **options) -> list[ingest.FileReport]:
+    return ingest.ingest_paths(list(paths), db_path=db, **options)
+
+
+def query(db: Path, sql: str, params=None) -> list[tuple]:
+    con = warehouse.connect_reader(db)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def frame(db: Path, sql: str, params=None):
+    con = warehouse.connect_reader(db)
+    try:
+        return con.execute(sql, params).df()
+    finally:
+        con.close()
+
+
+def snapshot(db: Path) -> dict[str, tuple[int, int]]:
+    """Every table of the warehouse: (row count, order-independent checksum of its rows)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{db}' as w (read_only)")
+        names = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'w' order by 1").fetchall()]
+        return {name: con.execute(f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from w.{name} t").fetchone()
+                for name in names}
+    finally:
+        con.close()
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cli_env(db: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, DIGISKILLS_DB=str(db))
+    env.update(extra)
+    return env
+
+
+def cli(db: Path, *args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m digiskills ARGS` as a real subprocess in the repository, on the warehouse db."""
+    return subprocess.run([sys.executable, "-m", "digiskills", *map(str, args)], cwd=ROOT,
+                          env=env or cli_env(db), capture_output=True, text=True, timeout=600)
