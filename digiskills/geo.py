@@ -44,6 +44,9 @@ GRID_DEGREES = 1e-5  # coordinates rounded to 5 decimals (about 1 m)
 # The package's commune points can sit up to 0.05° outside their commune (Phường Tân Xuyên); a same-named
 # unit of another province (An Giang's Phú Tân) is far beyond this.
 NEAR_DEGREES = 0.1
+# Those points also fall inside a neighbour now and then (Tân Xuyên's in Hòa Thành), never two in one commune;
+# a shape holding several other units' points is a province or a merged 2025 commune, not the unit named.
+MAX_OTHER_POINTS = 1
 TIMEOUT_SECONDS = 30
 GADM_CA_MAU = "VNM.13_1"  # GADM's GID_1 of Cà Mau
 CACHE_FORMAT = 1
@@ -81,17 +84,23 @@ def configured_urls() -> BoundaryURLs:
 
 
 class BoundaryUnavailable(Exception):
-    """No boundaries for a level from any source; `message_vi`/`message_en` say so, `reasons` say why."""
+    """No boundaries for a level: `message_vi`/`message_en` say so for the page, `reasons` say why per source."""
 
-    def __init__(self, level: str, reasons: list[str]):
+    def __init__(self, level: str, reasons: list[str], chosen: Path | None = None):
         vi, en = _LABEL[level]
         self.level, self.reasons = level, list(reasons)
-        self.message_vi = (f"Chưa có ranh giới {vi} để vẽ bản đồ: không có tệp ranh giới, chưa có bản lưu trong geo/ "
-                           "và không tải được từ nguồn công khai. Hãy chọn hoặc tải lên tệp ranh giới trong phần "
-                           "cài đặt. Bảng xếp hạng vẫn dùng được.")
-        self.message_en = (f"No {en} boundaries to draw the map: no boundary file, nothing cached in geo/, and the "
-                           "download from the public source failed. Choose or upload a boundary file in the "
-                           "settings. The ranking table still works.")
+        if chosen is not None:
+            self.message_vi = (f"Không dùng được tệp ranh giới {chosen}: không tìm thấy {vi} nào của Cà Mau trong "
+                               "đó. Bảng xếp hạng vẫn dùng được.")
+            self.message_en = (f"The boundary file {chosen} cannot be used: no {en} of Cà Mau found in it. "
+                               "The ranking table still works.")
+        else:
+            self.message_vi = (f"Chưa có ranh giới {vi} để vẽ bản đồ: không có tệp ranh giới, chưa có bản lưu trong "
+                               "geo/ và không tải được từ nguồn công khai. Hãy chọn hoặc tải lên tệp ranh giới. "
+                               "Bảng xếp hạng vẫn dùng được.")
+            self.message_en = (f"No {en} boundaries to draw the map: no boundary file, nothing cached in geo/, and "
+                               "the download from the public source failed. Choose or upload a boundary file. "
+                               "The ranking table still works.")
         details = "; ".join(self.reasons)
         super().__init__(f"{self.message_vi}\n{self.message_en}" + (f"\n({details})" if details else ""))
 
@@ -173,10 +182,12 @@ def load_boundaries(level: str, units: pd.DataFrame, source: Path | None = None,
                     allow_download: bool = True, urls: BoundaryURLs | None = None) -> BoundarySet:
     """The shapes of Cà Mau's districts or communes (`level`) matched to `units` (digiskills.units.legacy_units()).
 
-    Tries `source`, then DIGISKILLS_BOUNDARIES, then the cache in `cache_dir`, then (if `allow_download`) the
-    public sources at `urls` (default: `configured_urls()`), caching what it downloads. Raises
-    BoundaryUnavailable when none gives a shape, and also when `source` or DIGISKILLS_BOUNDARIES is unusable
-    (a file the user chose that does not work should be reported, not quietly replaced).
+    Tries `source` (a file or folder), then DIGISKILLS_BOUNDARIES, then the cache in `cache_dir`, then (if
+    `allow_download`) the public sources at `urls` (default: `configured_urls()`), caching what it downloads.
+    A DIGISKILLS_BOUNDARIES file or folder without this level passes on to the cache and the download.
+    Raises BoundaryUnavailable when nothing gives a shape, and at once when `source` gives none or
+    DIGISKILLS_BOUNDARIES names a path that does not exist: a file the user chose that does not work is
+    reported, not quietly replaced.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
@@ -185,7 +196,7 @@ def load_boundaries(level: str, units: pd.DataFrame, source: Path | None = None,
     if source is not None:
         found = _from_path(Path(source), matcher, "file", reasons)
         if found is None:
-            raise BoundaryUnavailable(level, reasons)
+            raise BoundaryUnavailable(level, reasons, chosen=Path(source))
         return found
     env = os.environ.get("DIGISKILLS_BOUNDARIES")
     if env:
@@ -193,7 +204,7 @@ def load_boundaries(level: str, units: pd.DataFrame, source: Path | None = None,
         if found is not None:
             return found
         if not Path(env).exists():
-            raise BoundaryUnavailable(level, reasons)
+            raise BoundaryUnavailable(level, reasons, chosen=Path(env))
     cache = Path(cache_dir) / f"camau_{level}s.geojson"
     found = _from_cache(cache, matcher, reasons)
     if found is None and allow_download:
@@ -267,17 +278,16 @@ def _from_cache(cache: Path, matcher: "_Matcher", reasons: list[str]) -> Boundar
         if data.get("format") != CACHE_FORMAT or data.get("level") != matcher.level:
             raise ValueError("written by another version")
         features = data["features"]
-        unknown = {f["id"] for f in features} - set(matcher.reporting)
+        codes = tuple(f["id"] for f in features)
+        unknown = set(codes) - set(matcher.reporting)
         if unknown:
             raise ValueError(f"codes {sorted(unknown)} are not current units")
-        attribution = data["attribution"]
+        unmatched = tuple(UnmatchedFeature(**u) for u in data["unmatched"])
+        return BoundarySet(matcher.level, {"type": "FeatureCollection", "features": features}, codes, unmatched,
+                           matcher.missing(codes), data["outside_count"], data["attribution"], f"cache:{cache}")
     except (OSError, ValueError, KeyError, TypeError) as error:
         reasons.append(f"cache {cache} ignored: {error}")
         return None
-    codes = tuple(f["id"] for f in features)
-    unmatched = tuple(UnmatchedFeature(**u) for u in data.get("unmatched", []))
-    return BoundarySet(matcher.level, {"type": "FeatureCollection", "features": features}, codes, unmatched,
-                       matcher.missing(codes), data.get("outside_count", 0), attribution, f"cache:{cache}")
 
 
 def _write_cache(cache: Path, found: BoundarySet, url: str) -> None:
@@ -369,7 +379,7 @@ class _Result:
 
     matcher: "_Matcher"
     shapes: dict[str, list]
-    unmatched: list[tuple[UnmatchedFeature, object]]
+    unmatched: list[UnmatchedFeature]
     outside_count: int
     feature_count: int
 
@@ -391,9 +401,9 @@ class _Result:
                 features.append({"type": "Feature", "id": code, "properties": {"unit_code": code,
                                  "name": names[code]["name"]}, "geometry": _rounded(mapping(geometry))})
         codes = tuple(f["id"] for f in features)
-        unmatched = tuple(u for u, _ in self.unmatched)
         return BoundarySet(self.matcher.level, {"type": "FeatureCollection", "features": features}, codes,
-                           unmatched, self.matcher.missing(codes), self.outside_count, attribution, origin)
+                           tuple(self.unmatched), self.matcher.missing(codes), self.outside_count, attribution,
+                           origin)
 
 
 class _Matcher:
@@ -407,6 +417,8 @@ class _Matcher:
         self.reporting = {r.unit_code: {"name": r.name, "short": r.short_name, "parent": r.parent_code,
                                         "point": Point(r.lon, r.lat)} for r in current.itertuples()}
         self.resolver = UnitResolver(units)
+        self.point_codes = list(self.reporting)
+        self.points = [unit["point"] for unit in self.reporting.values()]
 
     def missing(self, codes) -> tuple[str, ...]:
         return tuple(sorted(set(self.reporting) - set(codes)))
@@ -414,32 +426,44 @@ class _Matcher:
     def match(self, frame: gpd.GeoDataFrame) -> _Result:
         table = _text_table(frame)
         columns = _Columns.detect(table, self)
-        shapes: dict[str, list] = {}
-        pending = []
+        by_code: dict[str, list] = {}
+        by_name, pending = [], []
         for i, geometry in enumerate(frame.geometry):
             row = table.iloc[i]
             if geometry is None or geometry.is_empty:
-                pending.append((row, geometry, "the feature has no geometry"))
+                pending.append((row, None, "the feature has no geometry", False))
                 continue
-            code, reason = self._match_row(row, geometry, columns)
-            if code:
-                shapes.setdefault(code, []).append(geometry)
+            code, how, reason = self._candidate(row, columns)
+            if how == "code":
+                by_code.setdefault(code, []).append((row, geometry))
+            elif how == "name":
+                by_name.append((code, [(row, geometry)]))
             else:
-                pending.append((row, geometry, reason))
+                pending.append((row, geometry, reason, how == "unknown"))
+        shapes: dict[str, list] = {}
+        # Features sharing a code (a merged ward's parts, communes of one district) are judged together;
+        # features found by name one by one, so that a same-named unit elsewhere stays out.
+        for code, items in [*by_code.items(), *by_name]:
+            reason = self._implausible(code, shapely.union_all([g for _, g in items]))
+            if reason:
+                pending.extend((row, geometry, reason, False) for row, geometry in items)
+            else:
+                shapes.setdefault(code, []).extend(g for _, g in items)
         unmatched, outside = self._leftovers(pending, shapes, columns)
         return _Result(self, shapes, unmatched, outside, len(frame) - outside)
 
-    def _match_row(self, row: pd.Series, geometry, columns: "_Columns") -> tuple[str | None, str]:
+    def _candidate(self, row: pd.Series, columns: "_Columns") -> tuple[str | None, str, str]:
+        """(unit code or None, found by "code" / "name", or "conflict" / "unknown", why not)."""
         district = columns.district_of(row, self)
         by_name, name_reason = self._by_name(row, columns, district)
         code_value = row.get(columns.code) if columns.code else None
         if code_value in self.codes:
             by_code = self.resolver.resolve(self.level, code_value).code
             if by_name and by_name != by_code:
-                return None, (f"code {code_value} is {self.reporting[by_code]['name']} but the name says "
-                              f"{self.reporting[by_name]['name']}")
-            return self._near(by_code, geometry)
-        return self._near(by_name, geometry) if by_name else (None, name_reason)
+                return None, "conflict", (f"code {code_value} is {self.reporting[by_code]['name']} but the name "
+                                          f"says {self.reporting[by_name]['name']}")
+            return by_code, "code", ""
+        return (by_name, "name", "") if by_name else (None, "unknown", name_reason)
 
     def _by_name(self, row: pd.Series, columns: "_Columns", district: str | None) -> tuple[str | None, str]:
         value = row.get(columns.name) if columns.name else None
@@ -457,21 +481,28 @@ class _Matcher:
             return found.code, ""
         return None, reason
 
-    def _near(self, code: str, geometry) -> tuple[str | None, str]:
-        if geometry.distance(self.reporting[code]["point"]) <= NEAR_DEGREES:
-            return code, ""
-        return None, f"named like {self.reporting[code]['name']} but lies elsewhere"
+    def _implausible(self, code: str, geometry) -> str:
+        """Why the shape cannot be that unit's ('' if it can): far from its point, or holding other units' points."""
+        name = self.reporting[code]["name"]
+        if geometry.distance(self.reporting[code]["point"]) > NEAR_DEGREES:
+            return f"matches {name} by code or name but lies elsewhere"
+        holds = shapely.contains(geometry, self.points)
+        others = sum(1 for c, inside in zip(self.point_codes, holds) if inside and c != code)
+        if others > MAX_OTHER_POINTS:
+            return (f"matches {name} by code or name but covers {others} other {self.level}s: the boundary of a "
+                    "larger unit or of another period")
+        return ""
 
     def _leftovers(self, pending: list, shapes: dict, columns: "_Columns") -> tuple[list, int]:
         """Second chance by name suffix, then sort the rest into unmatched-in-Cà-Mau and outside."""
         unmatched, outside = [], 0
         inside = _InsideTest(self, shapes)
-        for row, geometry, reason in pending:
-            code = self._by_suffix(row, geometry, columns, shapes) if geometry is not None else None
+        for row, geometry, reason, retry in pending:
+            code = self._by_suffix(row, geometry, columns, shapes) if retry else None
             if code:
                 shapes.setdefault(code, []).append(geometry)
-            elif geometry is None or geometry.is_empty or inside(geometry):
-                unmatched.append((UnmatchedFeature(_label(row, columns), reason, _plain(row)), geometry))
+            elif geometry is None or inside(geometry):
+                unmatched.append(UnmatchedFeature(_label(row, columns), reason, _plain(row)))
             else:
                 outside += 1
         return unmatched, outside
@@ -483,20 +514,22 @@ class _Matcher:
         if not value:
             return None
         base = key(_split_qualifier(value)[0])
+        if len(base) < 4:
+            return None
         district = columns.district_of(row, self)
         candidates = [code for code, unit in self.reporting.items()
-                      if code not in shapes and len(base) >= 4 and key(unit["short"]).endswith(base)
+                      if code not in shapes and key(unit["short"]).endswith(base)
                       and (district is None or unit["parent"] == district)]
-        if len(candidates) != 1:
+        if len(candidates) != 1 or self._implausible(candidates[0], geometry):
             return None
-        return self._near(candidates[0], geometry)[0]
+        return candidates[0]
 
 
 class _InsideTest:
     """Whether an unmatched feature lies in Cà Mau: it holds a unit's point or sits within the matched shapes."""
 
     def __init__(self, matcher: _Matcher, shapes: dict):
-        self.points = [unit["point"] for unit in matcher.reporting.values()]
+        self.points = matcher.points
         matched = [g for geoms in shapes.values() for g in geoms]
         self.area = shapely.union_all(matched) if matched else None
         if self.area is not None:
@@ -527,8 +560,9 @@ class _Columns:
         district = None
         if matcher.level == "commune":
             rest = [c for c in rest if c != kind]
-            found = _best(table[rest], lambda values: _distinct_units(values, matcher.resolver, "district"))
-            district = found if found and _distinct_units(table[found], matcher.resolver, "district") >= 2 else None
+            # The most districts named or coded, at least two: a province column ("CàMau") would name one.
+            district = _best(table[rest], lambda values: _at_least_two(
+                _distinct_units(values, matcher.resolver, "district", with_codes=True)))
         return cls(code, name, kind, district)
 
     def district_of(self, row: pd.Series, matcher: _Matcher) -> str | None:
@@ -543,10 +577,15 @@ def _best(table: pd.DataFrame, score) -> str | None:
     return max(scored, key=lambda sc: sc[0])[1] if scored else None
 
 
-def _distinct_units(values: pd.Series, resolver: UnitResolver, level: str) -> int:
+def _at_least_two(count: int) -> int:
+    return count if count >= 2 else 0
+
+
+def _distinct_units(values: pd.Series, resolver: UnitResolver, level: str, with_codes: bool = False) -> int:
+    """How many different units of `level` the values name (and, `with_codes`, give by code)."""
     found = set()
     for value in values.dropna().unique():
-        if value.isdigit():  # a second code column is not a name column
+        if value.isdigit() and not with_codes:  # a second code column is not a name column
             continue
         for variant in _name_variants(value, None):
             code = resolver.resolve(level, variant).code
