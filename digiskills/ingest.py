@@ -3,7 +3,6 @@ natural keys, and account for every row read (loaded + rejected = read), one tra
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from digiskills.contract import TABLES, Aliases, Table
 from digiskills.pseudonym import PersonKeys
 from digiskills.text import fold
 from digiskills.units import UnitResolver
-from digiskills.validate import Context, check_chunk
+from digiskills.validate import PERSONAL, Context, check_chunk, redacted_malformed_row
 
 
 @dataclass(frozen=True)
@@ -229,11 +228,11 @@ def _load(con, export: readers.Export, header_index: int, table: Table, mapping:
         quarantine(checked.bad_lines, checked.bad_columns, checked.bad_vi, checked.bad_en, checked.bad_values,
                    "invalid")
         report.rows_rejected += len(checked.bad_lines)
+    safe = {pos for pos, column in mapping.items() if table.column(column).kind not in PERSONAL}
     for bad in export.bad_rows:
         report.rows_read += 1
         report.rows_rejected += 1
-        quarantine([bad.line], [""], [bad.vi], [bad.en],
-                   [json.dumps(dict(zip(raw_headers, bad.values)), ensure_ascii=False)],
+        quarantine([bad.line], [""], [bad.vi], [bad.en], [redacted_malformed_row(raw_headers, bad.values, safe)],
                    "malformed_row")
     _merge(con, table, target, stored, ingest_id, export.path.name, report)
     report.blank_rows = export.blank_rows

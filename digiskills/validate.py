@@ -255,9 +255,11 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         reasons_vi.append("; ".join(f"cột '{headers.get(c, c)}': {msg[0]}" for c, msg in parts))
         reasons_en.append("; ".join(f"column '{headers.get(c, c)}' ({c}): {msg[1]}" for c, msg in parts))
     keys = {headers[c.name]: out.get(c.stored_as) for c in table.columns if c.name in headers and c.kind in PERSONAL}
+    known = set(headers.values())
     return Checked(clean, lines[bad_idx], reason_columns, reasons_vi, reasons_en,
                    [redacted_row(raw_headers, raw.iloc[i].tolist(), {h: k[i] if k is not None else None
-                                                                      for h, k in keys.items()}) for i in bad_idx])
+                                                                      for h, k in keys.items()}, known)
+                    for i in bad_idx])
 
 
 def table_stored(table: Table) -> set[str]:
@@ -315,12 +317,29 @@ def _person_keys(series: pd.Series, kind: str, keys: PersonKeys, message: tuple[
     return values[codes], errors[codes]
 
 
-def redacted_row(raw_headers: list[str], values: list[str], personal: dict[str, str | None]) -> str:
-    """The row as read, as JSON; personal: header -> the row's key for it (None: invalid or a name).
-    Citizen IDs and phones become their keys, anything else personal is replaced by REDACTED."""
+def redacted_row(raw_headers: list[str], values: list[str], personal: dict[str, str | None],
+                 known: set[str]) -> str:
+    """The row as read, as JSON; personal: header -> the row's key for it (None: invalid or a name); known: the
+    headers of contract columns. Citizen IDs and phones become their keys, anything else personal is replaced
+    by REDACTED, and so is every column the contract does not know (it may hold a household head's name)."""
     row = {}
     for header, value in zip(raw_headers, values):
         if header in personal and value:
             value = f"key:{personal[header]}" if personal[header] else REDACTED
+        elif header not in known and value:
+            value = REDACTED
         row[header] = nfc(value)
+    return json.dumps(row, ensure_ascii=False)
+
+
+def redacted_malformed_row(raw_headers: list[str], values: list[str], safe: set[int]) -> str:
+    """A row whose values do not line up with the header (safe: positions of contract columns that hold no
+    personal data). Which value belongs to which column is unknown, so only the values that cannot have come
+    from any other column are kept: those before the first unsafe column, less one position per missing value
+    (a missing separator shifts later values left). Every other value is replaced by REDACTED."""
+    width = len(raw_headers)
+    first_unsafe = next((pos for pos in range(width) if pos not in safe), width)
+    keep = first_unsafe - max(0, width - len(values))
+    row = {header: nfc(value) if pos < keep or not value else REDACTED
+           for pos, (header, value) in enumerate(zip(raw_headers, values + [""] * width))}
     return json.dumps(row, ensure_ascii=False)
