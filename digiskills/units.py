@@ -74,7 +74,7 @@ def legacy_units() -> pd.DataFrame:
     for code, name in (("32002", "Phường 4"), ("32011", "Phường 2")):
         units.append(dict(
             ward2, unit_code=code, valid_from=None, valid_to=date(2024, 11, 30), name=name,
-            short_name=name, successor_code="32002", source=_DECREE))
+            short_name=_short(name, "Phường"), successor_code="32002", source=_DECREE))
     frame = pd.DataFrame(units, columns=UNIT_COLUMNS)
     return frame.sort_values(["level", "unit_code", "valid_to"], ignore_index=True)
 
