@@ -208,7 +208,9 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
                 f"thiếu cả {names}: không xác định được người", f"no {names}: the person cannot be identified"))))
         out["person_key"] = np.where(pd.isna(out["citizen_key"]), out["phone_key"], out["citizen_key"])
 
-    if "commune_code" in out and "district_code" in table_stored(table):
+    # The district is always the commune's, also for tables whose exports have no district column
+    # (attendance, service use): the warehouse stores both, and a person's home is a commune with its district.
+    if "commune_code" in out:
         derived = np.array([ctx.resolver.parent.get(c) if c else None for c in out["commune_code"]], dtype=object)
         given = out.get("district_code")
         if given is not None and "district" in cells:
@@ -260,10 +262,6 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
                    [redacted_row(raw_headers, raw.iloc[i].tolist(), {h: k[i] if k is not None else None
                                                                       for h, k in keys.items()}, known)
                     for i in bad_idx])
-
-
-def table_stored(table: Table) -> set[str]:
-    return {c.stored_as for c in table.columns if c.stored_as}
 
 
 def _fill(errors: np.ndarray, mask: np.ndarray, message: tuple[str, str]) -> np.ndarray:

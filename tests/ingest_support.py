@@ -3,6 +3,7 @@ snapshots of a warehouse file that show whether anything in it changed."""
 
 import csv
 import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -44,6 +45,12 @@ def write_csv(path: Path, rows: list[dict[str, str]], headers: list[str] | None 
     return path
 
 
+def hmac_key(secret: bytes | str, kind: str, value: str) -> str:
+    """A person key by its definition: the first 20 hex characters of HMAC-SHA256(secret, 'kind:value')."""
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
 def new_warehouse(db: Path) -> Path:
     """An empty, initialised warehouse (units and built-in denominators only)."""
     ingest.ingest_paths([], db_path=db)
@@ -58,6 +65,17 @@ def query(db: Path, sql: str, params=None) -> list[tuple]:
     con = warehouse.connect_reader(db)
     try:
         return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def records(db: Path, sql: str, params=None) -> list[dict]:
+    """Rows as dicts of Python values (dates as datetime.date, NULL as None)."""
+    con = warehouse.connect_reader(db)
+    try:
+        cursor = con.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
     finally:
         con.close()
 

@@ -2,9 +2,6 @@
 to their citizen, the key is guarded, and no raw ID, phone or name reaches the warehouse — not even in the
 quarantine of rejected rows."""
 
-import hashlib
-import hmac
-import os
 import stat
 
 import pandas as pd
@@ -13,14 +10,10 @@ import pytest
 from conftest import TEST_SECRET
 from digiskills import pseudonym
 from digiskills.pseudonym import PersonKeys, normalise_citizen_ids, normalise_phones, person_key
-from ingest_support import VISIT_HEADERS, cli, cli_env, load, new_warehouse, query, sha256, visit, write_csv
+from ingest_support import (VISIT_HEADERS, cli, cli_env, hmac_key, load, new_warehouse, query, sha256, visit,
+                            write_csv)
 
 SECRET = TEST_SECRET.encode()
-
-
-def hmac_key(secret: bytes, kind: str, value: str) -> str:
-    """The definition, written out: the first 20 hex characters of HMAC-SHA256(secret, 'kind:value')."""
-    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
 @pytest.mark.parametrize("secret", [SECRET, b"k", "khóa bí mật".encode(), bytes(range(100))],
