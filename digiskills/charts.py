@@ -46,7 +46,7 @@ def class_breaks(values: pd.Series, is_share: bool) -> list[float]:
 
 def class_labels(breaks: list[float], column: str, lang: str) -> list[str]:
     fmt = (lambda v: formatting.by_suffix(column, v, lang)) if column.endswith("_pct") else \
-        (lambda v: formatting.number(v, lang, 0 if v >= 10 else 2))
+        (lambda v: formatting.number(v, lang, 0 if v >= 10 or v == 0 else 2))
     labels, lower = [], 0.0
     for i, upper in enumerate(breaks):
         last = i == len(breaks) - 1
@@ -69,19 +69,23 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
     fig = go.Figure()
     for label, colour in [*zip(labels, CLASS_COLOURS), (t("no_data", lang), NO_DATA_COLOUR)]:
         mask = classes == label
-        if not mask.any():
-            # An empty trace keeps the legend's classes the same whatever the month.
-            fig.add_trace(go.Choroplethmap(geojson=geojson, locations=[], z=[], name=label, showlegend=True,
-                                           colorscale=[[0, colour], [1, colour]], showscale=False))
-            continue
-        fig.add_trace(go.Choroplethmap(
-            geojson=geojson, locations=frame["unit_code"][mask], z=np.zeros(mask.sum()), name=label,
-            colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=True,
-            marker=dict(line=dict(color="#555555", width=0.8), opacity=0.9),
-            text=np.array(hover, dtype=object)[mask], hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(map=dict(style="white-bg", center=center, zoom=zoom),
-                      legend=dict(title=None, orientation="v", x=0.01, y=0.01, bgcolor="rgba(255,255,255,0.85)"))
+        if mask.any():
+            fig.add_trace(go.Choroplethmap(
+                geojson=geojson, locations=frame["unit_code"][mask], z=np.zeros(mask.sum()), name=label,
+                colorscale=[[0, colour], [1, colour]], showscale=False, showlegend=False,
+                marker=dict(line=dict(color="#555555", width=0.8), opacity=0.9),
+                text=np.array(hover, dtype=object)[mask], hovertemplate="%{text}<extra></extra>"))
+    fig.update_layout(map=dict(style="white-bg", center=center, zoom=zoom))
     return _layout(fig, height)
+
+
+def legend_html(breaks: list[float], column: str, lang: str) -> str:
+    """The map's legend with every class, whether or not a unit falls in it this month (so it never moves)."""
+    items = [*zip(class_labels(breaks, column, lang), CLASS_COLOURS), (t("no_data", lang), NO_DATA_COLOUR)]
+    return "".join(f"<span style='display:inline-block;margin:0 1.2em 0.3em 0;font-size:1rem'>"
+                   f"<span style='display:inline-block;width:1.1em;height:1.1em;background:{colour};"
+                   f"border:1px solid #555;vertical-align:middle;margin-right:0.4em'></span>{label}</span>"
+                   for label, colour in items)
 
 
 def ranking(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -669,3 +669,15 @@ def _rounded(geo: dict) -> dict:
         return value
 
     return {"type": geo["type"], "coordinates": walk(geo["coordinates"])}
+
+
+def subset(boundaries: BoundarySet, codes) -> dict:
+    """A FeatureCollection of just the given unit codes (e.g. the communes of one district)."""
+    wanted = set(codes)
+    return {"type": "FeatureCollection", "features": [f for f in boundaries.geojson["features"] if f["id"] in wanted]}
+
+
+def view_of(geojson: dict, width: int = 700, height: int = 500, padding: float = 0.05) -> dict:
+    """`{"center", "zoom"}` fitting the features of a FeatureCollection (see map_view)."""
+    return map_view(tuple(shapely.total_bounds([shape(f["geometry"]) for f in geojson["features"]])),
+                    width, height, padding)

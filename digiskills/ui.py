@@ -160,13 +160,28 @@ def kpi_card(column, label: str, value: str, changes: list[str], trend=None) -> 
 def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None) -> None:
     """A display table: cells formatted for the language, columns renamed to their labels."""
     shown = formatting.table(frame[list(labels)], lang).rename(columns=labels)
-    st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
+    fitted = 38 * (len(shown) + 1) + 4  # rows are 38 px: no empty rows below a short table
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(height, fitted) if height else "auto")
 
 
 def current_view() -> View:
     """The view chosen in the sidebar; a page run on its own (AppTest) creates the controls itself."""
     view = st.session_state.get("view")
+    if view is None and _legacy_pages_mode():
+        st.rerun()
     return view if view is not None else shared_controls()
+
+
+def _legacy_pages_mode() -> bool:
+    """Streamlit runs a `pages/` folder as a v1 multipage app until the entry point's st.navigation has run
+    once in the process; a first visit by deep link (/map?…) would then skip dashboard.py. Switch the
+    process to dashboard.py's page list and tell the caller to rerun."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        return True
+    return False
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

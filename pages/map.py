@@ -67,10 +67,12 @@ with left:
         st.warning(exc.message_vi if lang == "vi" else exc.message_en)
     if shapes is not None:
         shown = month_rows[month_rows["unit_code"].isin(shapes.unit_codes)]
-        fit = shapes.view(width=760, height=600)
-        figure = charts.choropleth(shapes.geojson, shown, column, breaks, lang, fit["center"], fit["zoom"])
+        features = geo.subset(shapes, shown["unit_code"])
+        fit = geo.view_of(features, width=760, height=620)
+        figure = charts.choropleth(features, shown, column, breaks, lang, fit["center"], fit["zoom"])
         st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
                         config={"displayModeBar": False, "scrollZoom": False})
+        st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
         st.caption(f"{t('boundary_source', lang)}: {shapes.attribution}. {t('legend_fixed', lang)} "
                    + (t("drill_hint", lang) if shown_level == "district" else ""))
         if shapes.unmatched or shapes.missing_units:
