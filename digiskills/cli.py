@@ -1,4 +1,4 @@
-"""The command line: ingest, check and demo."""
+"""The command line: ingest, check, demo and projections."""
 
 import argparse
 import sys
@@ -27,6 +27,32 @@ def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
             print(f"  … {r.rows_rejected - shown:,} more in the quarantine table")
 
 
+def _print_projections(goal_id: str, month_text: str | None) -> int:
+    import pandas as pd
+
+    from digiskills import db, formatting, goals, projections
+
+    goal = {g.id: g for g in goals.load()}.get(goal_id)
+    if goal is None:
+        print(f"error: no goal {goal_id!r} in goals.yaml", file=sys.stderr)
+        return 2
+    wh = db.Warehouse()
+    months = wh.run("shared/reporting_months")["month"]
+    month = formatting.parse_month(month_text) if month_text else pd.Timestamp(months.iloc[0]).date()
+    frames = [wh.run("projections/goal_share_by_unit_month", level=level, district_code=None, metric=goal.metric,
+                     population=goal.population) for level in ("province", "district")]
+    table = projections.project_units(pd.concat(frames), goal.target, goal.baseline_date, goal.deadline, month)
+    print(f"{goal.label_en} — target {goal.target:.0%} by {goal.deadline}; reporting month {month:%Y-%m}")
+    columns = ["name", "current_pct", "status", "method", *[f"{m}_{k}" for m in projections.METHODS
+                                                             for k in ("projected_pct", "status")]]
+    shown = table[columns].copy()
+    for c in shown.columns:
+        if c.endswith("_pct"):
+            shown[c] = shown[c].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
+    print(shown.to_string(index=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digiskills", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: Cà Mau's real size)")
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--out", type=Path, default=Path("data") / "demo")
+    p = sub.add_parser("projections", help="print the status and projections of a goal for the province and districts")
+    p.add_argument("--goal", default="qd146_2030", help="goal id in goals.yaml")
+    p.add_argument("--month", help="reporting month YYYY-MM (default: the latest with data)")
     args = parser.parse_args(argv)
 
     if args.command in ("ingest", "check"):
@@ -55,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         _print_reports(reports, args.lang)
         return 1 if any(r.is_failure for r in reports) else 0
+    if args.command == "projections":
+        return _print_projections(args.goal, args.month)
     if args.command == "demo":
         from digiskills import demo
         demo.build(out=args.out, scale=args.scale, seed=args.seed, db_path=warehouse.warehouse_path(),

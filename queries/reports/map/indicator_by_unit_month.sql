@@ -40,19 +40,26 @@ units as (
       and ($district_code is null or u.parent_code = $district_code or u.unit_code = $district_code)
 ),
 
-final as (
+with_data as (
     select
         u.unit_code, u.name, u.district_name, m.month,
-        case when m.records > 0 then m.value end as value,
-        d.population, d.households, d.working_age_population,
-        1000.0 * value / d.population as per_1000,
-        value / d.households as per_household,
-        value / case when $indicator like 'working_age%' then d.working_age_population
-                     when $indicator like 'households%' then d.households end as share_of_basis_pct,
-        share_of_basis_pct / $goal_target as goal_pct
+        case when m.records > 0 then m.value end as indicator_value,
+        d.population, d.households, d.working_age_population
     from units as u
     join measured as m using (unit_code)
     left join denominators as d on d.unit_code = u.unit_code and d.year = year(m.month)
+),
+
+final as (
+    select
+        unit_code, name, district_name, month, indicator_value as value,
+        population, households, working_age_population,
+        1000.0 * indicator_value / population as per_1000,
+        indicator_value / households as per_household,
+        indicator_value / case when $indicator like 'working_age%' then working_age_population
+                               when $indicator like 'households%' then households end as share_of_basis_pct,
+        share_of_basis_pct / $goal_target as goal_pct
+    from with_data
 )
 
 select * from final order by month, unit_code;

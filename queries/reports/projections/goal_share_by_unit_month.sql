@@ -22,15 +22,19 @@ with measured as (
     where ($level = 'province' or commune_code is not null)
       and ($district_code is null or district_code = $district_code)
     group by all
+),
+
+with_population as (
+    select
+        m.unit_code, u.name, m.month, m.value,
+        case $population when 'working_age_population' then d.working_age_population
+                         when 'population' then d.population
+                         when 'households' then d.households end as goal_population
+    from measured as m
+    join units as u on u.unit_code = m.unit_code and u.period = 'legacy' and u.successor_code is null
+    left join denominators as d on d.unit_code = m.unit_code and d.year = year(m.month)
 )
 
-select
-    m.unit_code, u.name, m.month, m.value,
-    case $population when 'working_age_population' then d.working_age_population
-                     when 'population' then d.population
-                     when 'households' then d.households end as population,
-    m.value / population as share_pct
-from measured as m
-join units as u on u.unit_code = m.unit_code and u.period = 'legacy' and u.successor_code is null
-left join denominators as d on d.unit_code = m.unit_code and d.year = year(m.month)
-order by m.unit_code, m.month;
+select unit_code, name, month, value, goal_population as population, value / goal_population as share_pct
+from with_population
+order by unit_code, month;
