@@ -163,30 +163,77 @@ def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk
 
 
 def _number_lines(export: Export, source: Path, delimiter: str, header_index: int, out_path: Path) -> None:
-    """Writes every data line of a UTF-8 file as '<line number><delimiter><line>'. Raises FileError when
-    the last line is cut short (no line end and fewer values than the header): the file was truncated."""
+    """Writes every data line of a UTF-8 file as '<line number><delimiter><line>'. A row whose quoted value
+    holds a line break spans several lines: it is reported as a bad row and not written, since numbering its
+    second line would corrupt the value. Raises FileError when the last line is cut short (no line end and
+    fewer values than the header): the file was truncated."""
     width = len(export.peek[header_index])
     sep = delimiter.encode()
     blank_chars = sep + b" \t\r\n\xef\xbb\xbf"
     nonblank = 0
     number, last_line = 0, b"\n"
+    spanning: list[bytes] = []  # the lines so far of a row whose quoted value holds a line break
     with source.open("rb") as f, out_path.open("wb") as out:
         write = out.write
         for number, line in enumerate(f, start=1):
             last_line = line
+            if spanning:
+                spanning.append(line)
+                if not _open_quote(line, sep[0], inside=True):
+                    _report_spanning(export, spanning, number, delimiter)
+                    spanning = []
+                continue
             if not line.strip(blank_chars):
                 if nonblank > header_index:
                     export.blank_rows += 1
                 continue
             nonblank += 1
             if nonblank > header_index + 1:  # past the title rows and the header row
+                if b'"' in line and _open_quote(line, sep[0], inside=False):
+                    spanning = [line]
+                    continue
                 write(b"%d%s%s\n" % (number, sep, line.rstrip(b"\r\n")))
+    if spanning and last_line.endswith(b"\n"):
+        _report_spanning(export, spanning, number, delimiter)
     if not last_line.endswith(b"\n"):
         values = next(csv.reader([last_line.decode("utf-8", "replace")], delimiter=delimiter), [])
-        if len(values) < width:
+        if spanning or len(values) < width:
             raise FileError(
                 f"tệp bị cắt cụt: dòng cuối ({number}) thiếu ô và không có ký tự xuống dòng; không nạp gì từ tệp này",
                 f"the file is truncated: its last line ({number}) is short and has no line end; nothing loaded from it")
+
+
+_QUOTE = ord('"')
+
+
+def _open_quote(line: bytes, delimiter: int, inside: bool) -> bool:
+    """Whether a quoted value is still open at the end of the line (inside: it was open at its start). A quote
+    opens a value only at the start of a field; a doubled quote inside a quoted value is a quote character."""
+    field_start = not inside
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if inside:
+            if c == _QUOTE:
+                if i + 1 < n and line[i + 1] == _QUOTE:
+                    i += 1
+                else:
+                    inside = False
+        elif c == _QUOTE and field_start:
+            inside = True
+        field_start = not inside and c == delimiter
+        i += 1
+    return inside
+
+
+def _report_spanning(export: Export, lines: list[bytes], last: int, delimiter: str) -> None:
+    first = last - len(lines) + 1
+    text = b"".join(lines).decode("utf-8", "replace")
+    values = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    export.bad_rows.append(BadRow(
+        first, values,
+        f"một ô chứa ký tự xuống dòng (dòng {first}–{last}); hãy sửa ô đó trong tệp",
+        f"a value holds a line break (lines {first}–{last}); fix that cell in the file"))
 
 
 def _excel_text(value) -> str:
