@@ -3,7 +3,8 @@
 -- people whose commune is unknown (they count in the province total only). Params: none.
 -- Columns: commune_code, district_code, month, and for each indicator <name> (new in the month) and
 --   <name>_cum (cumulative to the end of the month): persons_reached, households_reached, persons_trained,
---   persons_installed, accounts_created, eid_activations, first_services, households_with_account;
+--   persons_installed, accounts_created and eid_activations (created with a team's help: "already had it"
+--   is not counted), first_services, households_with_account;
 --   training_attendances and support_activities (person-times, lượt người), visits (distinct visits);
 --   active_users (used an online public service in the month or the two before it);
 --   working_age_reached and working_age_service_users (people of working age in that month's year who
@@ -40,13 +41,20 @@ grid as (
 ),
 
 person_firsts as (
-    unpivot (
-        select commune_code, reached_on, trained_on, installed_on, account_on, eid_on, first_service_on
-        from persons
-    )
+    unpivot (select commune_code, reached_on, trained_on, installed_on, first_service_on from persons)
     on reached_on as persons_reached, trained_on as persons_trained, installed_on as persons_installed,
-       account_on as accounts_created, eid_on as eid_activations, first_service_on as first_services
+       first_service_on as first_services
     into name indicator value done_on
+),
+
+-- Accounts and e-IDs the teams helped create: "already had it" is not a creation.
+created_firsts as (
+    select p.commune_code, case s.step when 'account' then 'accounts_created' else 'eid_activations' end as indicator,
+           min(s.done_on) as done_on
+    from person_steps as s
+    join persons as p using (person_id)
+    where s.step in ('account', 'eid') and not s.is_preexisting
+    group by p.person_id, p.commune_code, s.step
 ),
 
 household_firsts as (
@@ -57,7 +65,11 @@ household_firsts as (
 
 firsts as (
     select commune_code, date_trunc('month', done_on) as month, indicator, count(*) as n
-    from (select * from person_firsts union all select * from household_firsts)
+    from (
+        select * from person_firsts
+        union all select * from household_firsts
+        union all select commune_code, indicator, done_on from created_firsts
+    )
     group by all
 ),
 
