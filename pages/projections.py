@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from digiskills import charts, formatting, goals, projections, ui
+from digiskills import charts, formatting, geo, goals, projections, ui
 from digiskills.i18n import t
 
 view = ui.current_view()
@@ -94,12 +94,23 @@ ui.show_table(table, lang, {
 shapes = None
 try:
     shapes = ui.boundaries(table_level, st.session_state.get("map__boundary_source"), None, 0)
-except Exception:  # no boundaries: the table above says everything
+except geo.BoundaryUnavailable:  # no boundaries: the table above says everything
     pass
 if shapes is not None:
-    fit = shapes.view(width=760, height=520)
-    st.plotly_chart(charts.status_map(shapes.geojson, table, STATUS, fit["center"], fit["zoom"], lang),
-                    width="stretch", config={"displayModeBar": False})
+    colour_by = st.radio("Tô màu bản đồ theo" if lang == "vi" else "Colour the map by", ["status", "attainment"],
+                         key="projections__colour", horizontal=True,
+                         format_func=lambda c: t("status", lang) if c == "status" else
+                         ("Mức đạt dự báo tại hạn (% mục tiêu)" if lang == "vi" else "Projected attainment at the deadline (% of goal)"))
+    features = geo.subset(shapes, table["unit_code"])
+    fit = geo.view_of(features, width=760, height=520)
+    if colour_by == "status":
+        figure = charts.status_map(features, table, STATUS, fit["center"], fit["zoom"], lang)
+    else:
+        table["attainment_pct"] = table["projected_pct"] / goal.target
+        breaks = charts.class_breaks(table["attainment_pct"], is_share=True)
+        figure = charts.choropleth(features, table, "attainment_pct", breaks, lang, fit["center"], fit["zoom"], 520)
+        st.markdown(charts.legend_html(breaks, "attainment_pct", lang), unsafe_allow_html=True)
+    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
 
 st.subheader("Giao chỉ tiêu cho từng xã" if lang == "vi" else "The goal cascaded to communes")
 cascade = ui.run("projections/goal_cascade_by_commune", month=view.month, district_code=view.district_code,
