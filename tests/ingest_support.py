@@ -4,12 +4,15 @@ snapshots of a warehouse file that show whether anything in it changed."""
 import csv
 import hashlib
 import hmac
+import io
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from digiskills import ingest, warehouse
 
@@ -115,3 +118,19 @@ def cli(db: Path, *args: str | Path, env: dict[str, str] | None = None) -> subpr
     """`python -m digiskills ARGS` as a real subprocess in the repository, on the warehouse db."""
     return subprocess.run([sys.executable, "-m", "digiskills", *map(str, args)], cwd=ROOT,
                           env=env or cli_env(db), capture_output=True, text=True, timeout=600)
+
+
+def read_text_export(path: Path) -> pd.DataFrame:
+    """A CSV/TXT export read independently of digiskills.readers: encoding by its byte-order mark, else UTF-8,
+    else Windows-1258; text in NFC; every cell a string. Row i of the frame is line i + 2 of the file."""
+    raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = raw.decode("utf-16")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1258")
+    text = unicodedata.normalize("NFC", text)
+    delimiter = "\t" if "\t" in text.split("\n", 1)[0] else ","
+    return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
