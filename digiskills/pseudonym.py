@@ -17,11 +17,14 @@ import pyarrow as pa
 
 KEY_LENGTH = 20  # hex characters kept: 80 bits, no collision in practice among a few million people
 
-def load_secret(secret_file: Path) -> bytes:
-    """The HMAC key: DIGISKILLS_SECRET, else the key file (created with a random key when missing)."""
+def load_secret(secret_file: Path, create: bool = True) -> bytes:
+    """The HMAC key: DIGISKILLS_SECRET, else the key file (created with a random key when missing; with
+    create=False a throwaway key is used instead, for a check that writes nothing)."""
     from_env = os.environ.get("DIGISKILLS_SECRET")
     if from_env:
         return from_env.encode("utf-8")
+    if not secret_file.exists() and not create:
+        return secrets.token_hex(32).encode("utf-8")
     if not secret_file.exists():
         secret_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

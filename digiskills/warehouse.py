@@ -12,8 +12,9 @@ import datetime as dt
 import fcntl
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -83,22 +84,26 @@ def _initialise(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
 
 @contextmanager
 def writing(db_path: Path, *, keep: bool = True) -> Iterator["Session"]:
-    """A session on a private copy of the warehouse. On a clean exit with changes and keep=True the copy
-    replaces the warehouse; otherwise (an error, a kill, `check`) it is thrown away."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = open(db_path.parent / f".{db_path.name}.lock", "w")
-    if keep:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one import at a time; a second one waits here
-        _remove_stale_copies(db_path)
-    copy = db_path.parent / f".{db_path.name}.building-{os.getpid()}-{id(lock)}"
-    if db_path.exists():
-        shutil.copyfile(db_path, copy)
-    con = duckdb.connect(str(copy))
-    # One checkpoint when the session ends instead of one per file: the copy is private until swapped in.
-    con.execute("set checkpoint_threshold = '16GB'")
-    con.execute("set enable_progress_bar = false")
-    session = Session(con, pseudonym.load_secret(secret_file(db_path)))
-    try:
+    """A session on a private copy of the warehouse. With keep=True (an import), imports queue on a lock and,
+    on a clean exit with changes, the copy replaces the warehouse; an error or a kill leaves the warehouse as
+    it was. With keep=False (`check`) the copy lives in a temporary folder and nothing is written anywhere."""
+    with ExitStack() as stack:
+        if keep:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            lock = stack.enter_context(open(db_path.parent / f".{db_path.name}.lock", "w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one import at a time; a second one waits here
+            _remove_stale_copies(db_path)
+            copy = db_path.parent / f".{db_path.name}.building-{os.getpid()}"
+        else:
+            copy = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="digiskills-check-"))) / db_path.name
+        if db_path.exists():
+            shutil.copyfile(db_path, copy)
+        con = duckdb.connect(str(copy))
+        stack.callback(_discard, con, copy)
+        # One checkpoint when the session ends instead of one per file: the copy is private until swapped in.
+        con.execute("set checkpoint_threshold = '16GB'")
+        con.execute("set enable_progress_bar = false")
+        session = Session(con, pseudonym.load_secret(secret_file(db_path), create=keep))
         _initialise(con, session.secret)
         yield session
         if keep and (session.changed or not db_path.exists()):
@@ -107,16 +112,15 @@ def writing(db_path: Path, *, keep: bool = True) -> Iterator["Session"]:
             con.execute("checkpoint")
             con.close()
             _durable_replace(copy, db_path)
-        else:
-            con.close()
-    finally:
-        try:
-            con.close()
-        except duckdb.Error:
-            pass
-        copy.unlink(missing_ok=True)
-        Path(f"{copy}.wal").unlink(missing_ok=True)
-        lock.close()
+
+
+def _discard(con: duckdb.DuckDBPyConnection, copy: Path) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        pass
+    copy.unlink(missing_ok=True)
+    Path(f"{copy}.wal").unlink(missing_ok=True)
 
 
 class Session:
