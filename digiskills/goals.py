@@ -36,17 +36,24 @@ class GoalFileError(ValueError):
 
 def load(path: Path = GOALS_FILE) -> list[Goal]:
     """Every goal in the file, checked: known metric and population, target in (0, 1], dates in order."""
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise GoalFileError(f"{path.name} is not valid YAML: {exc}") from exc
+    if not isinstance(spec, dict) or not isinstance(spec.get("goals") or [], list):
+        raise GoalFileError(f"{path.name}: expected a list under 'goals:'")
     goals = []
     for i, entry in enumerate(spec.get("goals") or [], start=1):
+        if not isinstance(entry, dict):
+            raise GoalFileError(f"{path.name}, goal {i}: each goal is a mapping of fields (id, label, metric, …)")
         where = f"{path.name}, goal {i} ({entry.get('id', '?')})"
         try:
             goal = Goal(id=str(entry["id"]), label_vi=entry["label"]["vi"], label_en=entry["label"]["en"],
                         metric=entry["metric"], population=entry["population"], target=float(entry["target"]),
                         baseline_date=entry["baseline_date"], deadline=entry["deadline"],
                         document=entry["document"], next_goal=entry.get("next_goal"))
-        except (KeyError, TypeError) as exc:
-            raise GoalFileError(f"{where}: missing or malformed field {exc}") from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GoalFileError(f"{where}: missing or malformed field ({exc}); target is a share like 0.7") from exc
         if goal.metric not in METRICS:
             raise GoalFileError(f"{where}: metric must be one of {', '.join(METRICS)}")
         if goal.population not in POPULATIONS:

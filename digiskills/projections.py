@@ -50,13 +50,14 @@ class Fit:
 
 def fit_cagr(t: np.ndarray, y: np.ndarray, t_deadline: float, target: float) -> Fit:
     """UNSD Progress Chart: CAGR from the first to the last point, projected from the last point."""
+    # The zero replacement enters the growth rates only; the projection starts from the value observed.
     y0, yt = max(y[0], ZERO_REPLACEMENT), max(y[-1], ZERO_REPLACEMENT)
     span = t[-1] - t[0]
     observed = (yt / y0) ** (1 / span) - 1
     required = (target / y0) ** (1 / (t_deadline - t[0])) - 1
     ratio = observed / required if required > 0 else None
-    last_t = t[-1]
-    return Fit("cagr", lambda x: np.clip(yt * (1 + observed) ** (np.asarray(x) - last_t), 0, LIMIT), ratio)
+    last_t, last = t[-1], y[-1]
+    return Fit("cagr", lambda x: np.clip(last * (1 + observed) ** (np.asarray(x) - last_t), 0, LIMIT), ratio)
 
 
 def _weighted_line(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -140,7 +141,8 @@ def classify(ratio: float | None, current: float, target: float, y_base: float) 
     if current >= target:
         return "achieved"
     if ratio is None or math.isnan(ratio):
-        return "not_enough_data"
+        # No progress is required when the base value already met the target: falling below it is regression.
+        return "stagnating" if y_base >= target else "not_enough_data"
     c = scaling_factor(y_base)
     if ratio >= ON_TRACK * c:
         return "on_track"

@@ -121,9 +121,6 @@ UNREPORTED = {
 
 
 @pytest.mark.parametrize("case", sorted(UNREPORTED))
-@pytest.mark.xfail(strict=True, reason="digiskills/goals.py load() only wraps KeyError/TypeError of one entry: "
-                   "float('70%') ValueError, AttributeError on a non-mapping entry and yaml.YAMLError escape "
-                   "without naming goals.yaml or the goal")
 def test_every_malformed_file_gives_a_goal_file_error(tmp_path, case):
     path = write_goals(tmp_path, UNREPORTED[case])
     with pytest.raises(goals.GoalFileError) as error:

@@ -219,9 +219,6 @@ class TestProjectStatus:
         result = P.project(months, shares, 0.70, D(2024, 1, 1), D(2025, 12, 31), D(2024, 2, 1))
         assert result.status == "achieved"
 
-    @pytest.mark.xfail(strict=True, reason="projections.py: a unit at or above the target at the baseline that has "
-                       "fallen below it gets ratio None (required growth <= 0) for every method, and classify() "
-                       "maps None to 'not_enough_data' although 24 months of data exist")
     def test_falling_below_a_target_met_at_the_baseline_is_regressing(self):
         # 75 % in Jan 2022, down to 65 % by Dec 2023, target 70 %: the unit is regressing, the lowest class
         # ("stagnating or regressing", docs/metrics.md), not short of data.
@@ -281,8 +278,6 @@ class TestProperties:
             assert result.methods[method].projected_at_deadline == pytest.approx(value, abs=1e-9), method
 
     @pytest.mark.parametrize("value", [0.0, 0.0005])
-    @pytest.mark.xfail(strict=True, reason="projections.fit_cagr replaces the last value, not only the base, by "
-                       "ZERO_REPLACEMENT (0.001) and projects from it: a constant 0 % (or 0.05 %) projects 0.1 %")
     def test_a_constant_series_below_a_tenth_of_a_percent_projects_to_itself_by_cagr(self, value):
         # docs/metrics.md: "A zero base value is replaced by 0.001" - for the growth rate. With no growth the
         # projection is the last value itself: 0 % stays 0 %.
