@@ -129,7 +129,7 @@ def test_every_malformed_file_gives_a_goal_file_error(tmp_path, case):
 
 
 def test_unreported_cases_really_are_malformed():
-    # The xfail above must fail for the loader's reason, not because a case is in fact valid YAML for a goal.
+    # The cases above must be rejected by the loader for a reason, not because a case is in fact valid YAML for a goal.
     with pytest.raises(ValueError):
         float(yaml.safe_load(UNREPORTED["target written with a percent sign"])["goals"][0]["target"])
     assert not isinstance(yaml.safe_load(UNREPORTED["goal that is not a mapping"])["goals"][0], dict)
