@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from digiskills import ingest, warehouse
 
@@ -120,9 +122,10 @@ def cli(db: Path, *args: str | Path, env: dict[str, str] | None = None) -> subpr
                           env=env or cli_env(db), capture_output=True, text=True, timeout=600)
 
 
-def read_text_export(path: Path) -> pd.DataFrame:
+def read_text_export(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A CSV/TXT export read independently of digiskills.readers: encoding by its byte-order mark, else UTF-8,
-    else Windows-1258; text in NFC; every cell a string. Row i of the frame is line i + 2 of the file."""
+    else Windows-1258; text in NFC; every cell a string; only `columns` (those the file has) when given.
+    Row i of the frame is line i + 2 of the file."""
     raw = path.read_bytes()
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = raw.decode("utf-16")
@@ -133,4 +136,10 @@ def read_text_export(path: Path) -> pd.DataFrame:
             text = raw.decode("cp1258")
     text = unicodedata.normalize("NFC", text)
     delimiter = "\t" if "\t" in text.split("\n", 1)[0] else ","
-    return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    wanted = header if columns is None else [c for c in columns if c in header]
+    table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")), parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                           convert_options=pacsv.ConvertOptions(include_columns=wanted or header[:1],
+                                                                column_types={c: pa.string() for c in header},
+                                                                strings_can_be_null=False))
+    return table.to_pandas()[wanted]

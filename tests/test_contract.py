@@ -4,7 +4,6 @@ exactly what the contract accepts."""
 
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 

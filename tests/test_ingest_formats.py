@@ -32,10 +32,12 @@ ROWS = [
 # What the warehouse must hold for them, whatever the format.
 EXPECTED = [
     dict(visit_id="V-2024-000001", visit_date=dt.date(2024, 10, 5), commune_code="32248", district_code="973",
-         hamlet="Ấp Mũi Tàu Đông", household_id="H-32248-00001", person_key=hmac_key(TEST_SECRET, "cid", "096185000001"),
+         hamlet="Ấp Mũi Tàu Đông", household_id="H-32248-00001",
+         person_key=hmac_key(TEST_SECRET, "cid", "096185000001"),
          birth_year=1985, sex="female", activity="install_app", app="vneid", result="success"),
     dict(visit_id="V-2024-000002", visit_date=dt.date(2024, 10, 6), commune_code="32244", district_code="973",
-         hamlet="Khóm Phường Mới", household_id="H-32248-00002", person_key=hmac_key(TEST_SECRET, "cid", "096185000002"),
+         hamlet="Khóm Phường Mới", household_id="H-32248-00002",
+         person_key=hmac_key(TEST_SECRET, "cid", "096185000002"),
          birth_year=1985, sex="female", activity="activate_eid", app="vneid", result="already_done"),
     dict(visit_id="V-2024-000003", visit_date=dt.date(2024, 10, 7), commune_code="32248", district_code="973",
          hamlet="Ấp Thạnh Hưng Đông – Nước Mặn", household_id="H-32248-00003",

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest_support import VISIT_HEADERS, cli, load, new_warehouse, query, sha256, snapshot, visit, write_csv
+from ingest_support import cli, load, new_warehouse, query, sha256, snapshot, visit, write_csv
 
 TEAMS = [{"Mã tổ": "T-32248-01", "Tên tổ": "Tổ CNSCĐ ấp Khai Long", "Xã/Phường/Thị trấn": "Xã Đất Mũi",
           "Ấp/Khóm": "Ấp Khai Long", "Ngày thành lập": "18/07/2022"}]
@@ -131,7 +131,7 @@ BAD_ROWS = {
     "invalid citizen ID": ([visit(10, **{"Số CCCD": "12345", "Số điện thoại": ""}),
                             visit(11, **{"Số CCCD": "0961850000012", "Số điện thoại": ""})],
                            "visits", "citizen_id", "is not a 12-digit CCCD or 9-digit CMND number"),
-    "no person": ([visit(10, **{"Số CCCD": "", "Số điện thoại": ""}), visit(11, **{"Số CCCD": "", "Số điện thoại": ""})],
+    "no person": ([visit(i, **{"Số CCCD": "", "Số điện thoại": ""}) for i in (10, 11)],
                   "visits", "citizen_id+phone", "no Số CCCD / Số điện thoại: the person cannot be identified"),
     "required value missing": ([visit(10, **{"Mã hộ": ""}), visit(11, **{"Mã hộ": " "})],
                                "visits", "household_id", "required value is missing"),
@@ -172,7 +172,8 @@ def test_bad_rows_are_quarantined_with_their_reason_and_nothing_else_changes(db,
     assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.rows_duplicate) == (2, 0, 2, 0)
     quarantined = query(db, "select line_number, reason_code, columns, reason_en from quarantine "
                             "where file_name = 'bad.csv' order by line_number")
-    assert [(line, code, cols) for line, code, cols, _ in quarantined] == [(2, "invalid", columns), (3, "invalid", columns)]
+    assert [(line, code, cols) for line, code, cols, _ in quarantined] == [(2, "invalid", columns),
+                                                                           (3, "invalid", columns)]
     for *_, reason_en in quarantined:
         assert reason in reason_en
     assert query(db, "select rows_read, rows_loaded, rows_rejected, outcome from ingest_log "
