@@ -318,13 +318,18 @@ def _merge(con, table: Table, target: Target, stored: list[str], ingest_id: int,
     con.execute("drop table stage")
 
 
+def _vi_number(n: int) -> str:
+    """1.234.567: Vietnamese groups thousands with a dot."""
+    return f"{n:,}".replace(",", ".")
+
+
 def _summary(r: FileReport) -> tuple[str, str]:
-    vi = (f"đọc {r.rows_read:,} dòng: nạp {r.rows_loaded:,}, loại {r.rows_rejected:,} "
-          f"(trong đó trùng {r.rows_duplicate:,})").replace(",", ".")
+    vi = (f"đọc {_vi_number(r.rows_read)} dòng: nạp {_vi_number(r.rows_loaded)}, loại {_vi_number(r.rows_rejected)} "
+          f"(trong đó trùng {_vi_number(r.rows_duplicate)})")
     en = (f"read {r.rows_read:,} rows: loaded {r.rows_loaded:,}, rejected {r.rows_rejected:,} "
           f"(of which duplicates {r.rows_duplicate:,})")
     if r.rows_updated:
-        vi += f"; cập nhật {r.rows_updated:,} dòng đã có".replace(",", ".")
+        vi += f"; cập nhật {_vi_number(r.rows_updated)} dòng đã có"
         en += f"; {r.rows_updated:,} existing rows updated"
     if r.blank_rows:
         vi += f"; bỏ qua {r.blank_rows} dòng trống"
