@@ -38,6 +38,13 @@ def date(value, lang: str) -> str:
     return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
 
 
+def timestamp(value, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    value = pd.Timestamp(value)
+    return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
+
+
 def month(value, lang: str) -> str:
     if value is None or pd.isna(value):
         return "–"
@@ -46,12 +53,15 @@ def month(value, lang: str) -> str:
 
 
 def by_suffix(column: str, value, lang: str) -> str:
-    """Formats a table cell from its column name: _pct → percent, _date/_on → date, _month → month,
+    """Formats a table cell from its column name: _pct → percent, _date/_on → date, _at → date and time,
+    _month → month,
     _days → one decimal, numbers → grouped digits, anything else as text."""
     if column.endswith("_pct"):
         return percent(value, lang)
     if column.endswith(("_date", "_on")):
         return date(value, lang)
+    if column.endswith("_at"):
+        return timestamp(value, lang)
     if column.endswith("_month") or column == "month":
         return month(value, lang)
     if column.endswith("_days"):

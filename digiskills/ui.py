@@ -145,7 +145,7 @@ def url_choice(widget_key: str, param: str, options: list, default):
     return st.session_state[widget_key]
 
 
-def kpi_card(column, label: str, value: str, changes: list[str], trend=None) -> None:
+def kpi_card(column, key: str, label: str, value: str, changes: list[str], trend=None) -> None:
     with column:
         with st.container(border=True):
             st.markdown(f"<div style='font-size:1.05rem;color:#444;min-height:2.8em'>{label}</div>"
@@ -154,7 +154,7 @@ def kpi_card(column, label: str, value: str, changes: list[str], trend=None) -> 
                         unsafe_allow_html=True)
             if trend is not None:
                 st.plotly_chart(trend, config={"displayModeBar": False, "staticPlot": True},
-                                width="stretch")
+                                width="stretch", key=key)
 
 
 def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None) -> None:
@@ -166,16 +166,17 @@ def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: i
 
 def current_view() -> View:
     """The view chosen in the sidebar; a page run on its own (AppTest) creates the controls itself."""
+    if _legacy_pages_mode():
+        st.rerun()  # go through dashboard.py for its navigation, page settings and controls
     view = st.session_state.get("view")
-    if view is None and _legacy_pages_mode():
-        st.rerun()
     return view if view is not None else shared_controls()
 
 
 def _legacy_pages_mode() -> bool:
     """Streamlit runs a `pages/` folder as a v1 multipage app until the entry point's st.navigation has run
-    once in the process; a first visit by deep link (/map?…) would then skip dashboard.py. Switch the
-    process to dashboard.py's page list and tell the caller to rerun."""
+    once in the process; a first visit by deep link (/map?…) would then skip dashboard.py (and AppTest resets
+    the mode before every run). Switch the process to dashboard.py's page list and tell the caller to rerun.
+    A rerun forgets a button's click: pages act on clicks through on_click callbacks, which run first."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:

@@ -18,7 +18,9 @@ st.title(t("page_data", lang))
 
 files = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "parquet"], accept_multiple_files=True,
                          key="data__files")
-if st.button(t("import", lang), disabled=not files, type="primary"):
+st.button(t("import", lang), disabled=not files, type="primary", key="data__import",
+          on_click=lambda: st.session_state.update(data__import_requested=True))
+if st.session_state.pop("data__import_requested", False) and files:
     folder = UPLOADS / dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -32,7 +32,7 @@ for i, indicator in enumerate(kpis.index):
                    f"{formatting.signed(row.value - row.year_ago, lang)} {t('vs_year_ago', lang)}"]
         figure = charts.sparkline(trend, "month", indicator)
     label = t(indicator, lang) + (f" · {t('goal_70', lang)}" if indicator == "working_age_service_users" else "")
-    ui.kpi_card(columns[i % 4], label, value, changes, figure)
+    ui.kpi_card(columns[i % 4], f"overview__trend_{indicator}", label, value, changes, figure)
 
 st.subheader(t("working_age_service_users", lang))
 st.plotly_chart(

@@ -70,7 +70,7 @@ def rerun(at: AppTest) -> AppTest:
     AppTest resets Streamlit's "pages/ folder" flag before every run, so from the second run on it executes the
     page file alone (Streamlit's old multipage mode) and the page reuses the View of the previous run. Without
     a View, ui.current_view() switches the process to dashboard.py's page list and reruns, like a deep link on
-    a fresh server. test_a_plain_rerun_goes_through_dashboard_py (xfail) records this."""
+    a fresh server. test_a_plain_rerun_goes_through_dashboard_py checks that a plain rerun needs no such help."""
     if "view" in at.session_state:
         del at.session_state["view"]
     at.run()
@@ -261,12 +261,6 @@ def test_overview_numbers_follow_the_month_and_the_unit(open_app, demo_small):
     assert title(at) == f"{t('page_overview', 'en')}: {COMMUNE_NAME}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "digiskills/ui.py kpi_card calls st.plotly_chart without a key, so two cards with the same trend line (here "
-    "persons_trained = training_attendances every month: nobody had completed two trainings yet) raise "
-    "StreamlitDuplicateElementId and the Overview crashes: the province in June 2024; in the 2 % demo every "
-    "unit in every month up to mid-2024, 100 of 110 units in June 2025, 88 in October 2026 (any unit's first "
-    "month, when several series are all 0)"))
 def test_overview_renders_when_two_trend_lines_are_equal(open_app):
     open_app("overview", lang="vi", month="2024-06")
 
@@ -341,11 +335,6 @@ def test_a_link_with_unknown_values_falls_back_to_the_defaults(open_app):
     assert title(at) == f"{t('page_overview', 'vi')}: {t('province_name', 'vi')}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "AppTest resets PagesManager.uses_pages_directory before every run and the app keeps its pages in a pages/ "
-    "folder, so every AppTest run after the first executes the page file alone; ui.current_view() then returns "
-    "the previous run's View (it only checks _legacy_pages_mode() when there is no View): the sidebar vanishes "
-    "and the change is ignored. The real server sets the flag once per process, so browsers are not affected"))
 def test_a_plain_rerun_goes_through_dashboard_py(open_app):
     at = open_app("overview", lang="en", month="2025-06")
     at.selectbox(key="filter_month").set_value(D(2025, 5, 1)).run()
@@ -388,9 +377,6 @@ def test_data_page_writes_latest_dates_in_the_chosen_language(lang, pattern, ope
     assert any(("." if lang == "vi" else ",") in v for v in rows)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "formatting.by_suffix knows _date/_on/_month but not _at, so the Data page shows 'last_loaded_at' and "
-    "'finished_at' as raw timestamps ('2026-11-28 14:02:59.511727') in both languages"))
 def test_data_page_writes_load_times_in_vietnamese(open_app):
     at = open_app("data", lang="vi")
     freshness, log = at.dataframe[0].value, at.dataframe[1].value

@@ -28,9 +28,9 @@ DISTRICT = "970"  # Huyện Đầm Dơi: 16 communes, all with visits in the 2 %
 COMMUNE = "32182"  # Xã Quách Phẩm, a commune of Huyện Đầm Dơi
 OTHER_DISTRICT = "973"  # Huyện Ngọc Hiển
 RATIO = dict(rtol=1e-9, atol=1e-12)
-# Known wrong in the SQL (see test_accounts_created_counts_every_successful_creation, xfail): the general
-# comparisons leave this indicator out so that they keep guarding every other number.
-KNOWN_WRONG = {"accounts_created"}
+# Indicators the general comparisons leave out (none now: accounts_created was, until the model kept a same-day
+# success apart from an "already had it").
+KNOWN_WRONG: set[str] = set()
 
 # Realistic parameters for every report query: the first combination is the page's default view, the others
 # exercise filters, breakdowns, windows, modes and counting units. test_every_report_query_has_cases keeps
@@ -604,11 +604,6 @@ def test_map_indicator_matches_the_reference(params, warehouse, ref):
     assert list(got.name) == [ref.names[u] for u in table.unit_code]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "queries/models/060_commune_month.sql (created_firsts) drops real creations: it keeps person_steps rows with "
-    "'not is_preexisting', but person_steps merges a person's 'account' rows of one day with bool_or(is_preexisting), "
-    "so an account created (success) on the day the e-ID was recorded 'already activated' (or the reverse) is lost: "
-    "province June 2025 accounts_created 6,148, expected 6,348 (218 people by Oct 2026)"))
 def test_accounts_created_counts_every_successful_creation(warehouse, ref):
     # docs/metrics.md: people recorded with a public-service account created or e-ID level 2 activated (result
     # success) during a visit; counted straight from the visits export, person by person.
@@ -976,8 +971,8 @@ def test_explore_trainings_match_the_reference(params, warehouse, ref):
 def test_explore_persons_stage_counts_match_the_reference(params, warehouse, ref):
     got = warehouse.run("explore/persons", **params)
     end = month_end(params["month"])
+    # Every person of the exports, those with no step yet included (they are at stage "later").
     p = ref.persons
-    p = p[p.reached_on.notna() | p.trained_on.notna() | p.first_service_on.notna()]
     p = p[ref.in_scope(p.commune_code, params["district_code"], params["commune_code"])]
     # The furthest step done by the end of the month, in the funnel's order, whatever the order of the dates.
     stage = pd.Series("later", index=p.index)
@@ -991,9 +986,6 @@ def test_explore_persons_stage_counts_match_the_reference(params, warehouse, ref
         assert len(got) == params["row_limit"]
 
 
-@pytest.mark.xfail(strict=True, reason="persons (queries/models/030_persons.sql) says 'Every person in the "
-                   "exports' but drops people whose only record is a training they did not complete (144 in the "
-                   "2 % demo): person_steps has no row for them, and persons is built from person_steps")
 def test_explore_persons_lists_every_person_in_the_exports(warehouse, ref):
     got = warehouse.run("explore/persons", month=LATEST, **ALL, row_limit=50_000)
     # Every person_id of person_links is a person of the exports (visits, attendance or service use).

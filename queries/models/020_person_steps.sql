@@ -1,5 +1,5 @@
 -- What each person did, step by step.
--- Grain: one row per person per step per date (steps: reached, trained, installed, account, eid,
+-- Grain: one row per person per step per date per is_preexisting (steps: reached, trained, installed, account, eid,
 -- first_service, cashless). Params: none.
 -- Columns: person_id, step, done_on, is_preexisting (the export says the person already had it).
 -- reached: any team visit. trained: a completed training session. installed: an app installed.
@@ -42,6 +42,6 @@ final as (
     where u.transactions > 0
 )
 
-select person_id, step, done_on, bool_or(is_preexisting) as is_preexisting
-from final
-group by all;
+-- A person's success and "already had it" on the same day stay two rows: one is a creation, one is not.
+select distinct person_id, step, done_on, is_preexisting
+from final;

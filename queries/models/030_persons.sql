@@ -109,10 +109,14 @@ final as (
     select
         a.person_id, a.commune_code, a.district_code, a.household_id, a.team_id, a.birth_year, a.sex,
         f.reached_on, f.trained_on, f.installed_on, f.account_on, f.eid_on, f.first_service_on, f.cashless_on,
-        f.trained_before_reach, f.installed_before_reach, f.account_before_reach, f.first_service_before_reach,
+        coalesce(f.trained_before_reach, false) as trained_before_reach,
+        coalesce(f.installed_before_reach, false) as installed_before_reach,
+        coalesce(f.account_before_reach, false) as account_before_reach,
+        coalesce(f.first_service_before_reach, false) as first_service_before_reach,
         f.trained_seq_on, f.installed_seq_on, f.account_seq_on, f.first_service_seq_on
     from attributes as a
-    join seq_service as f using (person_id)
+    -- People with no step at all (e.g. only an uncompleted training) are people of the exports too.
+    left join seq_service as f using (person_id)
 )
 
 select * from final;

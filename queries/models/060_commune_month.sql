@@ -10,6 +10,8 @@
 --   working_age_reached and working_age_service_users (people of working age in that month's year who
 --   were reached / have used an online public service by the end of the month: the goal numerator).
 -- Persons are counted once, in their home commune (persons table); households in their commune.
+-- reporting_months: the months that have any data, from the first to the last.
+-- Grain: one row per month. Columns: month.
 create or replace table reporting_months as
 with bounds as (
     select min(first_month) as first_month, max(last_month) as last_month

@@ -1,15 +1,15 @@
 -- Teams' activity month by month.
--- Grain: one row per team per month from the team's founding month (teams known only from visits:
--- from their first visit). Params: none.
+-- Grain: one row per team per month from the team's founding month to its dissolution, if any (teams
+-- known only from visits: from their first visit). Params: none.
 -- Columns: team_id, commune_code, district_code, month, active_members (joined by the end of the month
 --   and not left before it began), support_activities, visits, households_visited, persons_supported,
 --   households_reached_cum (households whose first visit was by this team, to the end of the month),
 --   last_visit_on (latest visit up to the end of the month; null if none yet).
 create or replace table team_month as
 with team_list as (
-    select team_id, commune_code, district_code, founded_on from teams
+    select team_id, commune_code, district_code, founded_on, dissolved_on from teams
     union all
-    select team_id, arg_min(commune_code, visit_date), arg_min(district_code, visit_date), min(visit_date)
+    select team_id, arg_min(commune_code, visit_date), arg_min(district_code, visit_date), min(visit_date), null
     from visits
     where team_id not in (select team_id from teams)
     group by team_id
@@ -18,7 +18,9 @@ with team_list as (
 grid as (
     select t.team_id, t.commune_code, t.district_code, m.month
     from team_list as t
-    join reporting_months as m on m.month >= date_trunc('month', t.founded_on)
+    join reporting_months as m
+        on m.month >= date_trunc('month', t.founded_on)
+        and (t.dissolved_on is null or m.month <= t.dissolved_on)
 ),
 
 members_active as (
