@@ -108,30 +108,32 @@ def test_duplicate_goal_ids_are_an_error(tmp_path):
         goals.load(path)
 
 
-# Faults an analyst makes easily that the loader does not turn into a GoalFileError: the app sees a bare
-# ValueError/AttributeError/YAML error without the file and goal, and a caller catching GoalFileError misses it.
-UNREPORTED = {
-    # float("70%") raises ValueError, which load() does not catch (it catches KeyError and TypeError only).
-    "target written with a percent sign": VALID.replace("target: 0.70", 'target: "70%"'),
-    # Each goal must be a mapping; entry.get(...) on a string raises AttributeError while building the message.
-    "goal that is not a mapping": "goals:\n  - qd146_2025\n",
-    # A YAML syntax error surfaces as yaml's own ParserError, naming "<unicode string>", not goals.yaml.
-    "YAML syntax error": VALID.replace("target: 0.70", "target: [0.70"),
+# Faults an analyst makes easily, which once escaped as a bare ValueError (float("70%")), AttributeError (a goal
+# that is a string) or yaml's ParserError (naming "<unicode string>"), without the file or the goal, past any
+# caller catching GoalFileError. (mistake, words the error must contain)
+EASY_MISTAKES = {
+    "target written with a percent sign": (VALID.replace("target: 0.70", 'target: "70%"'),
+                                           ["goals.yaml", "goal 1 (qd146_2025)", "0.7"]),
+    "goal that is not a mapping": ("goals:\n  - qd146_2025\n", ["goals.yaml", "goal 1"]),
+    "YAML syntax error": (VALID.replace("target: 0.70", "target: [0.70"), ["goals.yaml", "YAML"]),
+    "goals not a list": ("goals: qd146_2025\n", ["goals.yaml", "list"]),
 }
 
 
-@pytest.mark.parametrize("case", sorted(UNREPORTED))
+@pytest.mark.parametrize("case", sorted(EASY_MISTAKES))
 def test_every_malformed_file_gives_a_goal_file_error(tmp_path, case):
-    path = write_goals(tmp_path, UNREPORTED[case])
+    text, words = EASY_MISTAKES[case]
     with pytest.raises(goals.GoalFileError) as error:
-        goals.load(path)
-    assert "goals.yaml" in str(error.value)
+        goals.load(write_goals(tmp_path, text))
+    for word in words:
+        assert word in str(error.value), (case, str(error.value))
 
 
-def test_unreported_cases_really_are_malformed():
-    # The cases above must be rejected by the loader for a reason, not because a case is in fact valid YAML for a goal.
+def test_easy_mistakes_really_are_malformed():
+    # Each case is wrong for the reason its name gives, not for something else in the file.
     with pytest.raises(ValueError):
-        float(yaml.safe_load(UNREPORTED["target written with a percent sign"])["goals"][0]["target"])
-    assert not isinstance(yaml.safe_load(UNREPORTED["goal that is not a mapping"])["goals"][0], dict)
+        float(yaml.safe_load(EASY_MISTAKES["target written with a percent sign"][0])["goals"][0]["target"])
+    assert not isinstance(yaml.safe_load(EASY_MISTAKES["goal that is not a mapping"][0])["goals"][0], dict)
     with pytest.raises(yaml.YAMLError):
-        yaml.safe_load(UNREPORTED["YAML syntax error"])
+        yaml.safe_load(EASY_MISTAKES["YAML syntax error"][0])
+    assert isinstance(yaml.safe_load(EASY_MISTAKES["goals not a list"][0])["goals"], str)

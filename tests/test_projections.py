@@ -9,7 +9,6 @@ t = 2023.0 and a deadline of 31 Dec 2030 is at t = 2031.0: "20 % at the end of 2
 """
 
 import datetime as dt
-import math
 
 import numpy as np
 import pytest
