@@ -298,6 +298,30 @@ def test_accounts_created_counts_a_creation_next_to_an_already_held_e_id(hand):
     assert [got[("32248", D(2024, m, 1))] for m in (1, 2, 3, 4)] == [0, 2, 3, 4]
 
 
+@pytest.mark.xfail(strict=True, reason="steps_by_group.sql entities CTE: arg_min(is_skip, done_on) picks either member "
+                   "when two members of a household pass a step on the same day, so skipped and median_days change "
+                   "from one run of the same query on the same file to the next (about half the runs each way)")
+def test_household_skip_is_decided_the_same_way_every_time(tmp_path):
+    # One household, two members, both reached 04/01/2024 with an app install: A "Đã có từ trước", B installed
+    # by the team ("Thành công"); both trained before the visit (02/01, 03/01), so trained is a skip for both.
+    # The SQL's rule: "a household skips a step only if the member who did it first had done it before being
+    # reached". B did it first too (same day) and had not: the household was helped, no skip; its installed
+    # date 04/01 is 0 days after its (skipped) trained date, 04/01. The same answer on every run.
+    visits = [["V-1", "04/01/2024", "M-01", "T-32248-01", DAT_MUI, "H-32248-00001", "096185100001", "", "A", "1990",
+               "Nam", INSTALL, "VNeID", HAD],
+              ["V-2", "04/01/2024", "M-01", "T-32248-01", DAT_MUI, "H-32248-00001", "096185100002", "", "B", "1990",
+               "Nữ", INSTALL, "VNeID", OK]]
+    sessions = [["S-1", "02/01/2024", DAT_MUI, "Sử dụng VNeID", "Người dân", "Trực tiếp"],
+                ["S-2", "03/01/2024", DAT_MUI, "Sử dụng VNeID", "Người dân", "Trực tiếp"]]
+    attendance = [["S-1", "096185100001", "", "1990", "Nam", "Có"], ["S-2", "096185100002", "", "1990", "Nữ", "Có"]]
+    db, _ = load_exports(tmp_path, visits, sessions, attendance, [])
+    answers = set()
+    for _ in range(20):  # a new connection each time, as a page reload after a restart would
+        installed = funnel(db, D(2024, 1, 1), "any", None, counting="households").set_index("step").loc["installed"]
+        answers.add((int(installed["entities"]), int(installed["skipped"]), float(installed["median_days"])))
+    assert answers == {(1, 0, 0.0)}
+
+
 def test_eid_already_held_is_not_an_activation(hand):
     # P2's e-ID level 2 was "Đã có từ trước": not a team activation (the eid_2023 goal measures activations
     # by the teams). Nobody else activated one.
