@@ -291,9 +291,8 @@ def test_accounts_created_counts_a_creation_next_to_an_already_held_e_id(hand):
     # docs/metrics.md: accounts_created = people recorded with a public-service account created or e-ID level 2
     # activated (result success) during a visit; "already had it" is not a creation. The creation must survive
     # an "already had it" row of the same person on the same day (person_steps once merged the two, losing 218
-    # creations in the small demo). Đất Mũi: P2 had e-ID but
-    # got a public-service account created (success) on 01/02, P1 on 05/02: 2 by February; P3 10/03: 3; P5 05/04:
-    # 4. eid_activations: only P2 had e-ID, already: 0.
+    # creations in the small demo). Đất Mũi: P2 had e-ID but got a public-service account created (success) on
+    # 01/02, P1 on 05/02: 2 by February; P3 10/03: 3; P5 05/04: 4.
     got = commune_month(hand, "accounts_created_cum")
     assert [got[("32248", D(2024, m, 1))] for m in (1, 2, 3, 4)] == [0, 2, 3, 4]
 
