@@ -1,0 +1,563 @@
+"""End to end in a real browser: the app is started for real (`streamlit run`), headless Chromium (Debian's
+chromium package, driven by Playwright) visits every page, and the tests assert that charts are drawn, the map
+has as many shapes as there are units at the chosen level, and no error or exception is shown.
+
+One server (on the 2 % demo warehouse) and one browser context serve the whole module; every test opens its own
+tab, which is its own Streamlit session. The expected units come from digiskills.units.legacy_units() and the
+points used to find a unit on the map from the shared boundary files, never from the page itself.
+
+The map is plotly's `map` subplot (MapLibre, WebGL): its shapes are not SVG paths. The tests read the MapLibre
+map plotly keeps on the chart element (`_fullLayout.map._subplot.map`) to ask which features it rendered and to
+project lon/lat to pixels, and they check a screenshot of the canvas for the colours actually drawn.
+"""
+
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from shapely.geometry import shape
+
+from conftest import TEST_SECRET
+from digiskills import goals
+from digiskills.i18n import t
+from digiskills.units import legacy_units
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
+expect = playwright_api.expect
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or REPO.parent / "shared" / "geo")
+DISTRICTS_FILE = "camau_districts_pre2025.geojson"
+COMMUNES_FILE = "camau_communes_pre2025.geojson"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+# The meeting room's projector is full HD; the map's fixed fit (760 px wide) is only whole at this width.
+VIEWPORT = {"width": 1920, "height": 1080}
+TIMEOUT_MS = 90_000  # the machine is small and shared: generous, but a hung page still fails
+SERVER_START_S = 120
+
+pytestmark = [
+    pytest.mark.skipif(not SHARED_GEO.is_dir(),
+                       reason=f"the shared boundary files are not at {SHARED_GEO}; set DIGISKILLS_SHARED_GEO"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does it)"),
+]
+
+# --- what the pages should show, from the units list (not from the page) ------------------------------------------
+
+UNITS = legacy_units()
+# The two wards merged on 1 Dec 2024 (successor_code set) are not reporting units: 9 districts, 100 communes.
+IN_FORCE = UNITS[UNITS["successor_code"].isna()]
+UNIT_NAMES = dict(zip(IN_FORCE["unit_code"], IN_FORCE["name"]))
+DISTRICTS = set(IN_FORCE.loc[IN_FORCE["level"] == "district", "unit_code"])
+COMMUNES = set(IN_FORCE.loc[IN_FORCE["level"] == "commune", "unit_code"])
+DAM_DOI = "970"  # Huyện Đầm Dơi
+DAM_DOI_TOWN = "32152"  # Thị trấn Đầm Dơi, one of its communes
+COMMUNES_OF_DAM_DOI = set(IN_FORCE.loc[IN_FORCE["parent_code"] == DAM_DOI, "unit_code"])
+
+# url path, title key, whether the title names the chosen unit, charts the page draws with the demo data.
+PAGES = [
+    ("/", "page_overview", True, 9),  # 8 KPI cards with a sparkline each, and the trend
+    ("/map", "page_map", False, 1),
+    ("/funnel", "page_funnel", True, 2),  # the funnel, conversion by month of entry
+    ("/projections", "page_projections", True, 2),  # the projection, the status map
+    ("/teams", "page_teams", True, 2),
+    ("/explore", "page_explore", True, 0),  # tables only
+    ("/data", "page_data", False, 0),  # tables only
+]
+
+# --- selectors and scripts run in the page ------------------------------------------------------------------------
+
+SIDEBAR = '[data-testid="stSidebar"]'
+NAV_LINK = '[data-testid="stSidebarNavLink"]'
+CHART = ".js-plotly-plot"
+EXCEPTION = '[data-testid="stException"]'
+ERROR_ALERT = '[data-testid="stAlertContentError"], [data-testid="stAlertContentWarning"]'
+TABLE = '[data-testid="stDataFrame"]'
+
+# A script run is over: the app root says so and no element is left stale from the previous run.
+RUN_FINISHED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+}"""
+
+# For each chart: its traces, the SVG trace paths actually drawn, and whether it is a map.
+CHARTS_DRAWN = """els => els.map(el => ({
+  traces: (el.data || []).length,
+  paths: Array.from(el.querySelectorAll('g.trace path')).filter(p => (p.getAttribute('d') || '').length > 10).length,
+  isMap: !!(el._fullLayout && el._fullLayout.map),
+}))"""
+
+MAP_READY = """el => {
+  const sub = el._fullLayout && el._fullLayout.map && el._fullLayout.map._subplot;
+  const m = sub && sub.map;
+  if (!m || !m.loaded() || !m.areTilesLoaded() || m.isMoving()) return false;
+  const fills = m.getStyle().layers.filter(l => l.type === 'fill').map(l => l.id);
+  return m.queryRenderedFeatures({layers: fills}).length > 0;
+}"""
+
+# What the MapLibre map drew: the figure's locations, the distinct features rendered, where every shape's
+# vertices fall in canvas pixels, and for each given [lon, lat] its pixel and the features under that pixel.
+MAP_STATE = """(el, points) => {
+  const m = el._fullLayout.map._subplot.map;
+  const canvas = m.getCanvas();
+  const fills = m.getStyle().layers.filter(l => l.type === 'fill').map(l => l.id);
+  const drawn = new Set(m.queryRenderedFeatures({layers: fills}).map(f => String(f.id)));
+  const locations = el.data.flatMap(trace => Array.from(trace.locations || [], String));
+  const extent = {left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity};
+  for (const trace of el.data) {
+    const shown = new Set(Array.from(trace.locations || [], String));
+    for (const feature of (trace.geojson && trace.geojson.features) || []) {
+      if (!shown.has(String(feature.id))) continue;
+      const walk = c => {
+        if (typeof c[0] === 'number') {
+          const p = m.project(c);
+          extent.left = Math.min(extent.left, p.x); extent.right = Math.max(extent.right, p.x);
+          extent.top = Math.min(extent.top, p.y); extent.bottom = Math.max(extent.bottom, p.y);
+        } else c.forEach(walk);
+      };
+      walk(feature.geometry.coordinates);
+    }
+  }
+  const at = {};
+  for (const [code, lonlat] of Object.entries(points)) {
+    const p = m.project(lonlat);
+    const hits = (p.x >= 0 && p.y >= 0 && p.x < canvas.clientWidth && p.y < canvas.clientHeight)
+      ? m.queryRenderedFeatures([p.x, p.y], {layers: fills}).map(f => String(f.id)) : [];
+    at[code] = {x: p.x, y: p.y, hits};
+  }
+  return {width: canvas.clientWidth, height: canvas.clientHeight, locations, drawn: Array.from(drawn), extent, at};
+}"""
+
+
+# --- fixtures -----------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_small, tmp_path_factory):
+    """`streamlit run dashboard.py` on the 2 % demo warehouse and the shared boundary files, stopped at the end."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    env = {**os.environ, "DIGISKILLS_DB": str(demo_small.db), "DIGISKILLS_SECRET": TEST_SECRET,
+           "DIGISKILLS_BOUNDARIES": str(SHARED_GEO)}
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit not healthy after {SERVER_START_S} s:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium with a fresh profile for the module."""
+    with playwright_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
+            args=CHROMIUM_ARGS, viewport=VIEWPORT)
+        context.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Screenshots taken when a check fails (their paths are in the failure message)."""
+    return tmp_path_factory.mktemp("e2e-shots")
+
+
+@pytest.fixture
+def page(browser, app_url):
+    tab = browser.new_page()
+    tab.app_url = app_url
+    yield tab
+    tab.close()
+
+
+@pytest.fixture(scope="module")
+def inside_points():
+    """A point inside every district and commune ([lon, lat]), from the shared files (shapely's
+    representative_point is always inside its shape, unlike a centroid)."""
+    points = {}
+    for name in (DISTRICTS_FILE, COMMUNES_FILE):
+        for feature in json.loads((SHARED_GEO / name).read_text(encoding="utf-8"))["features"]:
+            point = shape(feature["geometry"]).representative_point()
+            points[str(feature["properties"]["code"])] = [point.x, point.y]
+    return points
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+def open_app(page, path: str) -> None:
+    page.goto(page.app_url + path)
+    wait_for_run(page)
+
+
+def wait_for_run(page) -> None:
+    page.wait_for_function(RUN_FINISHED)
+
+
+def wait_for_title_or_exception(page, title: str) -> None:
+    """Until the page shows this title or an exception (a failing page fails at once, not at the timeout)."""
+    page.wait_for_function("""title => {
+      const h1 = document.querySelector('h1');
+      return !!document.querySelector('[data-testid="stException"]')
+        || (!!h1 && h1.innerText.replace(/\\s+/g, ' ').trim() === title);
+    }""", arg=title)
+
+
+def screenshot(page, shots: Path, name: str) -> Path:
+    path = shots / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".png")
+    page.screenshot(path=str(path))
+    return path
+
+
+def assert_no_error_shown(page, shots: Path, what: str) -> None:
+    exceptions = page.locator(EXCEPTION)
+    if exceptions.count():
+        path = screenshot(page, shots, what)
+        pytest.fail(f"{what} ({page.url}) shows an exception (screenshot {path}):\n{exceptions.first.inner_text()}")
+    alerts = page.locator(ERROR_ALERT)
+    if alerts.count():
+        path = screenshot(page, shots, what)
+        pytest.fail(f"{what} ({page.url}) shows an error or warning (screenshot {path}): {alerts.all_inner_texts()}")
+
+
+def assert_charts_drawn(page, shots: Path, what: str, expected: int) -> None:
+    """The page's charts are all there and each drew something: SVG traces with paths, or map shapes."""
+    charts = page.locator(CHART)
+    expect(charts).to_have_count(expected)
+    for chart in charts.all():
+        if chart.evaluate("el => !!(el._fullLayout && el._fullLayout.map)"):
+            chart.scroll_into_view_if_needed()
+            page.wait_for_function(MAP_READY, arg=chart.element_handle())
+    for index, drawn in enumerate(charts.evaluate_all(CHARTS_DRAWN)):
+        if not (drawn["traces"] > 0 and (drawn["isMap"] or drawn["paths"] > 0)):
+            path = screenshot(page, shots, f"{what}-chart-{index}")
+            pytest.fail(f"{what} ({page.url}): chart {index} drew nothing: {drawn} (screenshot {path})")
+
+
+def check_page(page, shots: Path, title_key: str, names_unit: bool, charts: int, unit_name: str,
+               lang: str = "vi") -> None:
+    """The page's title, its charts drawn (or its tables shown), no exception, error or warning."""
+    title = t(title_key, lang) + (f": {unit_name}" if names_unit else "")
+    wait_for_title_or_exception(page, title)
+    wait_for_run(page)
+    assert_no_error_shown(page, shots, title_key)
+    expect(page.locator("h1")).to_have_text(title)
+    if charts:
+        assert_charts_drawn(page, shots, title_key, charts)
+    else:
+        expect(page.locator(TABLE).first).to_be_visible()
+    assert_no_error_shown(page, shots, title_key)
+
+
+def map_chart(page):
+    chart = page.locator(CHART).first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(MAP_READY, arg=chart.element_handle())
+    return chart
+
+
+def map_state(chart, points: dict) -> dict:
+    return chart.evaluate(MAP_STATE, points)
+
+
+def canvas_image(chart) -> Image.Image:
+    canvas = chart.locator("canvas.maplibregl-canvas")
+    return Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+
+
+def is_background(rgb) -> bool:
+    return min(rgb) >= 240  # white-bg style; the palest class (#ffffcc at 90 %) has blue 209
+
+
+def sidebar_choice(page, radiogroup_label: str):
+    """The checked option of a sidebar radio group."""
+    group = page.locator(SIDEBAR).get_by_role("radiogroup", name=radiogroup_label)
+    return group.locator('label[data-testid="stRadioOption"]:has(input:checked)')
+
+
+def sidebar_select(page, label: str):
+    return page.locator(SIDEBAR).get_by_role("combobox", name=label)
+
+
+# --- every page ---------------------------------------------------------------------------------------------------
+
+
+def test_every_page_through_the_sidebar_links(page, shots):
+    """From a district's deep link, every sidebar link opens its page, the district stays chosen, charts are drawn."""
+    district = UNIT_NAMES[DAM_DOI]
+    open_app(page, f"/?level=district&unit={DAM_DOI}")
+    links = page.locator(NAV_LINK)
+    expect(links).to_have_text([t(key, "vi") for _, key, _, _ in PAGES])
+    for path, key, names_unit, charts in PAGES:
+        links.filter(has_text=t(key, "vi")).click()
+        page.wait_for_url(re.compile(re.escape(page.app_url + path) + r"(\?.*)?$"))
+        check_page(page, shots, key, names_unit, charts, district)
+        # The sidebar's choices carry over to every page and back into its URL.
+        expect(page).to_have_url(re.compile(rf"[?&]unit={DAM_DOI}(&|$)"))
+        expect(sidebar_select(page, t("district", "vi"))).to_have_value(district)
+
+
+@pytest.mark.parametrize("path, title_key, names_unit, charts", PAGES, ids=[p[0] for p in PAGES])
+def test_every_page_by_url(page, shots, path, title_key, names_unit, charts):
+    """Each page opened directly (a bookmark): the default page is served at the root."""
+    open_app(page, path)
+    check_page(page, shots, title_key, names_unit, charts, t("province_name", "vi"))
+
+
+UNIT_PAGES = [pytest.param(f"{path}?level=commune&unit={DAM_DOI_TOWN}", key, names_unit, charts, DAM_DOI_TOWN,
+                           id=f"{path}-commune-{DAM_DOI_TOWN}")
+              for path, key, names_unit, charts in PAGES if path != "/map"]  # the map has tests of its own
+
+
+@pytest.mark.parametrize("url, title_key, names_unit, charts, unit", UNIT_PAGES)
+def test_every_page_of_a_commune(page, shots, url, title_key, names_unit, charts, unit):
+    """The pages for one commune (one unit's rows; the sidebar test above covers a district)."""
+    open_app(page, url)
+    check_page(page, shots, title_key, names_unit, charts, UNIT_NAMES[unit])
+
+
+def test_projections_status_map_colours_every_district(page, shots, inside_points):
+    """The projections page's map at province level shows the 9 districts, each drawn."""
+    open_app(page, "/projections")
+    check_page(page, shots, "page_projections", True, 2, t("province_name", "vi"))
+    chart = page.locator(CHART).filter(has=page.locator("canvas.maplibregl-canvas"))
+    expect(chart).to_have_count(1)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(MAP_READY, arg=chart.element_handle())
+    state = map_state(chart, {code: inside_points[code] for code in DISTRICTS})
+    assert set(state["locations"]) == DISTRICTS
+    assert set(state["drawn"]) == DISTRICTS
+    assert {code for code, p in state["at"].items() if code in p["hits"]} == DISTRICTS
+
+
+# --- the map ------------------------------------------------------------------------------------------------------
+
+MAP_VIEWS = [
+    # url query, the units shown, how many (Cà Mau before 1 July 2025)
+    ("", DISTRICTS, 9),
+    ("?level=district", DISTRICTS, 9),
+    ("?level=commune", COMMUNES, 100),
+    (f"?level=district&unit={DAM_DOI}", COMMUNES_OF_DAM_DOI, 16),
+    (f"?level=commune&unit={DAM_DOI_TOWN}", COMMUNES_OF_DAM_DOI, 16),  # a commune shows its district's communes
+]
+
+
+@pytest.mark.parametrize("query, expected, count", MAP_VIEWS, ids=["province", "district", "commune",
+                                                                   "district-970", "commune-32152"])
+def test_map_draws_one_shape_per_unit(page, shots, inside_points, query, expected, count):
+    """The figure holds exactly the units of the level, MapLibre renders each of them, each lies inside the map
+    area, and the canvas shows a coloured pixel inside every unit (a blank WebGL map fails here)."""
+    assert len(expected) == count
+    open_app(page, "/map" + query)
+    check_page(page, shots, "page_map", False, 1, "")
+    chart = map_chart(page)
+    state = map_state(chart, {code: inside_points[code] for code in expected})
+    path = screenshot(page, shots, f"map{query}")
+    assert sorted(state["locations"]) == sorted(expected), f"figure's units differ (screenshot {path})"
+    assert set(state["drawn"]) == expected, f"rendered shapes differ (screenshot {path})"
+    extent = state["extent"]
+    assert extent["left"] >= 0 and extent["top"] >= 0 and extent["right"] <= state["width"] \
+        and extent["bottom"] <= state["height"], f"shapes cut off at the map's edge: {extent} (screenshot {path})"
+
+    image = canvas_image(chart)
+    scale = image.width / state["width"]
+    not_found = sorted(code for code, p in state["at"].items() if code not in p["hits"])
+    assert not not_found, f"no shape under the inside point of {not_found} (screenshot {path})"
+    blank = sorted(code for code, p in state["at"].items()
+                   if is_background(image.getpixel((int(p["x"] * scale), int(p["y"] * scale)))))
+    assert not blank, f"nothing drawn inside {blank} (screenshot {path})"
+    coloured = int((np.asarray(image).min(axis=2) < 240).sum())
+    assert coloured > 0.05 * image.width * image.height, f"the map is almost blank (screenshot {path})"
+
+
+def test_clicking_a_district_on_the_map_opens_its_communes(page, shots, inside_points):
+    """A click inside Huyện Đầm Dơi's shape drills down to its 16 communes, and the sidebar and URL follow."""
+    open_app(page, "/map")
+    check_page(page, shots, "page_map", False, 1, "")
+    chart = map_chart(page)
+    target = map_state(chart, {DAM_DOI: inside_points[DAM_DOI]})["at"][DAM_DOI]
+    assert target["hits"] == [DAM_DOI], "the point to click is not on Đầm Dơi's shape"
+    box = chart.locator("canvas.maplibregl-canvas").bounding_box()
+    page.mouse.move(box["x"] + target["x"], box["y"] + target["y"])
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+
+    expect(page).to_have_url(re.compile(rf"[?&]unit={DAM_DOI}(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]level=commune(&|$)"))
+    wait_for_run(page)
+    expect(sidebar_choice(page, t("level", "vi"))).to_have_text(t("level_commune", "vi"))
+    expect(sidebar_select(page, t("district", "vi"))).to_have_value(UNIT_NAMES[DAM_DOI])
+    assert_no_error_shown(page, shots, "map-after-click")
+    page.wait_for_function("el => (el.data || []).reduce((n, t) => n + (t.locations || []).length, 0) === 16",
+                           arg=chart.element_handle())
+    chart = map_chart(page)
+    state = map_state(chart, {})
+    path = screenshot(page, shots, "map-after-click")
+    assert set(state["locations"]) == COMMUNES_OF_DAM_DOI, f"screenshot {path}"
+    assert set(state["drawn"]) == COMMUNES_OF_DAM_DOI, f"screenshot {path}"
+
+
+@pytest.mark.xfail(strict=True, reason="bug: pages/map.py fits the map to a fixed 760 px wide area; in a window "
+                                       "narrower than about 1,700 px a district's communes run off both sides")
+def test_district_map_fits_a_laptop_screen(page, shots):
+    """On a 1366 × 768 laptop the communes of Huyện Đầm Dơi are shown whole, none cut off at the map's edge."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_app(page, f"/map?level=district&unit={DAM_DOI}")
+    check_page(page, shots, "page_map", False, 1, "")
+    chart = map_chart(page)
+    state = map_state(chart, {})
+    extent = state["extent"]
+    path = screenshot(page, shots, "map-laptop-970")
+    assert extent["left"] >= 0 and extent["right"] <= state["width"], \
+        f"shapes span x {extent['left']:.0f}..{extent['right']:.0f} in a {state['width']} px map (screenshot {path})"
+
+
+# --- links and language -------------------------------------------------------------------------------------------
+
+
+def test_copied_link_reproduces_the_view(page, shots):
+    """A link with month, level, unit and language opens exactly that view, and the URL keeps it."""
+    town, district = UNIT_NAMES[DAM_DOI_TOWN], UNIT_NAMES[DAM_DOI]
+    open_app(page, f"/?month=2025-06&level=commune&unit={DAM_DOI_TOWN}&lang=en")
+    expect(page.locator("h1")).to_have_text(f"{t('page_overview', 'en')}: {town}")
+    expect(sidebar_choice(page, t("language", "en"))).to_have_text("English")
+    expect(sidebar_select(page, t("month", "en"))).to_have_value("2025-06")
+    expect(sidebar_choice(page, t("level", "en"))).to_have_text(t("level_commune", "en"))
+    expect(sidebar_select(page, t("district", "en"))).to_have_value(district)
+    expect(sidebar_select(page, t("commune", "en"))).to_have_value(town)
+    expect(page.get_by_text(f"{t('month', 'en')}: 2025-06")).to_be_visible()
+    for param in ("month=2025-06", "level=commune", f"unit={DAM_DOI_TOWN}", "lang=en"):
+        expect(page).to_have_url(re.compile(rf"[?&]{param}(&|$)"))
+    assert_no_error_shown(page, shots, "link-overview")
+
+
+def test_copied_map_link_keeps_indicator_and_measure(page, shots):
+    """The map's own choices (metric, measure) come back from the link too."""
+    open_app(page, f"/map?month=2025-06&level=district&unit={DAM_DOI}&lang=vi&metric=households_reached"
+                   "&measure=per_1000")
+    check_page(page, shots, "page_map", False, 1, "")
+    expect(page.get_by_role("combobox", name=t("indicator", "vi"))).to_have_value(t("households_reached", "vi"))
+    measure = page.get_by_role("radiogroup", name=t("measure", "vi"))
+    expect(measure.locator('label[data-testid="stRadioOption"]:has(input:checked)')).to_have_text(
+        t("measure_per_1000", "vi"))
+    expect(sidebar_select(page, t("month", "vi"))).to_have_value("06/2025")
+    expect(sidebar_select(page, t("district", "vi"))).to_have_value(UNIT_NAMES[DAM_DOI])
+    state = map_state(map_chart(page), {})
+    assert set(state["locations"]) == COMMUNES_OF_DAM_DOI
+    for param in ("metric=households_reached", "measure=per_1000", f"unit={DAM_DOI}"):
+        expect(page).to_have_url(re.compile(rf"[?&]{param}(&|$)"))
+
+
+def test_copied_projections_link_keeps_the_goal(page, shots):
+    open_app(page, f"/projections?level=district&unit={DAM_DOI}&goal=qd146_2025&lang=en")
+    goal = {g.id: g for g in goals.load()}["qd146_2025"]
+    check_page(page, shots, "page_projections", True, 2, UNIT_NAMES[DAM_DOI], lang="en")
+    expect(page.get_by_role("combobox", name=t("goal", "en"))).to_have_value(goal.label("en"))
+    expect(page).to_have_url(re.compile(r"[?&]goal=qd146_2025(&|$)"))
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a sidebar selectbox whose value is None ('all districts') shows "
+                                       "Streamlit's placeholder 'Choose an option' (in English) instead of its label")
+def test_level_without_a_unit_says_all_districts(page, shots):
+    """Choosing the district level without a district shows 'Tất cả huyện', as the sidebar's format says."""
+    open_app(page, "/?level=district")
+    expect(sidebar_select(page, t("district", "vi"))).to_have_value(t("all_districts", "vi"), timeout=15_000)
+
+
+VI_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d.,])")  # 1.234.567
+EN_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,])")  # 1,234,567
+
+
+def test_switching_to_english(page, shots):
+    """The language radio turns labels, titles and number formats to English; the numbers stay the same."""
+    open_app(page, "/")
+    check_page(page, shots, "page_overview", True, 9, t("province_name", "vi"))
+    main = page.locator('[data-testid="stMain"]')
+    vi_numbers = set(VI_GROUPED.findall(main.inner_text()))
+    assert vi_numbers, "the province overview should show numbers of a thousand or more"
+
+    switch_language(page, "English")
+    expect(page.locator("h1")).to_have_text(f"{t('page_overview', 'en')}: {t('province_name', 'en')}")
+    wait_for_run(page)
+    expect(page).to_have_url(re.compile(r"[?&]lang=en(&|$)"))
+    expect(page.locator(NAV_LINK)).to_have_text([t(key, "en") for _, key, _, _ in PAGES])
+    expect(page.locator(SIDEBAR).get_by_text(t("month", "en"), exact=True)).to_be_visible()
+    expect(page.locator(SIDEBAR).get_by_text(t("level", "en"), exact=True)).to_be_visible()
+    expect(main.get_by_text(re.compile(rf"^{t('month', 'en')}: \d{{4}}-\d{{2}}$"))).to_be_visible()
+    assert_charts_drawn(page, shots, "overview-en", 9)
+    assert_no_error_shown(page, shots, "overview-en")
+
+    en_text = main.inner_text()
+    assert not VI_GROUPED.findall(en_text), "a number is still written the Vietnamese way in English"
+    assert {n.replace(".", ",") for n in vi_numbers} <= set(EN_GROUPED.findall(en_text))
+
+
+@pytest.mark.xfail(strict=True, reason="bug: after the language radio changes, the sidebar shows no level chosen and "
+                                       "the month in the old language's format, and the next click (a page link, the "
+                                       "level radio) raises AttributeError: 'str' object has no attribute 'strftime' "
+                                       "in digiskills/ui.shared_controls")
+def test_the_view_survives_a_language_switch(page, shots):
+    """Switching to English keeps Huyện Đầm Dơi chosen, and the next page still opens on it."""
+    district = UNIT_NAMES[DAM_DOI]
+    open_app(page, f"/?level=district&unit={DAM_DOI}")
+    check_page(page, shots, "page_overview", True, 9, district)
+    month = page.url.split("month=")[1][:7]  # the page writes the month it shows into the URL (YYYY-MM)
+    switch_language(page, "English")
+    expect(page.locator("h1")).to_have_text(f"{t('page_overview', 'en')}: {district}")
+    wait_for_run(page)
+    page.locator(NAV_LINK).filter(has_text=t("page_map", "en")).click()
+    page.wait_for_url(re.compile(re.escape(page.app_url) + r"/map(\?.*)?$"))
+    check_page(page, shots, "page_map", False, 1, "", lang="en")
+    expect(sidebar_choice(page, t("level", "en"))).to_have_text(t("level_district", "en"))
+    expect(sidebar_select(page, t("month", "en"))).to_have_value(month)
+    expect(sidebar_select(page, t("district", "en"))).to_have_value(district)
+    assert set(map_state(map_chart(page), {})["locations"]) == COMMUNES_OF_DAM_DOI
+
+
+def switch_language(page, label: str) -> None:
+    page.locator(SIDEBAR).locator('label[data-testid="stRadioOption"]', has_text=label).click()
