@@ -33,7 +33,8 @@ def sparkline(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
 
 def class_breaks(values: pd.Series, is_share: bool) -> list[float]:
     """Upper edges of 5 colour classes: fixed steps for shares of a goal (20 % … 100 %+), otherwise the
-    quintiles of every month's values, so that the classes do not move when the month changes."""
+    quintiles of the given values (the page passes the latest month's, and keeps the classes for every
+    month, so that they do not move when the month changes)."""
     if is_share:
         return [0.2, 0.4, 0.6, 0.8, 1.0]
     finite = values.dropna()

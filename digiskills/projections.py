@@ -25,7 +25,7 @@ ON_TRACK, ACCELERATION = 0.95, 0.10
 HOLD_OUT = 6  # months held out by the backtest
 MIN_MONTHS = 6  # fewer months than this since the baseline: not enough data
 LIMIT = 1.0
-NEAR_LIMIT_SPAN = 0.2  # thresholds shrink linearly over the last 20 points before 100 %
+LIMIT_EXPONENT = 4.44  # Open SDG's scaling factor near a natural limit
 ZERO_REPLACEMENT = 0.001  # Open SDG: a zero base value is replaced by 0.001 in growth rates
 BAND_Z = 1.645  # 90 % band
 
@@ -132,9 +132,10 @@ FITTERS = {"cagr": fit_cagr, "linear": fit_linear, "logistic": fit_logistic}
 
 
 def scaling_factor(y_base: float) -> float:
-    """1 far from 100 %, falling linearly to 0 over the last NEAR_LIMIT_SPAN before it (our choice of the
-    Open SDG idea of reducing thresholds near a natural limit)."""
-    return float(min(1.0, max(0.0, (LIMIT - y_base) / NEAR_LIMIT_SPAN)))
+    """C = 1 − (y_base / limit)^4.44: near 1 far from 100 %, falling to 0 at it. The scaling of progress
+    thresholds near a natural maximum in Open SDG's implementation (sdg-build) of Statistics Canada's method,
+    which applies it to indicators without a numeric target; we apply it to the ratio thresholds too."""
+    return float(min(1.0, max(0.0, 1 - (max(y_base, 0.0) / LIMIT) ** LIMIT_EXPONENT)))
 
 
 def classify(ratio: float | None, current: float, target: float, y_base: float) -> str:

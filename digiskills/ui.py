@@ -14,6 +14,11 @@ from digiskills import db, formatting, warehouse
 from digiskills.i18n import t
 
 LEVELS = ("province", "district", "commune")
+ALL = ""  # "all districts/communes" in a selectbox (None would show Streamlit's placeholder instead)
+# Controls whose option labels depend on the language; see _keep_choices.
+LOCALISED_CHOICES = ("filter_month", "filter_level", "filter_district", "filter_commune", "map__indicator",
+                     "map__measure", "funnel__mode", "funnel__window", "funnel__counting", "funnel__breakdown",
+                     "projections__goal", "projections__colour", "explore__kind", "explore__activity")
 _build_lock = threading.Lock()
 
 
@@ -96,27 +101,28 @@ def shared_controls() -> View:
     _initial("filter_lang", language())
     _initial("filter_month", url_month if url_month in months else (months[0] if months else None))
     _initial("filter_level", url_level)
-    _initial("filter_district", url_district)
-    _initial("filter_commune", url_commune)
+    _initial("filter_district", url_district or ALL)
+    _initial("filter_commune", url_commune or ALL)
 
     with st.sidebar:
         lang = st.radio(t("language", "vi"), ("vi", "en"), key="filter_lang", horizontal=True,
-                        format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
+                        format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x], on_change=_keep_choices)
         month = st.selectbox(t("month", lang), months, key="filter_month",
                              format_func=lambda m: formatting.month(m, lang))
         level = st.radio(t("level", lang), LEVELS, key="filter_level", horizontal=True,
                          format_func=lambda x: t(f"level_{x}", lang))
         names = dict(zip(units.unit_code, units.name))
-        district = commune = None
+        district = commune = ALL
         if level in ("district", "commune"):
-            district = st.selectbox(t("district", lang), [None, *districts.unit_code], key="filter_district",
-                                    format_func=lambda c: t("all_districts", lang) if c is None else names[c])
+            district = st.selectbox(t("district", lang), [ALL, *districts.unit_code], key="filter_district",
+                                    format_func=lambda c: t("all_districts", lang) if c == ALL else names[c])
         if level == "commune":
             options = communes[communes.parent_code == district] if district else communes
             if st.session_state.get("filter_commune") not in set(options.unit_code):
-                st.session_state["filter_commune"] = None
-            commune = st.selectbox(t("commune", lang), [None, *options.unit_code], key="filter_commune",
-                                   format_func=lambda c: t("all_communes", lang) if c is None else names[c])
+                st.session_state["filter_commune"] = ALL
+            commune = st.selectbox(t("commune", lang), [ALL, *options.unit_code], key="filter_commune",
+                                   format_func=lambda c: t("all_communes", lang) if c == ALL else names[c])
+        district, commune = district or None, commune or None
         st.caption(t("units_note", lang))
         st.caption(t("share_link", lang))
 
@@ -125,6 +131,14 @@ def shared_controls() -> View:
     sync_url(month=month.strftime("%Y-%m") if month else None, level=level, unit=commune or district,
              lang=lang)
     return view
+
+
+def _keep_choices() -> None:
+    """On a language switch: a selectbox or radio remembers its choice by its label, which just changed
+    language; setting the values again from Python keeps every choice."""
+    for key in LOCALISED_CHOICES:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def sync_url(**values) -> None:

@@ -16,7 +16,7 @@ GOAL_TARGET = 0.70  # QĐ 146/QĐ-TTg, 2025
 
 view = ui.current_view()
 lang = view.lang
-st.title(t("page_map", lang))
+st.title(f"{t('page_map', lang)}: {view.unit_name}")
 
 indicator = ui.url_choice("map__indicator", "metric", INDICATORS, INDICATORS[0])
 controls = st.columns([3, 2])
@@ -36,7 +36,8 @@ shown_level = "commune" if view.district_code or view.level == "commune" else "d
 frame = ui.run("map/indicator_by_unit_month", level=shown_level, district_code=view.district_code,
                indicator=indicator, goal_target=GOAL_TARGET)
 month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
-breaks = charts.class_breaks(frame[column], is_share=column == "goal_pct")
+# Classes from the latest month's spread, kept for every month (earlier months fall in lower classes).
+breaks = charts.class_breaks(frame.loc[frame["month"] == frame["month"].max(), column], is_share=column == "goal_pct")
 
 
 def drill_down():
@@ -45,7 +46,7 @@ def drill_down():
     if points and shown_level == "district":
         st.session_state["filter_level"] = "commune"
         st.session_state["filter_district"] = points[0]["location"]
-        st.session_state["filter_commune"] = None
+        st.session_state["filter_commune"] = ui.ALL
 
 
 with st.expander(t("boundary_source", lang)):
@@ -68,7 +69,8 @@ with left:
     if shapes is not None:
         shown = month_rows[month_rows["unit_code"].isin(shapes.unit_codes)]
         features = geo.subset(shapes, shown["unit_code"])
-        fit = geo.view_of(features, width=760, height=620)
+        # Fit for the narrowest map column we expect (a 1280 px laptop), so no unit is cut off.
+        fit = geo.view_of(features, width=480, height=620)
         figure = charts.choropleth(features, shown, column, breaks, lang, fit["center"], fit["zoom"])
         st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
                         config={"displayModeBar": False, "scrollZoom": False})

@@ -102,7 +102,7 @@ if shapes is not None:
                          format_func=lambda c: t("status", lang) if c == "status" else
                          ("Mức đạt dự báo tại hạn (% mục tiêu)" if lang == "vi" else "Projected attainment at the deadline (% of goal)"))
     features = geo.subset(shapes, table["unit_code"])
-    fit = geo.view_of(features, width=760, height=520)
+    fit = geo.view_of(features, width=480, height=520)
     if colour_by == "status":
         figure = charts.status_map(features, table, STATUS, fit["center"], fit["zoom"], lang)
     else:

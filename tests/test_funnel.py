@@ -297,9 +297,6 @@ def test_accounts_created_counts_a_creation_next_to_an_already_held_e_id(hand):
     assert [got[("32248", D(2024, m, 1))] for m in (1, 2, 3, 4)] == [0, 2, 3, 4]
 
 
-@pytest.mark.xfail(strict=True, reason="steps_by_group.sql entities CTE: arg_min(is_skip, done_on) picks either member "
-                   "when two members of a household pass a step on the same day, so skipped and median_days change "
-                   "from one run of the same query on the same file to the next (about half the runs each way)")
 def test_household_skip_is_decided_the_same_way_every_time(tmp_path):
     # One household, two members, both reached 04/01/2024 with an app install: A "Đã có từ trước", B installed
     # by the team ("Thành công"); both trained before the visit (02/01, 03/01), so trained is a skip for both.

@@ -23,7 +23,7 @@ DASHBOARD = str(ROOT / "dashboard.py")
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
 PAGES = ["overview", "map", "funnel", "projections", "teams", "explore", "data"]
 # Pages whose title names the unit shown (the map and data pages have a plain title).
-TITLED_WITH_UNIT = {"overview", "funnel", "projections", "teams", "explore"}
+TITLED_WITH_UNIT = {"overview", "funnel", "projections", "teams", "explore", "map"}
 D = dt.date
 MONTH, LATEST = D(2025, 6, 1), D(2026, 10, 1)  # the demo runs July 2022 – October 2026
 DISTRICT, DISTRICT_NAME = "970", "Huyện Đầm Dơi"
@@ -295,7 +295,7 @@ def test_a_link_opens_the_matching_map_view_and_follows_the_controls(open_app):
     assert at.radio(key="filter_lang").value == "en"
     assert at.selectbox(key="map__indicator").value == "households_reached"
     assert at.radio(key="map__measure").value == "per_1000"
-    assert title(at) == "Map" and at.subheader[0].value == f"{t('ranking', 'en')} · 2025-06"
+    assert title(at) == "Map: Huyện Đầm Dơi" and at.subheader[0].value == f"{t('ranking', 'en')} · 2025-06"
     assert list(at.dataframe[0].value.columns) == [t("rank", "en"), t("unit", "en"), t("households_reached", "en")]
     # Every control writes itself back into the URL, so a copied link reproduces the view.
     at.radio(key="map__measure").set_value("count")
@@ -311,7 +311,7 @@ def test_a_link_opens_the_matching_map_view_and_follows_the_controls(open_app):
     assert at.query_params["level"] == "commune" and at.query_params["unit"] == COMMUNE
     at.radio(key="filter_lang").set_value("vi")
     rerun(at)
-    assert at.query_params["lang"] == "vi" and title(at) == "Bản đồ"
+    assert at.query_params["lang"] == "vi" and title(at) == f"Bản đồ: {COMMUNE_NAME}"
     choose(at, "province")
     # The province is the default unit: no unit in the URL.
     assert at.query_params["level"] == "province" and "unit" not in at.query_params

@@ -153,7 +153,8 @@ class TestWorkedExamples:
         assert result.required_monthly_gain == pytest.approx(0.65 / 72, abs=1e-12)
 
     def test_near_100_percent_the_thresholds_shrink(self):
-        # Base 90 %: C = (100 % - 90 %) / 20 % = 0.5, so on track from R >= 0.95 * 0.5 = 0.475.
+        # Base 90 %: C = 1 - 0.9^4.44 = 1 - e^(4.44 * ln 0.9) = 1 - e^(-0.4678007) = 1 - 0.6263779 = 0.3736221,
+        # so on track from R >= 0.95 * 0.3736221 = 0.3549.
         #   observed = (0.91 / 0.90)^(1/2) - 1 = 1.0111111^0.5 - 1 = 0.0055402
         #   required = (0.98 / 0.90)^(1/8) - 1: ln 1.0888889 = 0.0851578, / 8 = 0.0106447, e^ = 1.0107016
         #   R = 0.0055402 / 0.0107016 = 0.51770: on track near the limit (acceleration needed far from it).
@@ -161,10 +162,12 @@ class TestWorkedExamples:
         assert fit.ratio == pytest.approx(0.51770, abs=1e-5)
         assert P.classify(fit.ratio, 0.91, 0.98, 0.90) == "on_track"
         assert P.classify(fit.ratio, 0.91, 0.98, 0.50) == "acceleration_needed"  # same R, base far from 100 %
-        # C by hand: 1 up to a base of 80 %, then linear to 0 at 100 %.
-        for base, c in [(0.2, 1.0), (0.8, 1.0), (0.9, 0.5), (0.95, 0.25), (1.0, 0.0)]:
-            assert P.scaling_factor(base) == pytest.approx(c, abs=1e-12)
-        # Base 96 %: C = 0.2, stagnating only below 0.10 * 0.2 = 0.02.
+        # C = 1 - base^4.44 by hand: 0.2^4.44 = e^(4.44 * -1.6094379) = e^(-7.1459) = 0.000788;
+        # 0.8^4.44 = e^(4.44 * -0.2231436) = e^(-0.9907574) = 0.3712954; 0.95^4.44 = e^(-0.2277422) = 0.7963295.
+        for base, c in [(0.2, 0.999212), (0.8, 0.628705), (0.9, 0.373622), (0.95, 0.203670), (1.0, 0.0)]:
+            assert P.scaling_factor(base) == pytest.approx(c, abs=1e-6)
+        # Base 96 %: 0.96^4.44 = e^(4.44 * -0.0408220) = e^(-0.1812497) = 0.8342255, C = 0.1657745;
+        # stagnating only below 0.10 * 0.1658 = 0.0166.
         assert P.classify(0.05, 0.97, 0.99, 0.96) == "acceleration_needed"
         assert P.classify(0.01, 0.97, 0.99, 0.96) == "stagnating"
 

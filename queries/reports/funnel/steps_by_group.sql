@@ -108,7 +108,8 @@ entities as (
         step_order, step,
         bool_or(is_done) as is_done,
         -- A household skips a step only if the member who did it first had done it before being reached.
-        arg_min(is_skip, done_on) filter (where is_done) as is_skip,
+        -- On a tie (two members the same day) the member the team helped wins: not a skip.
+        arg_min(is_skip, epoch(done_on) * 2 + is_skip::integer) filter (where is_done) as is_skip,
         min(done_on) filter (where is_done) as done_on
     from with_active
     group by all
