@@ -5,6 +5,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
 import unicodedata
 import zipfile
@@ -173,6 +174,7 @@ def _number_lines(export: Export, source: Path, delimiter: str, header_index: in
     nonblank = 0
     number, last_line = 0, b"\n"
     spanning: list[bytes] = []  # the lines so far of a row whose quoted value holds a line break
+    complete = _complete_line(sep)
     with source.open("rb") as f, out_path.open("wb") as out:
         write = out.write
         for number, line in enumerate(f, start=1):
@@ -189,7 +191,7 @@ def _number_lines(export: Export, source: Path, delimiter: str, header_index: in
                 continue
             nonblank += 1
             if nonblank > header_index + 1:  # past the title rows and the header row
-                if b'"' in line and _open_quote(line, sep[0], inside=False):
+                if b'"' in line and not complete.fullmatch(line) and _open_quote(line, sep[0], inside=False):
                     spanning = [line]
                     continue
                 write(b"%d%s%s\n" % (number, sep, line.rstrip(b"\r\n")))
@@ -204,6 +206,14 @@ def _number_lines(export: Export, source: Path, delimiter: str, header_index: in
 
 
 _QUOTE = ord('"')
+
+
+def _complete_line(sep: bytes) -> re.Pattern:
+    """A line whose every field is unquoted (no quote at all) or fully quoted: no quoted value stays open.
+    Checked in C first; only the lines it does not match go through _open_quote's exact scan."""
+    d = re.escape(sep)
+    field = rb'(?:"(?:[^"]|"")*"|[^"' + d + rb'\r\n]*)'
+    return re.compile(field + rb"(?:" + d + field + rb")*\r?\n?")
 
 
 def _open_quote(line: bytes, delimiter: int, inside: bool) -> bool:
