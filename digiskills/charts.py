@@ -16,9 +16,12 @@ LINE = "#2c7fb8"
 GOAL = "#d7301f"
 
 
-def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+def _layout(fig: go.Figure, height: int, title: str | None = None, lang: str | None = None) -> go.Figure:
     fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=50 if title else 10, b=10),
                       title=title, paper_bgcolor="white", plot_bgcolor="white", hoverlabel=dict(font_size=16))
+    if lang:  # dates on time axes as each language writes months
+        fig.update_xaxes(tickformat="%m/%Y" if lang == "vi" else "%Y-%m", hoverformat="%m/%Y" if lang == "vi"
+                         else "%Y-%m")
     return fig
 
 
@@ -111,7 +114,8 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True)
     fig.update_layout(legend=dict(orientation="h", y=-0.15), separators=",." if lang == "vi" else ".,")
-    return _layout(fig, height)
+    dated = pd.api.types.is_datetime64_any_dtype(frame[x])
+    return _layout(fig, height, lang=lang if dated else None)
 
 
 def funnel(frame: pd.DataFrame, lang: str, height: int = 460) -> go.Figure:
@@ -166,7 +170,7 @@ def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFr
     fig.add_vline(x=pd.Timestamp(deadline), line=dict(color=GOAL, width=1))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5")
     fig.update_layout(legend=dict(orientation="h", y=-0.18), separators=",." if lang == "vi" else ".,")
-    return _layout(fig, height)
+    return _layout(fig, height, lang=lang)
 
 
 def status_map(geojson: dict, frame: pd.DataFrame, labels: dict[str, str], center: dict, zoom: float,

@@ -47,7 +47,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "vs_year_ago": ("so với cùng kỳ năm trước", "vs same month last year"),
     "of_households": ("số hộ", "of households"),
     "of_working_age": ("dân số trong độ tuổi lao động", "of the working-age population"),
-    "goal_70": ("Mục tiêu 2025: 70% (QĐ 146/QĐ-TTg)", "2025 goal: 70% (QĐ 146/QĐ-TTg)"),
     # Map
     "indicator": ("Chỉ tiêu", "Indicator"),
     "measure": ("Cách tính", "Measure"),

@@ -10,15 +10,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from digiskills import db, formatting, warehouse
+from digiskills import db, formatting, goals, warehouse
 from digiskills.i18n import t
 
 LEVELS = ("province", "district", "commune")
 ALL = ""  # "all districts/communes" in a selectbox (None would show Streamlit's placeholder instead)
 # Controls whose option labels depend on the language; see _keep_choices.
-LOCALISED_CHOICES = ("filter_month", "filter_level", "filter_district", "filter_commune", "map__indicator",
+LOCALISED_CHOICES = ("filter_month", "filter_goal", "filter_level", "filter_district", "filter_commune", "map__indicator",
                      "map__measure", "funnel__mode", "funnel__window", "funnel__counting", "funnel__breakdown",
-                     "projections__goal", "projections__colour", "explore__kind", "explore__activity")
+                     "projections__colour", "explore__kind", "explore__activity")
 _build_lock = threading.Lock()
 
 
@@ -52,6 +52,18 @@ def ensure_warehouse(lang: str) -> None:
         bar.empty()
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def all_goals() -> list[goals.Goal]:
+    """goals.yaml, re-read at most once a minute (analysts edit it without restarting the app)."""
+    return goals.load()
+
+
+def live_goal(goal_list: list[goals.Goal], month: dt.date | None) -> goals.Goal:
+    """The goal a meeting looks at by default: the nearest deadline not yet passed (else the last)."""
+    ahead = [g for g in goal_list if month is None or g.deadline >= month]
+    return min(ahead, key=lambda g: g.deadline) if ahead else max(goal_list, key=lambda g: g.deadline)
+
+
 @dataclass(frozen=True)
 class View:
     """What the shared controls select; mirrored in the URL (month, level, unit, lang)."""
@@ -62,6 +74,7 @@ class View:
     district_code: str | None
     commune_code: str | None
     unit_name: str
+    goal: goals.Goal
 
     @property
     def unit_code(self) -> str:
@@ -100,6 +113,10 @@ def shared_controls() -> View:
     url_month = formatting.parse_month(params.get("month"))
     _initial("filter_lang", language())
     _initial("filter_month", url_month if url_month in months else (months[0] if months else None))
+    goal_list = all_goals()
+    by_id = {g.id: g for g in goal_list}
+    _initial("filter_goal", params.get("goal") if params.get("goal") in by_id else
+             live_goal(goal_list, st.session_state["filter_month"]).id)
     _initial("filter_level", url_level)
     _initial("filter_district", url_district or ALL)
     _initial("filter_commune", url_commune or ALL)
@@ -109,6 +126,8 @@ def shared_controls() -> View:
                         format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x], on_change=_keep_choices)
         month = st.selectbox(t("month", lang), months, key="filter_month",
                              format_func=lambda m: formatting.month(m, lang))
+        goal_id = st.selectbox(t("goal", lang), list(by_id), key="filter_goal",
+                               format_func=lambda g: by_id[g].label(lang))
         level = st.radio(t("level", lang), LEVELS, key="filter_level", horizontal=True,
                          format_func=lambda x: t(f"level_{x}", lang))
         names = dict(zip(units.unit_code, units.name))
@@ -127,9 +146,9 @@ def shared_controls() -> View:
         st.caption(t("share_link", lang))
 
     unit_name = names.get(commune or district or "", t("province_name", lang))
-    view = View(lang, month, level, district, commune, unit_name)
+    view = View(lang, month, level, district, commune, unit_name, by_id[goal_id])
     sync_url(month=month.strftime("%Y-%m") if month else None, level=level, unit=commune or district,
-             lang=lang)
+             goal=goal_id, lang=lang)
     return view
 
 

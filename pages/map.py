@@ -12,7 +12,6 @@ INDICATORS = ["working_age_service_users", "households_reached", "working_age_re
               "persons_trained", "accounts_created", "eid_activations", "active_users", "first_services",
               "training_attendances", "support_activities"]
 MEASURES = {"count": "value", "per_1000": "per_1000", "per_household": "per_household", "pct_goal": "goal_pct"}
-GOAL_TARGET = 0.70  # QĐ 146/QĐ-TTg, 2025
 
 view = ui.current_view()
 lang = view.lang
@@ -22,7 +21,10 @@ indicator = ui.url_choice("map__indicator", "metric", INDICATORS, INDICATORS[0])
 controls = st.columns([3, 2])
 indicator = controls[0].selectbox(t("indicator", lang), INDICATORS, key="map__indicator",
                                   format_func=lambda i: t(i, lang))
-measures = [m for m in MEASURES if m != "pct_goal" or indicator.startswith(("working_age", "households"))]
+# "% of the goal" for the indicator the chosen goal measures (and whose share the map query knows).
+goal = view.goal
+measures = [m for m in MEASURES if m != "pct_goal" or (indicator == goal.metric.removesuffix("_cum")
+                                                         and indicator.startswith(("working_age", "households")))]
 ui.url_choice("map__measure", "measure", measures, measures[0])
 if st.session_state["map__measure"] not in measures:
     st.session_state["map__measure"] = measures[0]
@@ -34,7 +36,7 @@ column = MEASURES[measure]
 # A chosen district (sidebar or a click on the map) shows its communes; otherwise the level decides.
 shown_level = "commune" if view.district_code or view.level == "commune" else "district"
 frame = ui.run("map/indicator_by_unit_month", level=shown_level, district_code=view.district_code,
-               indicator=indicator, goal_target=GOAL_TARGET)
+               indicator=indicator, goal_target=goal.target)
 month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
 # Classes from the latest month's spread, kept for every month (earlier months fall in lower classes).
 breaks = charts.class_breaks(frame.loc[frame["month"] == frame["month"].max(), column], is_share=column == "goal_pct")

@@ -31,7 +31,10 @@ for i, indicator in enumerate(kpis.index):
         changes = [f"{formatting.signed(row.value - row.previous_month, lang)} {t('vs_previous_month', lang)}",
                    f"{formatting.signed(row.value - row.year_ago, lang)} {t('vs_year_ago', lang)}"]
         figure = charts.sparkline(trend, "month", indicator)
-    label = t(indicator, lang) + (f" · {t('goal_70', lang)}" if indicator == "working_age_service_users" else "")
+    goal = view.goal
+    label = t(indicator, lang) + (f" · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
+                                  f"({formatting.date(goal.deadline, lang)})"
+                                  if indicator == goal.metric.removesuffix("_cum") else "")
     ui.kpi_card(columns[i % 4], f"overview__trend_{indicator}", label, value, changes, figure)
 
 st.subheader(t("working_age_service_users", lang))
@@ -39,5 +42,7 @@ st.plotly_chart(
     charts.lines(trend, "month", {"working_age_service_users_pct": t("working_age_service_users", lang),
                                   "working_age_reached_pct": t("working_age_reached", lang),
                                   "households_reached_pct": t("households_reached", lang)},
-                 lang, y_is_share=True, goal=0.70, goal_label=t("goal_70", lang)),
+                 lang, y_is_share=True,
+                 goal=view.goal.target if view.goal.metric == "working_age_service_users" else None,
+                 goal_label=view.goal.label(lang)),
     width="stretch")

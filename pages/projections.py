@@ -3,18 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from digiskills import charts, formatting, geo, goals, projections, ui
+from digiskills import charts, formatting, geo, projections, ui
 from digiskills.i18n import t
 
 view = ui.current_view()
 lang = view.lang
 st.title(f"{t('page_projections', lang)}: {view.unit_name}")
 
-GOALS = {g.id: g for g in goals.load()}
-goal_id = ui.url_choice("projections__goal", "goal", list(GOALS), "qd146_2030")
-goal_id = st.selectbox(t("goal", lang), list(GOALS), key="projections__goal", format_func=lambda g: GOALS[g].label(lang))
-ui.sync_url(goal=goal_id)
-goal = GOALS[goal_id]
+GOALS = {g.id: g for g in ui.all_goals()}
+goal = view.goal  # chosen in the sidebar
+st.subheader(goal.label(lang))
 st.caption(goal.document)
 
 STATUS = {s: t(f"status_{s}", lang) for s in ("achieved", "on_track", "acceleration_needed", "stagnating",

@@ -104,15 +104,14 @@ def expected_cards(queries: db.Warehouse, month, district_code, commune_code, la
                          commune_code=commune_code)
     cards = {}
     for row in kpis.itertuples():
-        label = t(row.indicator, lang) + (f" · {t('goal_70', lang)}" if row.indicator == "working_age_service_users"
-                                          else "")
-        cards[label] = (formatting.percent(row.value_pct, lang) if row.indicator in SHARES
-                        else formatting.number(row.value, lang))
+        cards[t(row.indicator, lang)] = (formatting.percent(row.value_pct, lang) if row.indicator in SHARES
+                                         else formatting.number(row.value, lang))
     return cards
 
 
 def big_values(at: AppTest) -> dict[str, str]:
-    return {label: value for label, (value, _) in kpi_cards(at).items()}
+    """Card values by indicator label (the goal's card adds " · <goal>" to its label: left out here)."""
+    return {label.split(" · ")[0]: value for label, (value, _) in kpi_cards(at).items()}
 
 
 def choose(at: AppTest, level: str, district: str | None = None, commune: str | None = None) -> AppTest:
@@ -339,7 +338,7 @@ def test_a_plain_rerun_goes_through_dashboard_py(open_app):
     at = open_app("overview", lang="en", month="2025-06")
     at.selectbox(key="filter_month").set_value(D(2025, 5, 1)).run()
     # The sidebar is drawn again and the overview shows May 2025.
-    assert len(at.sidebar.selectbox) == 1 and at.query_params["month"] == "2025-05"
+    assert len(at.sidebar.selectbox) == 2 and at.query_params["month"] == "2025-05"  # month and goal
 
 
 # ------------------------------------------------------------------------------------------ localisation
@@ -442,3 +441,19 @@ def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, d
     expected = households_reached_by("2026-10-31", DISTRICT, live)
     assert households == f"{formatting.number(expected, 'en')} ({t('of_households', 'en')})"
     assert expected == households_reached_by("2026-10-31", DISTRICT, demo_small.db) + 1
+
+
+def test_the_goal_chosen_in_the_sidebar_drives_the_pages(open_app):
+    # goals.yaml: in June 2025 the nearest deadline not yet passed is QĐ 146's 70 % by 31/12/2025.
+    at = open_app("overview", lang="en", month="2025-06")
+    assert at.selectbox(key="filter_goal").value == "qd146_2025"
+    labels = [label for label in kpi_cards(at) if label.startswith(t("working_age_service_users", "en"))]
+    assert labels == [f"{t('working_age_service_users', 'en')} · {t('goal', 'en')} 70% (2025-12-31)"]
+    # Choosing the 2030 goal (90 %) changes the card and the URL, and the projections page follows it.
+    at.selectbox(key="filter_goal").set_value("qd146_2030")
+    rerun(at)
+    assert at.query_params["goal"] == "qd146_2030"
+    labels = [label for label in kpi_cards(at) if label.startswith(t("working_age_service_users", "en"))]
+    assert labels == [f"{t('working_age_service_users', 'en')} · {t('goal', 'en')} 90% (2030-12-31)"]
+    rerun(at.switch_page("pages/projections.py"))
+    assert at.subheader[0].value == "90% of working-age people can use online public and essential digital services (2030)"
