@@ -62,6 +62,7 @@ def write(world: World, out: Path, progress: Callable[[str], None]) -> list[Path
             old.unlink()
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = true")
+    con.execute("set memory_limit = '2GB'")  # rendering is month by month; keep it bounded at any scale
     people = world.people[["commune", "household", "birth_year", "female", "serial", "name_seed"]].copy()
     people["idx"] = np.arange(len(people))
     con.register("people", people)

@@ -23,6 +23,7 @@ from digiskills import denominators, pseudonym, units
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "1"
+WRITER_MEMORY = os.environ.get("DIGISKILLS_MEMORY_LIMIT", "4GB")
 
 
 def warehouse_path() -> Path:
@@ -103,6 +104,9 @@ def writing(db_path: Path, *, keep: bool = True) -> Iterator["Session"]:
         # One checkpoint when the session ends instead of one per file: the copy is private until swapped in.
         con.execute("set checkpoint_threshold = '16GB'")
         con.execute("set enable_progress_bar = false")
+        # Bounded memory whatever the volume: DuckDB spills to disk past this (its default is 80 % of RAM).
+        con.execute(f"set memory_limit = '{WRITER_MEMORY}'")
+        con.execute(f"set temp_directory = '{copy.parent / (copy.name + '.tmp')}'")
         session = Session(con, pseudonym.load_secret(secret_file(db_path), create=keep))
         _initialise(con, session.secret)
         yield session
@@ -121,6 +125,7 @@ def _discard(con: duckdb.DuckDBPyConnection, copy: Path) -> None:
         pass
     copy.unlink(missing_ok=True)
     Path(f"{copy}.wal").unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{copy}.tmp"), ignore_errors=True)
 
 
 class Session:
@@ -144,4 +149,7 @@ def _durable_replace(copy: Path, target: Path) -> None:
 def _remove_stale_copies(db_path: Path) -> None:
     """Copies left by killed imports (we hold the lock, so no live import owns one)."""
     for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
-        stale.unlink(missing_ok=True)
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
