@@ -4,4 +4,5 @@ import sys
 
 from digiskills.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # an import by a worker process (multiprocessing "spawn") must not rerun the command
+    sys.exit(main())

@@ -3,12 +3,18 @@ natural keys, and account for every row read (loaded + rejected = read), one tra
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from digiskills import readers, warehouse
 from digiskills.contract import TABLES, Aliases, Table
@@ -118,22 +124,43 @@ def detect(export: readers.Export, aliases: Aliases, forced: str | None) -> tupl
     return index, table, mapping
 
 
+WORKERS = min(2, os.cpu_count() or 1)
+PARALLEL_FROM = 3  # files: below this the worker processes' start-up costs more than it saves
+
+
+@dataclass
+class Prepared:
+    """One file read and checked, ready to load: everything that needs no warehouse (done in a worker)."""
+
+    path: Path
+    digest: str
+    table: Table | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    clean: list[pa.Table] = field(default_factory=list)  # checked rows: warehouse columns and source_line
+    rejects: list[pa.Table] = field(default_factory=list)  # line_number, columns, reason_*, raw_values, code
+    rows_read: int = 0
+    blank_rows: int = 0
+    error: tuple[str, str] | None = None  # the file as a whole could not be read
+
+
 def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: str | None = None,
                  aliases_file: Path | None = None, check_only: bool = False,
                  progress: Callable[[int, int, str], None] | None = None,
                  today: dt.date | None = None) -> list[FileReport]:
-    """Loads (or with check_only, only checks) every file; returns one report per file."""
+    """Loads (or with check_only, only checks) every file; returns one report per file.
+
+    Files are read and checked in worker processes (two at a time on this 2-core machine) while this process
+    loads the previous ones, in the given order, one transaction per file."""
     db_path = db_path or warehouse.warehouse_path()
     files = expand(paths)
-    aliases = Aliases.load(aliases_file)
     reports = []
     with warehouse.writing(db_path, keep=not check_only) as session:
-        resolver = UnitResolver(session.con.execute("select * from units").df())
-        ctx = Context(aliases, resolver, PersonKeys(session.secret), today or dt.date.today())
-        for i, path in enumerate(files):
+        units = session.con.execute("select * from units").df()
+        setup = (Aliases.load(aliases_file), units, session.secret, today or dt.date.today(), table)
+        for i, prepared in enumerate(_prepared(files, setup)):
             if progress:
-                progress(i, len(files), path.name)
-            report = ingest_file(session.con, path, ctx, table, check_only)
+                progress(i, len(files), prepared.path.name)
+            report = ingest_file(session.con, prepared, check_only)
             reports.append(report)
             session.changed |= report.outcome in ("loaded", "loaded_with_rejects", "nothing_loaded")
         if progress:
@@ -141,30 +168,101 @@ def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: s
     return reports
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, ctx: Context, forced_table: str | None,
-                check_only: bool) -> FileReport:
-    report = FileReport(file=path.name)
-    started = dt.datetime.now()
+def _prepared(files: list[Path], setup) -> Iterator[Prepared]:
+    """prepare() of every file, in order: in worker processes for many files (at most two files ahead of
+    the loading, which bounds memory), else here."""
+    if len(files) < PARALLEL_FROM or WORKERS < 2:
+        _init_worker(*setup)
+        yield from (prepare(path) for path in files)
+        return
+    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker, initargs=setup) as pool:
+        pending = deque(pool.submit(prepare, path) for path in files[:WORKERS])
+        for path in files[WORKERS:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(prepare, path))
+            yield done
+        while pending:
+            yield pending.popleft().result()
+
+
+_worker: dict = {}
+
+
+def _init_worker(aliases: Aliases, units: pd.DataFrame, secret: bytes, today: dt.date, forced_table: str | None):
+    _worker["ctx"] = Context(aliases, UnitResolver(units), PersonKeys(secret), today)
+    _worker["table"] = forced_table
+
+
+def prepare(path: Path) -> Prepared:
+    """Reads and checks one file (no warehouse needed); a file that cannot be read at all gets an error."""
+    ctx, forced_table = _worker["ctx"], _worker["table"]
+    prepared = Prepared(path, sha256(path) if path.exists() else "")
     try:
-        digest = sha256(path) if path.exists() else ""
-        loaded_before = con.execute(
-            "select file_name, finished_at from ingest_log where sha256 = ? order by ingest_id limit 1",
-            [digest]).fetchone()
-        if loaded_before:
-            report.outcome = "skipped"
-            report.message_vi = (f"bỏ qua: nội dung tệp này đã được nạp (tệp {loaded_before[0]}, "
-                                 f"{loaded_before[1]:%d/%m/%Y %H:%M})")
-            report.message_en = (f"skipped: this content was already loaded (file {loaded_before[0]}, "
-                                 f"{loaded_before[1]:%Y-%m-%d %H:%M})")
-            return report
         export = readers.open_export(path)
         header_index, table, mapping = detect(export, ctx.aliases, forced_table)
-        report.table = table.name
-        report.ignored_columns = [h for pos, h in enumerate(export.peek[header_index])
-                                  if pos not in mapping and h]
+        prepared.table = table
+        raw_headers = export.peek[header_index]
+        prepared.ignored_columns = [h for pos, h in enumerate(raw_headers) if pos not in mapping and h]
+        headers = {column: raw_headers[pos] for pos, column in mapping.items()}
+        for chunk in export.chunks(header_index):
+            prepared.rows_read += len(chunk.lines)
+            cells = {column: chunk.frame[f"c{pos}"] for pos, column in mapping.items()}
+            checked = check_chunk(table, cells, headers, chunk.frame, raw_headers, chunk.lines, ctx)
+            frame = checked.clean
+            if table.name == "units":
+                frame = frame.rename(columns={"source": "method"})
+                frame["method"] = frame["method"].fillna(f"imported from {path.name}")
+            prepared.clean.append(pa.Table.from_pandas(frame, preserve_index=False))
+            if len(checked.bad_lines):
+                prepared.rejects.append(_rejects(checked.bad_lines, checked.bad_columns, checked.bad_vi,
+                                                 checked.bad_en, checked.bad_values, "invalid"))
+        safe = {pos for pos, column in mapping.items() if table.column(column).kind not in PERSONAL}
+        if export.bad_rows:
+            prepared.rows_read += len(export.bad_rows)
+            prepared.rejects.append(_rejects(
+                [b.line for b in export.bad_rows], [""] * len(export.bad_rows), [b.vi for b in export.bad_rows],
+                [b.en for b in export.bad_rows],
+                [redacted_malformed_row(raw_headers, b.values, safe) for b in export.bad_rows], "malformed_row"))
+        prepared.blank_rows = export.blank_rows
+    except (readers.FileError, NotLoadable) as exc:
+        prepared.error = (exc.vi, exc.en)
+        prepared.clean, prepared.rejects = [], []
+    except ValueError as exc:
+        prepared.error = (f"lỗi khi đọc: {exc}", f"error while reading: {exc}")
+        prepared.clean, prepared.rejects = [], []
+    return prepared
+
+
+def _rejects(lines, columns, vi, en, values, code: str) -> pa.Table:
+    return pa.table({"line_number": pa.array(np.asarray(lines, dtype=np.int64)), "columns": pa.array(columns),
+                     "reason_vi": pa.array(vi), "reason_en": pa.array(en), "raw_values": pa.array(values),
+                     "reason_code": pa.array([code] * len(lines))})
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, check_only: bool) -> FileReport:
+    """Loads one prepared file in one transaction (rolled back for `check`)."""
+    report = FileReport(file=prepared.path.name)
+    started = dt.datetime.now()
+    loaded_before = con.execute(
+        "select file_name, finished_at from ingest_log where sha256 = ? order by ingest_id limit 1",
+        [prepared.digest]).fetchone()
+    if loaded_before:
+        report.outcome = "skipped"
+        report.message_vi = (f"bỏ qua: nội dung tệp này đã được nạp (tệp {loaded_before[0]}, "
+                             f"{loaded_before[1]:%d/%m/%Y %H:%M})")
+        report.message_en = (f"skipped: this content was already loaded (file {loaded_before[0]}, "
+                             f"{loaded_before[1]:%Y-%m-%d %H:%M})")
+        return report
+    if prepared.error:
+        _fail(report, *prepared.error)
+        return report
+    report.table = prepared.table.name
+    report.ignored_columns = prepared.ignored_columns
+    try:
         con.execute("begin transaction")
         try:
-            _load(con, export, header_index, table, mapping, ctx, report, digest, started)
+            _load(con, prepared, report, started)
             if check_only:
                 con.execute("rollback")
                 report.outcome = "checked"
@@ -173,10 +271,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, ctx: Context, forced
         except BaseException:
             con.execute("rollback")
             raise
-    except readers.FileError as exc:
-        _fail(report, exc.vi, exc.en)
-    except NotLoadable as exc:
-        _fail(report, exc.vi, exc.en)
     except (duckdb.Error, ValueError) as exc:
         _fail(report, f"lỗi khi nạp: {exc}", f"error while loading: {exc}")
     return report
@@ -190,60 +284,37 @@ def _fail(report: FileReport, vi: str, en: str) -> None:
     report.rejects = []
 
 
-def _load(con, export: readers.Export, header_index: int, table: Table, mapping: dict[int, str], ctx: Context,
-          report: FileReport, digest: str, started: dt.datetime) -> None:
+def _load(con, prepared: Prepared, report: FileReport, started: dt.datetime) -> None:
+    table = prepared.table
     target = TARGETS[table.name]
     ingest_id = con.execute("select coalesce(max(ingest_id), 0) + 1 from ingest_log").fetchone()[0]
-    raw_headers = export.peek[header_index]
-    headers = {column: raw_headers[pos] for pos, column in mapping.items()}
     stored = _stored_columns(con, target.table)
     con.execute(f"create or replace temp table stage as select * from {target.table} limit 0")
-
-    def quarantine(lines, columns, vi, en, values, code):
-        if len(lines) == 0:
-            return
-        frame = pd.DataFrame({"line_number": lines, "columns": columns, "reason_vi": vi, "reason_en": en,
-                              "raw_values": values})
-        con.register("rejected_frame", frame)
-        con.execute("insert into quarantine select ?, ?, ?, line_number, ?, columns, reason_vi, reason_en, "
-                    "raw_values from rejected_frame", [ingest_id, export.path.name, table.name, code])
-        con.unregister("rejected_frame")
-        for row in frame.head(SAMPLE_REJECTS - len(report.rejects)).itertuples():
-            report.rejects.append({"line": int(row.line_number), "reason_vi": row.reason_vi,
-                                   "reason_en": row.reason_en})
-
-    for chunk in export.chunks(header_index):
-        report.rows_read += len(chunk.lines)
-        cells = {column: chunk.frame[f"c{pos}"] for pos, column in mapping.items()}
-        checked = check_chunk(table, cells, headers, chunk.frame, raw_headers, chunk.lines, ctx)
-        frame = checked.clean
-        if table.name == "units":
-            frame = frame.rename(columns={"source": "method"})
-            frame["method"] = frame["method"].fillna(f"imported from {export.path.name}")
-        frame = frame.assign(ingest_id=ingest_id)
-        con.register("clean_frame", frame)
-        columns = ", ".join(c for c in stored if c in frame.columns)
-        con.execute(f"insert into stage ({columns}) select {columns} from clean_frame")
-        con.unregister("clean_frame")
-        quarantine(checked.bad_lines, checked.bad_columns, checked.bad_vi, checked.bad_en, checked.bad_values,
-                   "invalid")
-        report.rows_rejected += len(checked.bad_lines)
-    safe = {pos for pos, column in mapping.items() if table.column(column).kind not in PERSONAL}
-    for bad in export.bad_rows:
-        report.rows_read += 1
-        report.rows_rejected += 1
-        quarantine([bad.line], [""], [bad.vi], [bad.en], [redacted_malformed_row(raw_headers, bad.values, safe)],
-                   "malformed_row")
-    _merge(con, table, target, stored, ingest_id, export.path.name, report)
-    report.blank_rows = export.blank_rows
+    report.rows_read = prepared.rows_read
+    for clean in prepared.clean:
+        con.register("clean_rows", clean)
+        columns = ", ".join(c for c in stored if c in clean.column_names and c != "ingest_id")
+        con.execute(f"insert into stage ({columns}, ingest_id) select {columns}, ? from clean_rows", [ingest_id])
+        con.unregister("clean_rows")
+    for rejects in prepared.rejects:
+        con.register("rejected_rows", rejects)
+        con.execute("insert into quarantine select ?, ?, ?, line_number, reason_code, columns, reason_vi, "
+                    "reason_en, raw_values from rejected_rows", [ingest_id, prepared.path.name, table.name])
+        con.unregister("rejected_rows")
+        report.rows_rejected += rejects.num_rows
+        for row in rejects.slice(0, max(0, SAMPLE_REJECTS - len(report.rejects))).to_pylist():
+            report.rejects.append({"line": row["line_number"], "reason_vi": row["reason_vi"],
+                                   "reason_en": row["reason_en"]})
+    _merge(con, table, target, stored, ingest_id, prepared.path.name, report)
+    report.blank_rows = prepared.blank_rows
     invalid = report.rows_rejected - report.rows_duplicate
     report.outcome = ("nothing_loaded" if report.rows_loaded == 0 and report.rows_read > 0 and invalid > 0
                       else "loaded_with_rejects" if invalid else "loaded")
     report.message_vi, report.message_en = _summary(report)
     con.execute("insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        ingest_id, export.path.name, digest, table.name, report.rows_read, report.rows_loaded,
+        ingest_id, prepared.path.name, prepared.digest, table.name, report.rows_read, report.rows_loaded,
         report.rows_rejected, report.rows_duplicate, report.blank_rows, started, dt.datetime.now(),
-        "nothing_loaded" if report.outcome == "nothing_loaded" else report.outcome])
+        report.outcome])
 
 
 def _stored_columns(con, table: str) -> list[str]:
