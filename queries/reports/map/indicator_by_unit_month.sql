@@ -12,22 +12,13 @@ with measured as (
     select
         case when $level = 'district' then district_code else commune_code end as unit_code,
         month,
-        sum(case $indicator
-                when 'persons_reached' then persons_reached_cum
-                when 'households_reached' then households_reached_cum
-                when 'persons_trained' then persons_trained_cum
-                when 'training_attendances' then training_attendances_cum
-                when 'accounts_created' then accounts_created_cum
-                when 'eid_activations' then eid_activations_cum
-                when 'first_services' then first_services_cum
-                when 'households_with_account' then households_with_account_cum
-                when 'support_activities' then support_activities_cum
-                when 'active_users' then active_users
-                when 'working_age_reached' then working_age_reached
-                when 'working_age_service_users' then working_age_service_users
-            end) as value,
-        sum(support_activities_cum + training_attendances_cum + first_services_cum) as records
-    from commune_month
+        -- Counts are cumulative (the <indicator>_cum column); the three states of a month are not.
+        sum(value) filter (where indicator = case when $indicator in ('active_users', 'working_age_reached',
+                                                                      'working_age_service_users')
+                                                  then $indicator else $indicator || '_cum' end) as value,
+        sum(value) filter (where indicator in ('support_activities_cum', 'training_attendances_cum',
+                                               'first_services_cum')) as records
+    from commune_month_long
     where commune_code is not null and ($district_code is null or district_code = $district_code)
     group by all
 ),

@@ -5,26 +5,9 @@
 -- Persons and households are cumulative to the end of the month; active_users counts people with online
 -- public-service use in the month or the two before it (90 days). Percentages divide by the unit's
 -- households or working-age population of the month's year (denominators table).
-with scope as (
-    select * from commune_month
-    where ($district_code is null or district_code = $district_code)
-      and ($commune_code is null or commune_code = $commune_code)
-      and month in ($month::date, $month::date - interval 1 month, $month::date - interval 12 month)
-),
-
-totals as (
-    select
-        month,
-        sum(persons_trained_cum) as persons_trained,
-        sum(training_attendances_cum) as training_attendances,
-        sum(households_reached_cum) as households_reached,
-        sum(accounts_created_cum) as accounts_created,
-        sum(eid_activations_cum) as eid_activations,
-        sum(active_users) as active_users,
-        sum(working_age_reached) as working_age_reached,
-        sum(working_age_service_users) as working_age_service_users
-    from scope
-    group by month
+with totals as (
+    select * from unit_month_totals($district_code, $commune_code)
+    where month in ($month::date, $month::date - interval 1 month, $month::date - interval 12 month)
 ),
 
 denominator as (

@@ -3,21 +3,7 @@
 -- Params: $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all)
 -- Columns: month, persons_trained, training_attendances, households_reached, accounts_created, eid_activations, active_users, working_age_reached, working_age_service_users, households_reached_pct, working_age_reached_pct, working_age_service_users_pct
 with totals as (
-    select
-        month,
-        sum(persons_trained_cum) as persons_trained,
-        sum(training_attendances_cum) as training_attendances,
-        sum(households_reached_cum) as households_reached,
-        sum(accounts_created_cum) as accounts_created,
-        sum(eid_activations_cum) as eid_activations,
-        sum(active_users) as active_users,
-        sum(working_age_reached) as working_age_reached,
-        sum(working_age_service_users) as working_age_service_users
-    from commune_month
-    where month <= $month::date
-      and ($district_code is null or district_code = $district_code)
-      and ($commune_code is null or commune_code = $commune_code)
-    group by month
+    select * from unit_month_totals($district_code, $commune_code) where month <= $month::date
 )
 
 select

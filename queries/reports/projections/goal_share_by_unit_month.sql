@@ -8,18 +8,10 @@ with measured as (
     select
         case $level when 'province' then '96' when 'district' then district_code else commune_code end as unit_code,
         month,
-        sum(case $metric
-                when 'working_age_service_users' then working_age_service_users
-                when 'working_age_reached' then working_age_reached
-                when 'eid_activations_cum' then eid_activations_cum
-                when 'accounts_created_cum' then accounts_created_cum
-                when 'households_reached_cum' then households_reached_cum
-                when 'households_with_account_cum' then households_with_account_cum
-                when 'persons_reached_cum' then persons_reached_cum
-                when 'first_services_cum' then first_services_cum
-            end) as value
-    from commune_month
-    where ($level = 'province' or commune_code is not null)
+        sum(value) as value
+    from commune_month_long
+    where indicator = $metric
+      and ($level = 'province' or commune_code is not null)
       and ($district_code is null or district_code = $district_code)
     group by all
 ),
