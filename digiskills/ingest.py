@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -171,7 +172,7 @@ def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: s
 def _prepared(files: list[Path], setup) -> Iterator[Prepared]:
     """prepare() of every file, in order: in worker processes for many files (at most two files ahead of
     the loading, which bounds memory), else here."""
-    if len(files) < PARALLEL_FROM or WORKERS < 2:
+    if len(files) < PARALLEL_FROM or WORKERS < 2 or not _spawn_is_safe():
         _init_worker(*setup)
         yield from (prepare(path) for path in files)
         return
@@ -184,6 +185,15 @@ def _prepared(files: list[Path], setup) -> Iterator[Prepared]:
             yield done
         while pending:
             yield pending.popleft().result()
+
+
+def _spawn_is_safe() -> bool:
+    """A spawned worker re-imports the parent's __main__. That is harmless for the command line
+    (`python -m digiskills`, guarded), but inside Streamlit __main__ is the running page script, which the
+    worker would run again; so workers are used from the command line only (the app builds its demo by
+    running that command)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec is not None and spec.name == "digiskills.__main__"
 
 
 _worker: dict = {}

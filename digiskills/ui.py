@@ -3,6 +3,10 @@ their mirror in the URL, and small layout pieces (KPI cards, tables). The only m
 imports streamlit besides the pages."""
 
 import datetime as dt
+import os
+import re
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,15 +44,16 @@ def ensure_warehouse(lang: str) -> None:
     with _build_lock:
         if wh.version() is not None:
             return
-        from digiskills import demo
-
         bar = st.progress(0.0, text=t("building_demo", lang))
-
-        def progress(message: str, fraction: float | None = None) -> None:
-            if fraction is not None:
-                bar.progress(min(1.0, fraction), text=f"{t('building_demo', lang)} {message}")
-
-        demo.build(out=Path("data") / "demo", scale=1.0, seed=2022, db_path=wh.path, progress=progress)
+        # The `demo` command itself, in its own process (so it may use worker processes; see ingest.py).
+        command = [sys.executable, "-m", "digiskills", "demo", "--out", str(Path("data") / "demo")]
+        env = {**os.environ, "DIGISKILLS_DB": str(wh.path)}
+        with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, encoding="utf-8") as build:
+            for line in build.stderr:
+                if match := re.match(r"\[demo\]\s+(\d+)%\s+(.*)", line):
+                    bar.progress(int(match[1]) / 100, text=f"{t('building_demo', lang)} {match[2]}")
+        if build.returncode:
+            raise RuntimeError(f"building the demo failed (exit {build.returncode}): {' '.join(command)}")
         bar.empty()
 
 
