@@ -45,3 +45,9 @@ final as (
 -- A person's success and "already had it" on the same day stay two rows: one is a creation, one is not.
 select distinct person_id, step, done_on, is_preexisting
 from final;
+
+-- The first date a person did a step on or after a given date (null if never): the sequential funnel's rule.
+create or replace macro first_done_since(person, step_name, since) as (
+    select min(s.done_on) from person_steps as s
+    where s.person_id = person and s.step = step_name and s.done_on >= since
+);

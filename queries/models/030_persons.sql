@@ -65,43 +65,29 @@ flags as (
     from first_steps
 ),
 
+-- Each step's first date at or after the previous step's (a step done before reach counts at the previous
+-- step's date).
 seq_trained as (
-    select p.*,
-           case when p.reached_on is null then null
-                when p.trained_before_reach then p.reached_on
-                else (select min(s.done_on) from person_steps as s
-                      where s.person_id = p.person_id and s.step = 'trained' and s.done_on >= p.reached_on)
-           end as trained_seq_on
+    select p.*, case when p.reached_on is null then null when p.trained_before_reach then p.reached_on
+                     else first_done_since(p.person_id, 'trained', p.reached_on) end as trained_seq_on
     from flags as p
 ),
 
 seq_installed as (
-    select p.*,
-           case when p.trained_seq_on is null then null
-                when p.installed_before_reach then p.trained_seq_on
-                else (select min(s.done_on) from person_steps as s
-                      where s.person_id = p.person_id and s.step = 'installed' and s.done_on >= p.trained_seq_on)
-           end as installed_seq_on
+    select p.*, case when p.trained_seq_on is null then null when p.installed_before_reach then p.trained_seq_on
+                     else first_done_since(p.person_id, 'installed', p.trained_seq_on) end as installed_seq_on
     from seq_trained as p
 ),
 
 seq_account as (
-    select p.*,
-           case when p.installed_seq_on is null then null
-                when p.account_before_reach then p.installed_seq_on
-                else (select min(s.done_on) from person_steps as s
-                      where s.person_id = p.person_id and s.step = 'account' and s.done_on >= p.installed_seq_on)
-           end as account_seq_on
+    select p.*, case when p.installed_seq_on is null then null when p.account_before_reach then p.installed_seq_on
+                     else first_done_since(p.person_id, 'account', p.installed_seq_on) end as account_seq_on
     from seq_installed as p
 ),
 
-seq_service as (
-    select p.*,
-           case when p.account_seq_on is null then null
-                when p.first_service_before_reach then p.account_seq_on
-                else (select min(s.done_on) from person_steps as s
-                      where s.person_id = p.person_id and s.step = 'first_service' and s.done_on >= p.account_seq_on)
-           end as first_service_seq_on
+seq_first_service as (
+    select p.*, case when p.account_seq_on is null then null when p.first_service_before_reach then p.account_seq_on
+                     else first_done_since(p.person_id, 'first_service', p.account_seq_on) end as first_service_seq_on
     from seq_account as p
 ),
 
@@ -116,7 +102,7 @@ final as (
         f.trained_seq_on, f.installed_seq_on, f.account_seq_on, f.first_service_seq_on
     from attributes as a
     -- People with no step at all (e.g. only an uncompleted training) are people of the exports too.
-    left join seq_service as f using (person_id)
+    left join seq_first_service as f using (person_id)
 )
 
 select * from final;
