@@ -71,7 +71,7 @@ def live_goal(goal_list: list[goals.Goal], month: dt.date | None) -> goals.Goal:
 
 @dataclass(frozen=True)
 class View:
-    """What the shared controls select; mirrored in the URL (month, level, unit, lang)."""
+    """What the shared controls select; mirrored in the URL (month, goal, level, unit, lang)."""
 
     lang: str
     month: dt.date
