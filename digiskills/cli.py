@@ -43,8 +43,10 @@ def _print_projections(goal_id: str, month_text: str | None) -> int:
                      population=goal.population) for level in ("province", "district")]
     table = projections.project_units(pd.concat(frames), goal.target, goal.baseline_date, goal.deadline, month)
     print(f"{goal.label_en} — target {goal.target:.0%} by {goal.deadline}; reporting month {month:%Y-%m}")
-    columns = ["name", "current_pct", "status", "method", *[f"{m}_{k}" for m in projections.METHODS
-                                                             for k in ("projected_pct", "status")]]
+    deadline_passed = table["value_at_deadline_pct"].notna().any()
+    columns = ["name", "current_pct", "status", *(["value_at_deadline_pct"] if deadline_passed else
+                                                  ["method", *[f"{m}_{k}" for m in projections.METHODS
+                                                               for k in ("projected_pct", "status")]])]
     shown = table[columns].copy()
     for c in shown.columns:
         if c.endswith("_pct"):
