@@ -12,28 +12,26 @@ TEST_SECRET = "test-key-not-for-production"
 os.environ["DIGISKILLS_SECRET"] = TEST_SECRET
 
 
+def _build_demo(tmp_path_factory, name: str, scale: float, seed: int) -> "DemoBuild":
+    from digiskills import demo
+
+    root = tmp_path_factory.mktemp(name)
+    db = root / "warehouse.duckdb"
+    reports = demo.build(out=root / "exports", scale=scale, seed=seed, db_path=db, progress=lambda *a: None,
+                         today=DEMO_TODAY)
+    return DemoBuild(db, root / "exports", reports)
+
+
 @pytest.fixture(scope="session")
 def demo_scale1(tmp_path_factory):
     """The scale-1 demo (Cà Mau's real size), exports and warehouse. About a minute to build."""
-    from digiskills import demo
-
-    root = tmp_path_factory.mktemp("demo1")
-    db = root / "warehouse.duckdb"
-    reports = demo.build(out=root / "exports", scale=1.0, seed=2022, db_path=db, progress=lambda *a: None,
-                         today=DEMO_TODAY)
-    return DemoBuild(db, root / "exports", reports)
+    return _build_demo(tmp_path_factory, "demo1", scale=1.0, seed=2022)
 
 
 @pytest.fixture(scope="session")
 def demo_small(tmp_path_factory):
     """A 2 % demo: every table, unit and dirty-row kind, in a few seconds. For query and page tests."""
-    from digiskills import demo
-
-    root = tmp_path_factory.mktemp("demo_small")
-    db = root / "warehouse.duckdb"
-    reports = demo.build(out=root / "exports", scale=0.02, seed=7, db_path=db, progress=lambda *a: None,
-                         today=DEMO_TODAY)
-    return DemoBuild(db, root / "exports", reports)
+    return _build_demo(tmp_path_factory, "demo_small", scale=0.02, seed=7)
 
 
 class DemoBuild:

@@ -20,29 +20,29 @@ long as (
     unpivot totals on columns(* exclude (month)) into name indicator value value
 ),
 
-final as (
+-- Each value with the denominator of its month's year (households, or working-age people; none for counts).
+shares as (
     select
-        l.indicator,
-        max(l.value) filter (where l.month = $month::date) as value,
-        max(l.value) filter (where l.month = $month::date - interval 1 month) as previous_month,
-        max(l.value) filter (where l.month = $month::date - interval 12 month) as year_ago,
-        max(case when l.indicator = 'households_reached' then d.households
-                 when l.indicator in ('working_age_reached', 'working_age_service_users') then d.working_age_population
-            end) filter (where l.month = $month::date) as denominator,
-        max(l.value / case when l.indicator = 'households_reached' then d.households
-                           when l.indicator in ('working_age_reached', 'working_age_service_users')
-                               then d.working_age_population end) filter (where l.month = $month::date) as value_pct,
-        max(l.value / case when l.indicator = 'households_reached' then d.households
-                           when l.indicator in ('working_age_reached', 'working_age_service_users')
-                               then d.working_age_population end)
-            filter (where l.month = $month::date - interval 1 month) as previous_month_pct,
-        max(l.value / case when l.indicator = 'households_reached' then d.households
-                           when l.indicator in ('working_age_reached', 'working_age_service_users')
-                               then d.working_age_population end)
-            filter (where l.month = $month::date - interval 12 month) as year_ago_pct
+        l.indicator, l.month, l.value,
+        case when l.indicator = 'households_reached' then d.households
+             when l.indicator in ('working_age_reached', 'working_age_service_users') then d.working_age_population
+        end as denominator
     from long as l
     left join denominator as d on d.year = year(l.month)
-    group by l.indicator
+),
+
+final as (
+    select
+        indicator,
+        max(value) filter (where month = $month::date) as value,
+        max(value) filter (where month = $month::date - interval 1 month) as previous_month,
+        max(value) filter (where month = $month::date - interval 12 month) as year_ago,
+        max(denominator) filter (where month = $month::date) as denominator,
+        max(value / denominator) filter (where month = $month::date) as value_pct,
+        max(value / denominator) filter (where month = $month::date - interval 1 month) as previous_month_pct,
+        max(value / denominator) filter (where month = $month::date - interval 12 month) as year_ago_pct
+    from shares
+    group by indicator
 )
 
 select * from final
