@@ -195,7 +195,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("birth_year", "year", False, ["Năm sinh"], "Applicant's year of birth.", "1979"),
         C("sex", "enum", False, ["Giới tính"], "male / female.", "Nam", "sex"),
     ), one_of=("citizen_id", "phone")),
-    Table("units", "one row per administrative unit per year (denominators)", ("unit_code", "year"), (
+    Table("units", "one row per administrative unit per year (denominators)", ("geography", "unit_code", "year"), (
         C("unit", "text", True, ["Đơn vị", "Mã đơn vị", "Tên đơn vị"],
           "Province, district or commune: GSO code or name.", "970"),
         C("year", "reference_year", True, ["Năm"], "Year the figures refer to (1990–2100).", "2024"),

@@ -12,6 +12,8 @@ that an entity (person, household, team) can be allocated deterministically by a
 whole and add up exactly.
 """
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE_WARD_DIVIDED, DICT_PROVINCE_WARD_NO_DIVIDED
@@ -149,3 +151,27 @@ def reporting_units(units: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.DataFram
     ], ignore_index=True)
     columns = ["geography", "unit_code", "level", "unit_type", "name", "short_name", "parent_code", "lat", "lon"]
     return frame[columns]
+
+
+def find_shapes(folders: list[Path]) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The pre-2025 communes of old Cà Mau and the 64 new communes, from boundary files in `folders` (or files)
+    that carry the GSO `code` of each feature; (None, None) when either is missing. A file is taken for the
+    layer whose codes it holds: GSO reused codes, so a file is judged by all its codes, never one."""
+    legacy = {code for unit_set, code, _ in _legacy_codes().values() if unit_set == "camau_pre2025"}
+    new = {r["wardCode"] for r in query(f"select wardCode from admin_units where provinceCode = '{PROVINCE_CODE}'")}
+    found: dict[str, gpd.GeoDataFrame] = {}
+    for folder in folders:
+        files = sorted(folder.glob("*.geojson")) if folder.is_dir() else [folder] if folder.is_file() else []
+        for file in files:
+            try:
+                frame = gpd.read_file(file)
+            except Exception:  # not a boundary file we can read: look at the next one
+                continue
+            if "code" not in frame.columns or frame.crs is None:
+                continue
+            codes = set(frame["code"].astype(str))
+            if codes >= new and len(codes) == len(new):
+                found.setdefault("new", frame[["code", "geometry"]].assign(code=lambda f: f.code.astype(str)))
+            elif len(codes & legacy) >= 0.95 * len(legacy) and not codes & (new - legacy):
+                found.setdefault("old", frame[["code", "geometry"]].assign(code=lambda f: f.code.astype(str)))
+    return found.get("old"), found.get("new")

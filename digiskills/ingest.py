@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from digiskills import readers, warehouse
+from digiskills import crosswalk, readers, warehouse
 from digiskills.contract import TABLES, Aliases, Table
 from digiskills.pseudonym import PersonKeys
 from digiskills.text import fold
@@ -53,6 +53,7 @@ class FileReport:
     rows_rejected: int = 0
     rows_duplicate: int = 0
     rows_updated: int = 0
+    rows_mapped_from_former: int = 0
     blank_rows: int = 0
     outcome: str = "failed"  # loaded, loaded_with_rejects, nothing_loaded, skipped, failed, checked
     message_vi: str = ""
@@ -200,7 +201,7 @@ _worker: dict = {}
 
 
 def _init_worker(aliases: Aliases, units: pd.DataFrame, secret: bytes, today: dt.date, forced_table: str | None):
-    _worker["ctx"] = Context(aliases, UnitResolver(units), PersonKeys(secret), today)
+    _worker["ctx"] = Context(aliases, UnitResolver(units, crosswalk.default_targets()), PersonKeys(secret), today)
     _worker["table"] = forced_table
 
 
@@ -223,6 +224,10 @@ def prepare(path: Path) -> Prepared:
             if table.name == "units":
                 frame = frame.rename(columns={"source": "method"})
                 frame["method"] = frame["method"].fillna(f"imported from {path.name}")
+                # A province figure from 2025 on is the same territory in both geographies.
+                both = frame.geography == "both"
+                frame = pd.concat([frame[~both], frame[both].assign(geography="2025"),
+                                   frame[both].assign(geography="pre2025")], ignore_index=True)
             prepared.clean.append(pa.Table.from_pandas(frame, preserve_index=False))
             if len(checked.bad_lines):
                 prepared.rejects.append(_rejects(checked.bad_lines, checked.bad_columns, checked.bad_vi,
@@ -320,11 +325,15 @@ def _load(con, prepared: Prepared, report: FileReport, started: dt.datetime) -> 
     invalid = report.rows_rejected - report.rows_duplicate
     report.outcome = ("nothing_loaded" if report.rows_loaded == 0 and report.rows_read > 0 and invalid > 0
                       else "loaded_with_rejects" if invalid else "loaded")
+    if "former_commune_code" in stored:
+        report.rows_mapped_from_former = con.execute(
+            f"select count(*) from {target.table} where ingest_id = ? and former_commune_code is not null",
+            [ingest_id]).fetchone()[0]
     report.message_vi, report.message_en = _summary(report)
-    con.execute("insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    con.execute("insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         ingest_id, prepared.path.name, prepared.digest, table.name, report.rows_read, report.rows_loaded,
-        report.rows_rejected, report.rows_duplicate, report.blank_rows, started, dt.datetime.now(),
-        report.outcome])
+        report.rows_rejected, report.rows_duplicate, report.rows_mapped_from_former, report.blank_rows, started,
+        dt.datetime.now(), report.outcome])
 
 
 def _stored_columns(con, table: str) -> list[str]:
@@ -412,6 +421,9 @@ def _summary(r: FileReport) -> tuple[str, str]:
     if r.rows_updated:
         vi += f"; cập nhật {_vi_number(r.rows_updated)} dòng đã có"
         en += f"; {r.rows_updated:,} existing rows updated"
+    if r.rows_mapped_from_former:
+        vi += f"; {_vi_number(r.rows_mapped_from_former)} dòng ghi đơn vị cũ, đã chuyển sang xã/phường mới"
+        en += f"; {r.rows_mapped_from_former:,} rows named a former unit, mapped to the new commune"
     if r.blank_rows:
         vi += f"; bỏ qua {r.blank_rows} dòng trống"
         en += f"; {r.blank_rows} blank rows skipped"

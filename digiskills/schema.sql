@@ -9,12 +9,26 @@ create table if not exists meta (
     value varchar not null
 );
 
--- One row per administrative unit per validity interval (codes are reused across periods).
+-- One row per unit set: the units of one province in one period, with its validity dates and geography
+-- ('pre2025': old Cà Mau and old Bạc Liêu until 30 Jun 2025; '2025': the new Cà Mau from 1 Jul 2025).
+create table if not exists unit_sets (
+    unit_set varchar primary key,
+    geography varchar not null check (geography in ('2025', 'pre2025')),
+    province_code varchar not null,
+    name varchar not null,
+    name_en varchar not null,
+    valid_from date,
+    valid_to date not null,
+    source varchar not null
+);
+
+-- One row per administrative unit per validity interval. A unit is its code AND its unit set: GSO reused
+-- codes in 2025 (32002 is Phường 2 before and Phường An Xuyên after), so never join on the code alone.
 create table if not exists units (
+    unit_set varchar not null references unit_sets (unit_set),
     unit_code varchar not null,
     valid_from date,
     valid_to date not null,
-    period varchar not null,
     level varchar not null check (level in ('province', 'district', 'commune')),
     unit_type varchar not null,
     name varchar not null,
@@ -24,11 +38,47 @@ create table if not exists units (
     lat double,
     lon double,
     source varchar not null,
-    primary key (period, unit_code, valid_to)
+    primary key (unit_set, unit_code, valid_to)
 );
 
--- One row per unit per year.
+-- Former commune -> new commune (digiskills/crosswalk.py): weight is the share of the former commune that
+-- went to the new one (sums to 1 per former commune), reverse_weight the share of the new commune that came
+-- from the former one (sums to 1 per new commune); [weight_from, weight_to) and [reverse_from, reverse_to)
+-- are cumulative ranges for allocating whole entities by a hash in [0, 1).
+create table if not exists crosswalk (
+    old_unit_set varchar not null,
+    old_code varchar not null,
+    new_unit_set varchar not null,
+    new_code varchar not null,
+    weight double not null check (weight > 0 and weight <= 1),
+    is_default boolean not null,
+    weight_from double not null,
+    weight_to double not null,
+    reverse_weight double not null check (reverse_weight > 0 and reverse_weight <= 1),
+    reverse_from double not null,
+    reverse_to double not null,
+    method varchar not null,
+    primary key (old_unit_set, old_code, new_code)
+);
+
+-- The units each geography reports on, as a tree province -> district -> commune (digiskills.crosswalk.
+-- reporting_units): in '2025' the districts are former district areas (khu vực huyện cũ).
+create table if not exists reporting_units (
+    geography varchar not null check (geography in ('2025', 'pre2025')),
+    unit_code varchar not null,
+    level varchar not null check (level in ('province', 'district', 'commune')),
+    unit_type varchar not null,
+    name varchar not null,
+    short_name varchar not null,
+    parent_code varchar,
+    lat double,
+    lon double,
+    primary key (geography, unit_code)
+);
+
+-- One row per reporting unit per year, in both geographies (the province is the same territory in both).
 create table if not exists denominators (
+    geography varchar not null check (geography in ('2025', 'pre2025')),
     unit_code varchar not null,
     year integer not null check (year between 1990 and 2100),
     population bigint not null check (population >= 0),
@@ -37,7 +87,7 @@ create table if not exists denominators (
     method varchar not null,
     ingest_id integer,  -- null: built in (digiskills.denominators)
     source_line bigint,
-    primary key (unit_code, year)
+    primary key (geography, unit_code, year)
 );
 
 -- One row per file that was loaded (fully, partly, or with every row rejected).
@@ -50,6 +100,7 @@ create table if not exists ingest_log (
     rows_loaded bigint not null,
     rows_rejected bigint not null,
     rows_duplicate bigint not null,
+    rows_mapped_from_former bigint not null,  -- loaded rows naming a former unit on a date after the reform
     blank_rows bigint not null,
     started_at timestamp not null,
     finished_at timestamp not null,
@@ -74,8 +125,11 @@ create table if not exists quarantine (
 create table if not exists teams (
     team_id varchar primary key,
     team_name varchar not null,
+    unit_set varchar not null,
     commune_code varchar not null,
-    district_code varchar not null,
+    district_code varchar,  -- the commune's district in its unit set (null from 1 Jul 2025: no districts)
+    former_unit_set varchar,  -- the former unit the export named, mapped to commune_code through the crosswalk
+    former_commune_code varchar,
     hamlet varchar not null,
     founded_on date not null,
     dissolved_on date,
@@ -100,8 +154,11 @@ create table if not exists members (
 create table if not exists training_sessions (
     session_id varchar primary key,
     session_date date not null,
+    unit_set varchar not null,
     commune_code varchar not null,
-    district_code varchar not null,
+    district_code varchar,
+    former_unit_set varchar,
+    former_commune_code varchar,
     topic varchar not null,
     audience varchar not null check (audience in ('citizen', 'team_member', 'official')),
     format varchar not null check (format in ('in_person', 'online')),
@@ -118,8 +175,11 @@ create table if not exists training_attendance (
     phone_key varchar,
     birth_year integer,
     sex varchar check (sex in ('male', 'female')),
+    unit_set varchar,
     commune_code varchar,
     district_code varchar,
+    former_unit_set varchar,
+    former_commune_code varchar,
     completed boolean not null,
     ingest_id integer not null,
     source_line bigint not null
@@ -131,8 +191,11 @@ create table if not exists visits (
     visit_date date not null,
     member_id varchar not null,
     team_id varchar not null,
+    unit_set varchar not null,
     commune_code varchar not null,
-    district_code varchar not null,
+    district_code varchar,
+    former_unit_set varchar,
+    former_commune_code varchar,
     hamlet varchar,
     household_id varchar not null,
     person_key varchar not null,
@@ -157,8 +220,11 @@ create table if not exists service_usage (
     month date not null check (day(month) = 1),
     transactions integer not null check (transactions >= 0),
     channel varchar check (channel in ('dvc_national', 'dvc_province', 'vneid', 'camau_g', 'other')),
+    unit_set varchar,
     commune_code varchar,
     district_code varchar,
+    former_unit_set varchar,
+    former_commune_code varchar,
     birth_year integer,
     sex varchar check (sex in ('male', 'female')),
     ingest_id integer not null,

@@ -266,10 +266,9 @@ class UnitResolver:
         else:
             later = self._candidates(self._new_sets, level, k, None)
             if later:
-                when = on.strftime("%d/%m/%Y") if on else ""
-                return Resolution(None, error_vi=f"'{raw}' là {label_vi} mới (từ 01/07/2025), nhưng dòng này ghi "
-                                                 f"ngày {when}, trước khi sắp xếp đơn vị hành chính",
-                                  error_en=f"'{raw}' is a {label_en} of the new units (from 1 Jul 2025), but this "
-                                           f"row is dated {on.isoformat() if on else ''}, before the reform")
+                return Resolution(None, error_vi=f"'{raw}' là {label_vi} mới (từ 01/07/2025) nhưng ngày của dòng "
+                                                 "này trước khi sắp xếp đơn vị hành chính; hãy ghi đơn vị cũ",
+                                  error_en=f"'{raw}' is a {label_en} of the new units (from 1 Jul 2025) but this "
+                                           "row is dated before the reform; give the former unit")
         return Resolution(None, error_vi=f"không tìm thấy {label_vi} '{raw}' ở Cà Mau hoặc Bạc Liêu",
                           error_en=f"unknown {label_en} '{raw}' in Cà Mau or Bạc Liêu")

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from digiskills.contract import BOOL_VALUES, Aliases, Table
 from digiskills.pseudonym import NORMALISE, PersonKeys
 from digiskills.text import fold, nfc
-from digiskills.units import PROVINCE_CODE, UnitResolver
+from digiskills.units import PROVINCE_CODE, REFORM_DATE, UnitResolver
 
 REDACTED = "[ẩn/redacted]"
 MISSING = ("thiếu giá trị bắt buộc", "required value is missing")
@@ -25,6 +25,11 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
 _MONTH = (re.compile(r"^(\d{4})[-/](\d{1,2})$"), re.compile(r"^(\d{1,2})[-/.](\d{4})$"))
 _INT = re.compile(r"^\d+$|^\d+\.0+$|^\d{1,3}(?:[.,\s]\d{3})+$")
+# The date a row's commune is resolved on (the unit set in force then). Rosters: the team's dissolution, else
+# the present (a roster describes teams as they are now); attendance has no date of its own: the present.
+RESOLVED_ON = {"visits": "visit_date", "training_sessions": "session_date", "service_usage": "month",
+               "teams": "dissolved_on"}
+BEFORE_REFORM = REFORM_DATE - dt.timedelta(days=1)  # districts exist only before the reform
 
 
 @dataclass
@@ -147,12 +152,12 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
 
     # Units: the district first, so that a commune name repeated in two districts can be told apart.
     if "district" in cells:
-        values, errors = _resolve(cells["district"], "district", ctx.resolver)
+        values, errors = _resolve(cells["district"], "district", ctx.resolver, BEFORE_REFORM)
         out["district_code"] = np.where(blank["district"], None, values)
         note("district", np.where(blank["district"], None, errors))
     for column in table.columns:
         name = column.name
-        if name not in cells or column.kind in ("district",):
+        if name not in cells or column.kind in ("district", "commune"):
             continue
         series = cells[name]
         kind = column.kind
@@ -174,8 +179,6 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
             values, errors = _by_unique(series, parse_bool)
         elif kind == "enum":
             values, errors = _by_unique(series, _enum_parser(ctx.aliases, column.enum))
-        elif kind == "commune":
-            values, errors = _resolve_communes(series, cells.get("district"), out.get("district_code"), ctx.resolver)
         elif kind == "citizen_id":
             values, errors = _person_keys(series, "cid", ctx.keys,
                                           ("không phải số CCCD 12 chữ số hoặc CMND 9 chữ số",
@@ -196,6 +199,19 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         out[column.stored_as] = values
         note(name, errors)
 
+    commune = next((c for c in table.columns if c.kind == "commune"), None)
+    if commune is not None and commune.name in cells:
+        on = out.get(RESOLVED_ON.get(table.name))
+        dates = [d or ctx.today for d in on] if on is not None else [ctx.today] * n
+        resolved, errors = _resolve_communes(cells[commune.name], out.get("district_code"), dates, ctx.resolver)
+        is_blank = blank[commune.name]
+        if commune.required and is_blank.any():
+            errors = _fill(np.where(is_blank, None, errors), is_blank, MISSING)
+        for i, field_name in enumerate(("unit_set", "commune_code", "former_unit_set", "former_commune_code")):
+            out[field_name] = np.array([None if b or r is None else r[i] for r, b in zip(resolved, is_blank)],
+                                       dtype=object)
+        note(commune.name, errors if commune.required else np.where(is_blank, None, errors))
+
     for column in table.columns:  # required columns absent from the file are caught before; optional ones are null
         if column.stored_as and column.stored_as not in out and column.kind != "district":
             out[column.stored_as] = np.full(n, None, dtype=object)
@@ -210,20 +226,28 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
 
     # The district is always the commune's, also for tables whose exports have no district column
     # (attendance, service use): the warehouse stores both, and a person's home is a commune with its district.
+    # From 1 Jul 2025 there are no districts: a district the export still gives is checked against the
+    # former unit it named, and the stored district is null.
     if "commune_code" in out:
-        derived = np.array([ctx.resolver.parent.get(c) if c else None for c in out["commune_code"]], dtype=object)
+        parent = ctx.resolver.parent
+        derived = np.array([parent(s, c) if c and s else None for s, c in zip(out["unit_set"], out["commune_code"])],
+                           dtype=object)
+        checked = np.array([parent(fs, fc) if fc else d for fs, fc, d in
+                            zip(out["former_unit_set"], out["former_commune_code"], derived)], dtype=object)
         given = out.get("district_code")
         if given is not None and "district" in cells:
-            clash = np.array([g is not None and d is not None and g != d for g, d in zip(given, derived)])
+            clash = np.array([g is not None and d is not None and g != d for g, d in zip(given, checked)])
             if clash.any():
                 messages = np.full(n, None, dtype=object)
+                name = ctx.resolver.name
                 for i in np.flatnonzero(clash):
-                    messages[i] = (f"xã {ctx.resolver.names[out['commune_code'][i]]} không thuộc "
-                                   f"{ctx.resolver.names[given[i]]}",
-                                   f"commune {ctx.resolver.names[out['commune_code'][i]]} is not in "
-                                   f"{ctx.resolver.names[given[i]]}")
+                    written = (out["former_unit_set"][i] or out["unit_set"][i],
+                               out["former_commune_code"][i] or out["commune_code"][i])
+                    district_set = "baclieu_pre2025" if given[i] < "964" else "camau_pre2025"
+                    messages[i] = (f"xã {name(*written)} không thuộc {name(district_set, given[i])}",
+                                   f"commune {name(*written)} is not in {name(district_set, given[i])}")
                 problems.append(("district", messages))
-        out["district_code"] = derived
+        out["district_code"] = np.where(pd.isna(derived) | (derived == PROVINCE_CODE), None, derived)
 
     if table.name == "members":
         joined, left = out["joined_on"], out["left_on"]
@@ -233,8 +257,13 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
                 "ngày rời tổ trước ngày tham gia", "left_on is before joined_on"))))
 
     if table.name == "units":
-        codes, errors = _by_unique(cells["unit"], lambda t: _resolve_any_level(t, ctx.resolver))
-        out["unit_code"] = np.where(blank["unit"], None, codes)
+        years = out["year"]
+        pairs = pd.Series([f"{t}\x1f{y or ''}" for t, y in zip(cells["unit"], years)], dtype=object)
+        found, errors = _by_unique(pairs, lambda p: _resolve_any_level(*p.split("\x1f"), ctx.resolver))
+        out["geography"] = np.array([None if b or f is None else f[0] for f, b in zip(found, blank["unit"])],
+                                    dtype=object)
+        out["unit_code"] = np.array([None if b or f is None else f[1] for f, b in zip(found, blank["unit"])],
+                                    dtype=object)
         problems = [(c, e) for c, e in problems if c != "unit"]
         note("unit", _fill(errors, blank["unit"], MISSING))
         del out["unit"]
@@ -271,35 +300,48 @@ def _fill(errors: np.ndarray, mask: np.ndarray, message: tuple[str, str]) -> np.
     return errors
 
 
-def _resolve(series: pd.Series, level: str, resolver: UnitResolver):
+def _resolve(series: pd.Series, level: str, resolver: UnitResolver, on: dt.date):
     def parse(text: str):
-        r = resolver.resolve(level, text)
+        r = resolver.resolve(level, text, on)
         return r.code, (None if r.code else (r.error_vi, r.error_en))
     return _by_unique(series, parse)
 
 
-def _resolve_communes(series, district_series, district_codes, resolver: UnitResolver):
-    if district_series is None:
-        return _resolve(series, "commune", resolver)
-    pairs = series.astype(object) + "\x1f" + pd.Series(district_codes, index=series.index).fillna("").astype(object)
-    codes, uniques = pd.factorize(pairs)
+def _resolve_communes(series: pd.Series, district_codes, dates: list[dt.date], resolver: UnitResolver):
+    """Each commune cell resolved on its row's date, by distinct (text, district, unit sets in force):
+    (per-row (unit_set, commune_code, former_unit_set, former_commune_code) or None, per-row errors)."""
+    districts = district_codes if district_codes is not None else [None] * len(series)
+    in_force = {d: resolver.in_force(d) for d in set(dates)}
+    first_day = {}
+    for d, sets in in_force.items():  # one representative date per combination of unit sets
+        first_day.setdefault(tuple(sets), d)
+    keys = [(text, district or "", first_day[tuple(in_force[d])]) for text, district, d in
+            zip(series.to_numpy(dtype=object), districts, dates)]
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
     values = np.empty(len(uniques), dtype=object)
     errors = np.empty(len(uniques), dtype=object)
-    for i, u in enumerate(np.asarray(uniques, dtype=object)):
-        text, district = u.split("\x1f")
-        r = resolver.resolve("commune", text, district or None)
-        values[i], errors[i] = r.code, (None if r.code else (r.error_vi, r.error_en))
+    for i, (text, district, on) in enumerate(uniques):
+        r = resolver.resolve("commune", text, on, district or None)
+        values[i] = (r.unit_set, r.code, *(r.former or (None, None))) if r.code else None
+        errors[i] = None if r.code else (r.error_vi, r.error_en)
     return values[codes], errors[codes]
 
 
-def _resolve_any_level(text: str, resolver: UnitResolver):
+def _resolve_any_level(text: str, year: str, resolver: UnitResolver):
+    """(geography, unit code) of a denominators row: figures for a year from 2025 on belong to the new units
+    (the province: both geographies hold the same territory), earlier ones to the former units."""
+    after = bool(year) and int(year) >= REFORM_DATE.year
     if text == PROVINCE_CODE or fold(text) in ("ca mau", "tinh ca mau"):
-        return PROVINCE_CODE, None
+        if after:
+            return ("both", PROVINCE_CODE), None
+        return None, ("số liệu tỉnh Cà Mau trước 2025 không gồm Bạc Liêu; hãy nhập theo huyện hoặc xã",
+                      "a Cà Mau province figure before 2025 leaves out Bạc Liêu; give districts or communes")
+    on = dt.date(int(year), 12, 31) if after else BEFORE_REFORM
     for level in ("district", "commune"):
-        r = resolver.resolve(level, text)
-        if r.code:
-            return r.code, None
-    return None, (f"không tìm thấy đơn vị '{text}' ở Cà Mau", f"unknown unit '{text}' in Cà Mau")
+        r = resolver.resolve(level, text, on if level == "commune" else BEFORE_REFORM)
+        if r.code and not r.former:
+            return ("2025" if r.unit_set == "camau_2025" else "pre2025", r.code), None
+    return None, (f"không tìm thấy đơn vị '{text}' ở Cà Mau (năm {year})", f"unknown unit '{text}' in Cà Mau ({year})")
 
 
 def _person_keys(series: pd.Series, kind: str, keys: PersonKeys, message: tuple[str, str]):

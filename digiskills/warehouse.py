@@ -19,15 +19,22 @@ from pathlib import Path
 
 import duckdb
 
-from digiskills import denominators, pseudonym, units
+from digiskills import crosswalk, denominators, pseudonym, units
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: unit sets, crosswalk, geographies (the 1 July 2025 reform)
 WRITER_MEMORY = os.environ.get("DIGISKILLS_MEMORY_LIMIT", "4GB")
 
 
 def warehouse_path() -> Path:
     return Path(os.environ.get("DIGISKILLS_DB", "data/warehouse.duckdb"))
+
+
+def boundary_folders() -> list[Path]:
+    """Where the crosswalk looks for the boundaries that weigh divided communes: DIGISKILLS_BOUNDARIES (a file
+    or folder), then geo/ (files the IT centre placed there)."""
+    configured = os.environ.get("DIGISKILLS_BOUNDARIES")
+    return [*([Path(configured)] if configured else []), Path(__file__).resolve().parent.parent / "geo"]
 
 
 def secret_file(db_path: Path) -> Path:
@@ -64,14 +71,19 @@ def _initialise(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
     meta = dict(con.execute("select key, value from meta").fetchall())
     if not meta:
-        unit_frame = units.legacy_units()
-        denominator_frame = denominators.with_communes(unit_frame)
-        con.register("unit_frame", unit_frame)
-        con.register("denominator_frame", denominator_frame)
-        con.execute(f"insert into units by name select * from unit_frame")
-        con.execute("insert into denominators by name select * from denominator_frame")
-        con.unregister("unit_frame")
-        con.unregister("denominator_frame")
+        unit_frame = units.all_units()
+        crosswalk_frame = crosswalk.build(*crosswalk.find_shapes(boundary_folders()))
+        frames = {
+            "unit_sets": units.unit_sets(),
+            "units": unit_frame,
+            "crosswalk": crosswalk_frame,
+            "reporting_units": crosswalk.reporting_units(unit_frame, crosswalk_frame),
+            "denominators": denominators.build(unit_frame, crosswalk_frame),
+        }
+        for table, frame in frames.items():
+            con.register("frame", frame)
+            con.execute(f"insert into {table} by name select * from frame")
+            con.unregister("frame")
         con.executemany("insert into meta values (?, ?)", [
             ("schema_version", SCHEMA_VERSION),
             ("key_fingerprint", pseudonym.fingerprint(secret)),

@@ -1,40 +1,57 @@
 -- Every person in the exports, where they live, and when they reached each step of the funnel.
 -- Grain: one row per person. Params: none.
--- Columns: person_id, commune_code, district_code, household_id, team_id, birth_year, sex,
+-- Columns: person_id, unit_set, commune_code, district_code (home unit as recorded, in its unit set),
+--   former_unit_set, former_commune_code (the former unit the export named, if it was mapped), household_id, team_id, birth_year, sex,
 --   reached_on, trained_on, installed_on, account_on, eid_on, first_service_on, cashless_on (first date,
 --   in any order), <step>_before_reach (the step was done before the team reached the person, or the export
 --   says the person already had it), <step>_seq_on (the step's first date at or after the previous step,
 --   for the sequential funnel; a step done before reach counts at the previous step's date).
 -- Home unit: the commune of the person's first visit, else of their first training, else of their
 -- first service-use row that names a commune. Birth year and sex: the most frequent value given.
+-- Ties are broken by value so that a rebuild from the same files gives the same persons.
 create or replace table persons as
 with facts as (
-    select l.person_id, v.visit_date as seen_on, 1 as source_rank, v.commune_code, v.district_code,
+    select l.person_id, v.visit_date as seen_on, 1 as source_rank, v.unit_set, v.commune_code, v.district_code,
+           v.former_unit_set, v.former_commune_code,
            v.household_id, v.team_id, v.birth_year, v.sex
     from visits as v join person_links as l using (person_key)
     union all
-    select l.person_id, s.session_date, 2, coalesce(a.commune_code, s.commune_code),
-           coalesce(a.district_code, s.district_code), null, null, a.birth_year, a.sex
+    select l.person_id, s.session_date, 2,
+           case when a.commune_code is not null then a.unit_set else s.unit_set end,
+           coalesce(a.commune_code, s.commune_code),
+           case when a.commune_code is not null then a.district_code else s.district_code end,
+           case when a.commune_code is not null then a.former_unit_set else s.former_unit_set end,
+           case when a.commune_code is not null then a.former_commune_code else s.former_commune_code end,
+           null, null, a.birth_year, a.sex
     from training_attendance as a
     join training_sessions as s using (session_id)
     join person_links as l using (person_key)
     union all
-    select l.person_id, last_day(u.month), 3, u.commune_code, u.district_code, null, null, u.birth_year, u.sex
+    select l.person_id, last_day(u.month), 3, u.unit_set, u.commune_code, u.district_code,
+           u.former_unit_set, u.former_commune_code, null, null, u.birth_year,
+           u.sex
     from service_usage as u join person_links as l using (person_key)
+),
+
+counted as (
+    select *,
+        count(*) over (partition by person_id, birth_year) as birth_count,
+        count(*) over (partition by person_id, sex) as sex_count
+    from facts
 ),
 
 attributes as (
     select
         person_id,
-        arg_min(commune_code, source_rank * 100000 + (seen_on - date '2000-01-01'))
-            filter (where commune_code is not null) as commune_code,
-        arg_min(district_code, source_rank * 100000 + (seen_on - date '2000-01-01'))
-            filter (where commune_code is not null) as district_code,
-        arg_min(household_id, seen_on) filter (where household_id is not null) as household_id,
-        arg_min(team_id, seen_on) filter (where team_id is not null) as team_id,
-        mode(birth_year) filter (where birth_year is not null) as birth_year,
-        mode(sex) filter (where sex is not null) as sex
-    from facts
+        arg_min({'unit_set': unit_set, 'commune_code': commune_code, 'district_code': district_code,
+                 'former_unit_set': former_unit_set, 'former_commune_code': former_commune_code},
+                (source_rank, seen_on, unit_set, commune_code)) filter (where commune_code is not null) as home,
+        arg_min(household_id, (seen_on, household_id)) filter (where household_id is not null) as household_id,
+        arg_min(team_id, (seen_on, team_id)) filter (where team_id is not null) as team_id,
+        -- The most frequent value; on a tie, the smallest.
+        arg_max(birth_year, (birth_count, -birth_year)) filter (where birth_year is not null) as birth_year,
+        arg_max(sex, (sex_count, sex)) filter (where sex is not null) as sex
+    from counted
     group by person_id
 ),
 
@@ -93,7 +110,8 @@ seq_first_service as (
 
 final as (
     select
-        a.person_id, a.commune_code, a.district_code, a.household_id, a.team_id, a.birth_year, a.sex,
+        a.person_id, a.home.unit_set, a.home.commune_code, a.home.district_code,
+        a.home.former_unit_set, a.home.former_commune_code, a.household_id, a.team_id, a.birth_year, a.sex,
         f.reached_on, f.trained_on, f.installed_on, f.account_on, f.eid_on, f.first_service_on, f.cashless_on,
         coalesce(f.trained_before_reach, false) as trained_before_reach,
         coalesce(f.installed_before_reach, false) as installed_before_reach,

@@ -1,7 +1,7 @@
 -- The monthly indicators of every commune, computed once per import so that pages stay fast.
--- Grain: one row per reporting commune per month, plus one row per month with commune_code null for
--- people whose commune is unknown (they count in the province total only). Params: none.
--- Columns: commune_code, district_code, month, and for each indicator <name> (new in the month) and
+-- Grain: one row per geography per reporting commune per month, plus one row per geography and month with
+-- commune_code null for people whose commune is unknown (they count in the province total). Params: none.
+-- Columns: geography, commune_code, district_code (the former district area in '2025'), month, and for each indicator <name> (new in the month) and
 --   <name>_cum (cumulative to the end of the month): persons_reached, households_reached, persons_trained,
 --   persons_installed, accounts_created and eid_activations (created with a team's help: "already had it"
 --   is not counted), first_services, households_with_account;
@@ -9,7 +9,8 @@
 --   active_users (used an online public service in the month or the two before it);
 --   working_age_reached and working_age_service_users (people of working age in that month's year who
 --   were reached / have used an online public service by the end of the month: the goal numerator).
--- Persons are counted once, in their home commune (persons table); households in their commune.
+-- Persons are counted once, in their home commune (person_places); households in theirs (household_places);
+-- activities and attendances where they took place, carried into each geography (digiskills/crosswalk.py).
 -- reporting_months: the months that have any data, from the first to the last.
 -- Grain: one row per month. Columns: month.
 create or replace table reporting_months as
@@ -30,20 +31,26 @@ where first_month is not null;
 
 create or replace table commune_month as
 with communes as (
-    select unit_code as commune_code, parent_code as district_code
-    from units
-    where period = 'legacy' and level = 'commune' and successor_code is null
+    select geography, unit_code as commune_code, parent_code as district_code
+    from reporting_units
+    where level = 'commune'
     union all
-    select null, null
+    select geography, null, null from unit_sets group by geography
 ),
 
 grid as (
-    select c.commune_code, c.district_code, m.month
+    select c.geography, c.commune_code, c.district_code, m.month
     from communes as c cross join reporting_months as m
 ),
 
+placed_persons as (
+    select pp.geography, pp.commune_code, p.*  exclude (unit_set, commune_code, district_code)
+    from persons as p join person_places as pp using (person_id)
+),
+
 person_firsts as (
-    unpivot (select commune_code, reached_on, trained_on, installed_on, first_service_on from persons)
+    unpivot (select geography, commune_code, reached_on, trained_on, installed_on, first_service_on
+             from placed_persons)
     on reached_on as persons_reached, trained_on as persons_trained, installed_on as persons_installed,
        first_service_on as first_services
     into name indicator value done_on
@@ -51,66 +58,86 @@ person_firsts as (
 
 -- Accounts and e-IDs the teams helped create: "already had it" is not a creation.
 created_firsts as (
-    select p.commune_code, case s.step when 'account' then 'accounts_created' else 'eid_activations' end as indicator,
+    select p.geography, p.commune_code,
+           case s.step when 'account' then 'accounts_created' else 'eid_activations' end as indicator,
            min(s.done_on) as done_on
     from person_steps as s
-    join persons as p using (person_id)
+    join person_places as p using (person_id)
     where s.step in ('account', 'eid') and not s.is_preexisting
-    group by p.person_id, p.commune_code, s.step
+    group by p.person_id, p.geography, p.commune_code, s.step
 ),
 
 household_firsts as (
-    unpivot (select commune_code, reached_on, account_on from households)
+    unpivot (select hp.geography, hp.commune_code, h.reached_on, h.account_on
+             from households as h join household_places as hp using (household_id))
     on reached_on as households_reached, account_on as households_with_account
     into name indicator value done_on
 ),
 
 firsts as (
-    select commune_code, date_trunc('month', done_on) as month, indicator, count(*) as n
+    select geography, commune_code, date_trunc('month', done_on) as month, indicator, count(*) as n
     from (
         select * from person_firsts
         union all select * from household_firsts
-        union all select commune_code, indicator, done_on from created_firsts
+        union all select geography, commune_code, indicator, done_on from created_firsts
     )
     group by all
 ),
 
-activities as (
-    select commune_code, date_trunc('month', visit_date) as month,
+-- Activities where they took place; a household's activities in a divided commune go where the household goes.
+household_activities as (
+    select household_id, unit_set, commune_code, date_trunc('month', visit_date) as month,
            count(*) as support_activities, count(distinct visit_id) as visits
     from visits
     group by all
 ),
 
+activities as (
+    select a.geography, a.reporting_code as commune_code, h.month,
+           sum(h.support_activities) as support_activities, sum(h.visits) as visits
+    from household_activities as h
+    join commune_allocation as a
+        on a.unit_set = h.unit_set and a.commune_code = h.commune_code
+        and allocation_point(h.household_id) >= a.share_from and allocation_point(h.household_id) < a.share_to
+    group by all
+),
+
 attendances as (
-    select coalesce(a.commune_code, s.commune_code) as commune_code, date_trunc('month', s.session_date) as month,
+    select g.geography, c.reporting_code as commune_code, date_trunc('month', s.session_date) as month,
            count(*) as training_attendances
-    from training_attendance as a join training_sessions as s using (session_id)
+    from training_attendance as a
+    join training_sessions as s using (session_id)
+    cross join (values ('2025'), ('pre2025')) as g(geography)
+    join commune_allocation as c
+        on c.geography = g.geography
+        and c.unit_set = case when a.commune_code is not null then a.unit_set else s.unit_set end
+        and c.commune_code = coalesce(a.commune_code, s.commune_code)
+        and allocation_point(a.person_key) >= c.share_from and allocation_point(a.person_key) < c.share_to
     where a.completed
     group by all
 ),
 
 active as (
-    select p.commune_code, m.month, count(distinct s.person_id) as active_users
+    select p.geography, p.commune_code, m.month, count(distinct s.person_id) as active_users
     from service_months as s
-    join persons as p using (person_id)
+    join person_places as p using (person_id)
     join reporting_months as m on s.month between m.month - interval 2 month and m.month
     group by all
 ),
 
 -- Working age depends on the year, so the goal numerators are rebuilt for every month from cohorts.
 cohorts as (
-    select commune_code, birth_year, sex,
+    select geography, commune_code, birth_year, sex,
            date_trunc('month', reached_on) as reached_month,
            date_trunc('month', first_service_on) as service_month,
            count(*) as n
-    from persons
+    from placed_persons
     where birth_year is not null and sex is not null
     group by all
 ),
 
 working_age as (
-    select c.commune_code, m.month,
+    select c.geography, c.commune_code, m.month,
            sum(c.n) filter (where c.reached_month <= m.month) as working_age_reached,
            sum(c.n) filter (where c.service_month <= m.month) as working_age_service_users
     from cohorts as c
@@ -122,7 +149,7 @@ working_age as (
 
 monthly as (
     select
-        g.commune_code, g.district_code, g.month,
+        g.geography, g.commune_code, g.district_code, g.month,
         coalesce(sum(f.n) filter (where f.indicator = 'persons_reached'), 0) as persons_reached,
         coalesce(sum(f.n) filter (where f.indicator = 'households_reached'), 0) as households_reached,
         coalesce(sum(f.n) filter (where f.indicator = 'persons_trained'), 0) as persons_trained,
@@ -132,13 +159,14 @@ monthly as (
         coalesce(sum(f.n) filter (where f.indicator = 'first_services'), 0) as first_services,
         coalesce(sum(f.n) filter (where f.indicator = 'households_with_account'), 0) as households_with_account
     from grid as g
-    left join firsts as f on f.commune_code is not distinct from g.commune_code and f.month = g.month
+    left join firsts as f
+        on f.geography = g.geography and f.commune_code is not distinct from g.commune_code and f.month = g.month
     group by all
 ),
 
 final as (
     select
-        m.commune_code, m.district_code, m.month,
+        m.geography, m.commune_code, m.district_code, m.month,
         m.persons_reached, sum(m.persons_reached) over w as persons_reached_cum,
         m.households_reached, sum(m.households_reached) over w as households_reached_cum,
         m.persons_trained, sum(m.persons_trained) over w as persons_trained_cum,
@@ -157,11 +185,19 @@ final as (
         coalesce(wa.working_age_reached, 0) as working_age_reached,
         coalesce(wa.working_age_service_users, 0) as working_age_service_users
     from monthly as m
-    left join activities as a on a.commune_code is not distinct from m.commune_code and a.month = m.month
-    left join attendances as t on t.commune_code is not distinct from m.commune_code and t.month = m.month
-    left join active as u on u.commune_code is not distinct from m.commune_code and u.month = m.month
-    left join working_age as wa on wa.commune_code is not distinct from m.commune_code and wa.month = m.month
-    window w as (partition by m.commune_code order by m.month)
+    left join activities as a
+        on a.geography = m.geography and a.commune_code is not distinct from m.commune_code
+        and a.month = m.month
+    left join attendances as t
+        on t.geography = m.geography and t.commune_code is not distinct from m.commune_code
+        and t.month = m.month
+    left join active as u
+        on u.geography = m.geography and u.commune_code is not distinct from m.commune_code
+        and u.month = m.month
+    left join working_age as wa
+        on wa.geography = m.geography and wa.commune_code is not distinct from m.commune_code
+        and wa.month = m.month
+    window w as (partition by m.geography, m.commune_code order by m.month)
 )
 
 select * from final;

@@ -1,23 +1,24 @@
 -- Teams' activity month by month.
--- Grain: one row per team per month from the team's founding month to its dissolution, if any (teams
--- known only from visits: from their first visit). Params: none.
--- Columns: team_id, commune_code, district_code, month, active_members (joined by the end of the month
+-- Grain: one row per geography per team per month from the team's founding month to its dissolution, if any
+-- (teams known only from visits: from their first visit). Params: none.
+-- Columns: geography, team_id, commune_code, district_code (the team's unit in that geography: team_places), month, active_members (joined by the end of the month
 --   and not left before it began), support_activities, visits, households_visited, persons_supported,
 --   households_reached_cum (households whose first visit was by this team, to the end of the month),
 --   last_visit_on (latest visit up to the end of the month; null if none yet).
 create or replace table team_month as
 with team_list as (
-    select team_id, commune_code, district_code, founded_on, dissolved_on from teams
+    select team_id, founded_on, dissolved_on from teams
     union all
-    select team_id, arg_min(commune_code, visit_date), arg_min(district_code, visit_date), min(visit_date), null
+    select team_id, min(visit_date), null
     from visits
     where team_id not in (select team_id from teams)
     group by team_id
 ),
 
 grid as (
-    select t.team_id, t.commune_code, t.district_code, m.month
+    select p.geography, t.team_id, p.commune_code, p.district_code, m.month
     from team_list as t
+    join team_places as p using (team_id)
     join reporting_months as m
         on m.month >= date_trunc('month', t.founded_on)
         and (t.dissolved_on is null or m.month <= t.dissolved_on)
@@ -39,9 +40,8 @@ activity as (
 ),
 
 first_team as (
-    select household_id, arg_min(team_id, visit_date) as team_id, date_trunc('month', min(visit_date)) as month
-    from visits
-    group by household_id
+    select household_id, team_id, date_trunc('month', reached_on) as month
+    from households
 ),
 
 households_new as (
@@ -50,7 +50,7 @@ households_new as (
 
 final as (
     select
-        g.team_id, g.commune_code, g.district_code, g.month,
+        g.geography, g.team_id, g.commune_code, g.district_code, g.month,
         coalesce(ma.active_members, 0) as active_members,
         coalesce(a.support_activities, 0) as support_activities,
         coalesce(a.visits, 0) as visits,
@@ -62,7 +62,7 @@ final as (
     left join members_active as ma using (team_id, month)
     left join activity as a using (team_id, month)
     left join households_new as h using (team_id, month)
-    window w as (partition by g.team_id order by g.month)
+    window w as (partition by g.geography, g.team_id order by g.month)
 )
 
 select * from final;

@@ -3,17 +3,17 @@
 -- unit_month_totals(district, commune) below.
 -- Grain: commune_month_long: one row per commune per month per indicator.
 -- Params: none.
--- Columns: commune_code, district_code, month, indicator, value.
+-- Columns: geography, commune_code, district_code, month, indicator, value.
 create or replace view commune_month_long as
 unpivot commune_month
-on columns(* exclude (commune_code, district_code, month))
+on columns(* exclude (geography, commune_code, district_code, month))
 into name indicator value value;
 
--- unit_month_totals(district, commune): the headline indicators of one unit (null, null: the province,
--- people of unknown commune included) for every month, cumulative where the indicator is.
+-- unit_month_totals(geo, district, commune): the headline indicators of one unit of a geography (null, null:
+-- the province, people of unknown commune included) for every month, cumulative where the indicator is.
 -- Grain: one row per month. Columns: month, persons_trained, training_attendances, households_reached,
 -- accounts_created, eid_activations, active_users, working_age_reached, working_age_service_users.
-create or replace macro unit_month_totals(district, commune) as table
+create or replace macro unit_month_totals(geo, district, commune) as table
 select
     month,
     sum(persons_trained_cum) as persons_trained,
@@ -25,6 +25,7 @@ select
     sum(working_age_reached) as working_age_reached,
     sum(working_age_service_users) as working_age_service_users
 from commune_month
-where (district is null or district_code = district)
+where geography = geo
+  and (district is null or district_code = district)
   and (commune is null or commune_code = commune)
 group by month;

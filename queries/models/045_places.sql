@@ -1,0 +1,80 @@
+-- Where every person, household and team lies in each geography ('2025': the 64 new communes grouped by
+-- former district area; 'pre2025': the 16 former districts and their communes), so that both geographies count
+-- the same people and add up to the same province.
+-- Grain: person_places one row per person per geography; household_places one row per household per
+-- geography; team_places one row per team per geography. Params: none.
+-- Columns: <entity>_id, geography, commune_code, district_code (null: commune unknown).
+-- A unit recorded in the other geography is carried through the crosswalk: a divided commune's entities are
+-- allocated whole to one new commune each, by a hash of the entity's key (its household for a person) against
+-- the crosswalk's cumulative weights, so counts stay whole, add up exactly and never change between imports.
+-- Where an export named a former unit after the reform, that unit is where the entity lies in 'pre2025'.
+
+-- A fixed point in [0, 1) for an entity key (md5: stable across DuckDB versions, unlike hash()).
+create or replace macro allocation_point(entity) as (md5_number_lower(entity) % 1000000) / 1000000.0;
+
+-- Each commune of each unit set, and where its entities go in each geography: [share_from, share_to).
+create or replace table commune_allocation as
+with own as (
+    select u.unit_set, u.unit_code as commune_code, s.geography, u.unit_code as reporting_code,
+           0.0 as share_from, 1.0 as share_to
+    from units as u join unit_sets as s using (unit_set)
+    where u.level = 'commune' and u.successor_code is null
+),
+
+carried as (
+    select old_unit_set, old_code, '2025', new_code, weight_from, weight_to from crosswalk
+    union all
+    select new_unit_set, new_code, 'pre2025', old_code, reverse_from, reverse_to from crosswalk
+),
+
+final as (
+    select a.*, r.parent_code as reporting_district_code
+    from (select * from own union all select * from carried) as a
+    join reporting_units as r on r.geography = a.geography and r.unit_code = a.reporting_code
+)
+
+select * from final;
+
+create or replace table person_places as
+select p.person_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
+from persons as p
+cross join (values ('2025'), ('pre2025')) as g(geography)
+left join commune_allocation as a
+    on a.geography = g.geography
+    and a.unit_set = case when g.geography = 'pre2025' and p.former_unit_set is not null then p.former_unit_set
+                          else p.unit_set end
+    and a.commune_code = case when g.geography = 'pre2025' and p.former_unit_set is not null
+                              then p.former_commune_code else p.commune_code end
+    and allocation_point(coalesce(p.household_id, p.person_id)) >= a.share_from
+    and allocation_point(coalesce(p.household_id, p.person_id)) < a.share_to;
+
+create or replace table household_places as
+select h.household_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
+from households as h
+cross join (values ('2025'), ('pre2025')) as g(geography)
+left join commune_allocation as a
+    on a.geography = g.geography
+    and a.unit_set = case when g.geography = 'pre2025' and h.former_unit_set is not null then h.former_unit_set
+                          else h.unit_set end
+    and a.commune_code = case when g.geography = 'pre2025' and h.former_unit_set is not null
+                              then h.former_commune_code else h.commune_code end
+    and allocation_point(h.household_id) >= a.share_from and allocation_point(h.household_id) < a.share_to;
+
+-- A team's unit: the roster's latest word, else the commune of its first visit.
+create or replace table team_places as
+with team_units as (
+    select team_id, unit_set, commune_code from teams
+    union all
+    select team_id, arg_min(unit_set, (visit_date, unit_set, commune_code)),
+           arg_min(commune_code, (visit_date, unit_set, commune_code))
+    from visits
+    where team_id not in (select team_id from teams)
+    group by team_id
+)
+
+select t.team_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
+from team_units as t
+cross join (values ('2025'), ('pre2025')) as g(geography)
+left join commune_allocation as a
+    on a.unit_set = t.unit_set and a.commune_code = t.commune_code and a.geography = g.geography
+    and allocation_point(t.team_id) >= a.share_from and allocation_point(t.team_id) < a.share_to;
