@@ -1,18 +1,29 @@
-"""Boundaries of Cà Mau's districts and communes for the maps: find them, match them to units, simplify, cache.
+"""Boundaries of the districts and communes for the maps, in either geography: find them, match them to the
+reporting units, simplify, cache.
+
+Geography '2025' (the new Cà Mau): the 64 communes from a file of the 2025 communes; the 16 former district
+areas (khu vực huyện cũ) are those communes dissolved by their former district area. Geography 'pre2025' (old
+Cà Mau and old Bạc Liêu): the 16 old districts, of which any the source lacks (old Bạc Liêu's 7, for which no
+boundary file is at hand) are approximated from the 2025 communes that mostly came from each; the 164 old
+communes, of which only old Cà Mau's 100 have a public boundary file (Bạc Liêu's are listed as missing).
 
 Sources are tried in this order; the first that gives shapes for the level wins:
 1. an explicit file or folder (the app's setting, or a file the user uploaded);
 2. DIGISKILLS_BOUNDARIES, a file or a folder (from a folder, the file that matches the level best);
-3. the cache in geo/ written by an earlier download;
-4. a download from the public sources (geoBoundaries VNM ADM2 for districts, GADM 4.1 level 3 for communes),
-   cut to Cà Mau, simplified and cached in geo/. DIGISKILLS_GEO_BASE_URL replaces both hosts (tests, mirrors).
+3. the cache in geo/ written by an earlier download, one file per geography and level;
+4. a download from the public sources (pre-2025: geoBoundaries VNM ADM2 for districts, GADM 4.1 level 3 for
+   communes; 2025: thanglequoc/vietnamese-provinces-database, one file per commune), cut to the territory,
+   simplified and cached in geo/. DIGISKILLS_GEO_BASE_URL replaces the hosts (tests, mirrors).
 
-A feature is matched to a unit by code when a property holds the level's GSO codes, else by name (prefixes,
+GSO reused commune codes in 2025 (32002 is Phường 4 before and Phường An Xuyên after): a layer whose codes are
+mostly those of the other geography is refused as a whole, and a code only counts when the feature's name (if
+any) agrees. A feature is matched to a unit by code when a property holds the level's GSO codes, else by name (prefixes,
 diacritics, GADM's space-less "TânThành(Phường)"); a feature of a unit replaced by a merger is dissolved into
 its successor's shape. Features that lie in Cà Mau but match no unit, and units without a shape, are listed.
 The maps are plotly `choropleth_map` with no tile server, so this module also computes centre and zoom.
 """
 
+import functools
 import http.client
 import io
 import json
@@ -23,7 +34,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,8 +43,9 @@ import pyogrio
 import shapely
 from shapely.geometry import Point, mapping, shape
 
+from digiskills import crosswalk
 from digiskills.text import fold, key, nfc
-from digiskills.units import UnitResolver
+from digiskills.units import GEOGRAPHIES, REFORM_DATE, UnitResolver, all_units, unit_sets
 
 LEVELS = ("district", "commune")
 GEO_DIR = Path(__file__).resolve().parent.parent / "geo"
@@ -49,7 +61,13 @@ NEAR_DEGREES = 0.1
 MAX_OTHER_POINTS = 1
 TIMEOUT_SECONDS = 30
 GADM_CA_MAU = "VNM.13_1"  # GADM's GID_1 of Cà Mau
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: one cache per geography and level
+# The pinned commit of thanglequoc/vietnamese-provinces-database whose 2025 commune files were checked
+# (shared/geo/SOURCES.md §4); a pinned path cannot be renamed under us.
+WARDS_2025_PATH = ("thanglequoc/vietnamese-provinces-database/cd58063299585146ded3981f2272946ef19ced54/"
+                   "json/geojson/96_ca_mau/wards/")
+# Closes the hairline gaps between neighbouring communes simplified one by one, before they are dissolved.
+CLOSE_DEGREES = SIMPLIFY_DEGREES
 
 _LABEL = {"district": ("huyện", "district"), "commune": ("xã", "commune")}
 _TYPE_WORDS = {"xa", "phuong", "thitran", "huyen", "thanhpho", "thixa", "quan", "tp", "tx", "tt"}
@@ -59,16 +77,19 @@ _ENGLISH_SUFFIX = re.compile(r" (city|district|town|township|ward|commune)$")
 
 @dataclass(frozen=True)
 class BoundaryURLs:
-    """Where the download fetches from: the geoBoundaries API for districts and GADM's zipped JSON for communes."""
+    """Where the download fetches from: the geoBoundaries API for the old districts, GADM's zipped JSON for the
+    old communes, and the folder of thanglequoc's per-commune GeoJSON files for the 2025 communes."""
 
     districts_api: str
     communes_zip: str
+    communes_2025_dir: str = f"https://raw.githubusercontent.com/{WARDS_2025_PATH}"
 
     @classmethod
     def from_base(cls, base: str) -> "BoundaryURLs":
         """The real sources' paths under another host, e.g. a mirror or a test server."""
         base = base.rstrip("/")
-        return cls(f"{base}/api/current/gbOpen/VNM/ADM2/", f"{base}/gadm/gadm4.1/json/gadm41_VNM_3.json.zip")
+        return cls(f"{base}/api/current/gbOpen/VNM/ADM2/", f"{base}/gadm/gadm4.1/json/gadm41_VNM_3.json.zip",
+                   f"{base}/{WARDS_2025_PATH}")
 
 
 DEFAULT_URLS = BoundaryURLs(
@@ -122,6 +143,8 @@ class BoundarySet:
     unit code (use `featureidkey="id"`, the default), properties "unit_code" and "name"; coordinates lon/lat.
     `unit_codes` are those codes, sorted; `missing_units` the reporting units without a shape;
     `outside_count` the features of the source that lie outside Cà Mau and were left out.
+    `geography` is the reporting units' ('2025' or 'pre2025'); `approximate_units` the units whose shape is an
+    approximation (old Bạc Liêu's districts dissolved from 2025 communes), also said in `attribution`.
     """
 
     level: str
@@ -132,6 +155,8 @@ class BoundarySet:
     outside_count: int
     attribution: str
     origin: str  # "file", "environment", "cache" or "download", a colon, and the path or URL
+    geography: str = "pre2025"
+    approximate_units: tuple[str, ...] = ()
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -178,9 +203,11 @@ def save_user_file(filename: str, data: bytes, cache_dir: Path = GEO_DIR) -> Pat
     return target
 
 
-def load_boundaries(level: str, units: pd.DataFrame, source: Path | None = None, cache_dir: Path = GEO_DIR,
-                    allow_download: bool = True, urls: BoundaryURLs | None = None) -> BoundarySet:
-    """The shapes of Cà Mau's districts or communes (`level`) matched to `units` (digiskills.units.legacy_units()).
+def load_boundaries(level: str, reporting: pd.DataFrame, source: Path | None = None, cache_dir: Path = GEO_DIR,
+                    allow_download: bool = True, urls: BoundaryURLs | None = None,
+                    units: pd.DataFrame | None = None) -> BoundarySet:
+    """The shapes of the districts or communes (`level`) of one geography, matched to `reporting` (the rows of
+    one geography of digiskills.crosswalk.reporting_units()).
 
     Tries `source` (a file or folder), then DIGISKILLS_BOUNDARIES, then the cache in `cache_dir`, then (if
     `allow_download`) the public sources at `urls` (default: `configured_urls()`), caching what it downloads.
@@ -188,10 +215,41 @@ def load_boundaries(level: str, units: pd.DataFrame, source: Path | None = None,
     Raises BoundaryUnavailable when nothing gives a shape, and at once when `source` gives none or
     DIGISKILLS_BOUNDARIES names a path that does not exist: a file the user chose that does not work is
     reported, not quietly replaced.
+
+    '2025' districts are the former district areas, dissolved from the 2025 communes (found as above). 'pre2025'
+    districts the source lacks are approximated from the 2025 communes (see `approximate_units`) when those can
+    be found without the chosen `source` failing. `units` (default: digiskills.units.all_units()) gives the
+    merged units (a pre-2025 file's Phường 2, 32011, dissolves into 32002) and the other geography's codes.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    matcher = _Matcher(level, units)
+    units = _all_units() if units is None else units
+    geography = _geography(reporting)
+    if geography == "2025" and level == "district":
+        communes = _load(_Matcher("commune", reporting, units), source, cache_dir, allow_download, urls)
+        return _dissolved(communes, reporting, "district", set(reporting.unit_code[reporting.level == "district"]))
+    found = _load(_Matcher(level, reporting, units), source, cache_dir, allow_download, urls)
+    if geography == "pre2025" and level == "district" and found.missing_units:
+        found = _with_approximations(found, reporting, units, source, cache_dir, allow_download, urls)
+    return found
+
+
+@functools.cache
+def _all_units() -> pd.DataFrame:
+    return all_units()
+
+
+def _geography(reporting: pd.DataFrame) -> str:
+    found = set(reporting["geography"])
+    if len(found) != 1 or not found <= set(GEOGRAPHIES):
+        raise ValueError(f"reporting units must be of one geography of {GEOGRAPHIES}, not {sorted(found)}")
+    return found.pop()
+
+
+def _load(matcher: "_Matcher", source: Path | None, cache_dir: Path, allow_download: bool,
+          urls: BoundaryURLs | None) -> BoundarySet:
+    """The shapes of the matcher's level and geography from the first source that has them (see load_boundaries)."""
+    level = matcher.level
     reasons: list[str] = []
     if source is not None:
         found = _from_path(Path(source), matcher, "file", reasons)
@@ -205,13 +263,95 @@ def load_boundaries(level: str, units: pd.DataFrame, source: Path | None = None,
             return found
         if not Path(env).exists():
             raise BoundaryUnavailable(level, reasons, chosen=Path(env))
-    cache = Path(cache_dir) / f"camau_{level}s.geojson"
+    cache = cache_path(matcher.geography, level, cache_dir)
     found = _from_cache(cache, matcher, reasons)
     if found is None and allow_download:
         found = _from_download(matcher, urls or configured_urls(), cache, reasons)
     if found is None:
         raise BoundaryUnavailable(level, reasons)
     return found
+
+
+def cache_path(geography: str, level: str, cache_dir: Path = GEO_DIR) -> Path:
+    """Where a download of one geography's level is cached: the old 100-commune map and the 64 new communes
+    reuse codes, so each geography has its own file."""
+    return Path(cache_dir) / f"camau_{geography}_{level}s.geojson"
+
+
+# --- shapes derived from the 2025 communes ----------------------------------------------------------------------
+
+
+def _reporting_2025(units: pd.DataFrame) -> pd.DataFrame:
+    # No old Bạc Liêu commune was divided in 2025, so the crosswalk without boundaries gives its new communes
+    # the same former district areas as the area-weighted one.
+    frame = crosswalk.reporting_units(units, crosswalk.build())
+    return frame[frame.geography == "2025"]
+
+
+def _dissolved(communes: BoundarySet, reporting: pd.DataFrame, level: str, wanted: set[str]) -> BoundarySet:
+    """The 2025 communes dissolved by parent_code (their former district area in the 2025 reporting units), for
+    the `wanted` codes; names from `reporting` (the rows of `level` in it)."""
+    parents = reporting[reporting.level == "commune"].set_index("unit_code").parent_code
+    names = reporting[reporting.level == level].set_index("unit_code").name
+    groups: dict[str, list] = {}
+    for feature in communes.geojson["features"]:
+        parent = parents.get(feature["id"])
+        if parent in wanted:
+            groups.setdefault(parent, []).append(shape(feature["geometry"]))
+    features = []
+    for code in sorted(groups):
+        geometry = _for_browser(_dissolve(groups[code]))
+        if geometry is not None:
+            features.append({"type": "Feature", "id": code, "properties": {"unit_code": code, "name": names[code]},
+                             "geometry": _rounded(mapping(geometry))})
+    codes = tuple(f["id"] for f in features)
+    attribution = (f"{communes.attribution}; khu vực huyện cũ ghép từ các xã / former district areas dissolved "
+                   "from the communes")
+    return BoundarySet(level, {"type": "FeatureCollection", "features": features}, codes, (),
+                       tuple(sorted(wanted - set(codes))), 0, attribution, communes.origin, "2025")
+
+
+def _dissolve(geometries: list):
+    # Each commune was simplified on its own, so neighbours no longer share their border exactly: grow, unite
+    # and shrink back to close the hairline gaps that would otherwise show as lines inside a district.
+    grown = shapely.union_all([g.buffer(CLOSE_DEGREES, join_style="mitre") for g in geometries])
+    return grown.buffer(-CLOSE_DEGREES, join_style="mitre")
+
+
+def _with_approximations(found: BoundarySet, reporting: pd.DataFrame, units: pd.DataFrame, source: Path | None,
+                         cache_dir: Path, allow_download: bool, urls: BoundaryURLs | None) -> BoundarySet:
+    """`found` plus the missing old districts approximated from the 2025 communes (when these can be had).
+
+    Each 2025 commune formed from old Bạc Liêu lies wholly in old Bạc Liêu, so the province's outline is
+    exact; only the lines between its old districts follow the new communes (each goes to the district most
+    of it came from) and are approximate."""
+    reporting_2025 = _reporting_2025(units)
+    matcher = _Matcher("commune", reporting_2025, units)
+    folder = Path(source) if source is not None and Path(source).is_dir() else None
+    communes = None
+    for candidate in ([folder] if folder else []) + [None]:
+        try:
+            communes = _load(matcher, candidate, cache_dir, allow_download, urls)
+            break
+        except BoundaryUnavailable:
+            continue
+    if communes is None:
+        return found
+    approximate = _dissolved(communes, reporting_2025, "district", set(found.missing_units))
+    if not approximate.unit_codes:
+        return found
+    rows = reporting.set_index("unit_code")
+    for feature in approximate.geojson["features"]:
+        feature["properties"]["name"] = rows.name[feature["id"]]  # the old district's name, not the area's
+    features = sorted(found.geojson["features"] + approximate.geojson["features"], key=lambda f: f["id"])
+    codes = tuple(f["id"] for f in features)
+    names = ", ".join(rows.short_name[code] for code in approximate.unit_codes)
+    attribution = (f"{found.attribution}; ranh giới gần đúng (ghép từ các xã mới 2025, chỉ đường ranh giữa các "
+                   f"huyện cũ này là gần đúng): {names} / approximate boundaries (dissolved from the 2025 communes; "
+                   f"only the lines between these old districts are approximate): {names}; {communes.attribution}")
+    return BoundarySet(found.level, {"type": "FeatureCollection", "features": features}, codes, found.unmatched,
+                       tuple(sorted(set(found.missing_units) - set(codes))), found.outside_count, attribution,
+                       f"{found.origin} + approximate:{communes.origin}", found.geography, approximate.unit_codes)
 
 
 # --- reading user files ---------------------------------------------------------------------------------------
@@ -277,6 +417,8 @@ def _from_cache(cache: Path, matcher: "_Matcher", reasons: list[str]) -> Boundar
         data = json.loads(cache.read_text(encoding="utf-8"))
         if data.get("format") != CACHE_FORMAT or data.get("level") != matcher.level:
             raise ValueError("written by another version")
+        if data.get("geography") != matcher.geography:
+            raise ValueError(f"holds the geography {data.get('geography')!r}, not {matcher.geography!r}")
         features = data["features"]
         codes = tuple(f["id"] for f in features)
         unknown = set(codes) - set(matcher.reporting)
@@ -284,14 +426,15 @@ def _from_cache(cache: Path, matcher: "_Matcher", reasons: list[str]) -> Boundar
             raise ValueError(f"codes {sorted(unknown)} are not current units")
         unmatched = tuple(UnmatchedFeature(**u) for u in data["unmatched"])
         return BoundarySet(matcher.level, {"type": "FeatureCollection", "features": features}, codes, unmatched,
-                           matcher.missing(codes), data["outside_count"], data["attribution"], f"cache:{cache}")
+                           matcher.missing(codes), data["outside_count"], data["attribution"], f"cache:{cache}",
+                           matcher.geography)
     except (OSError, ValueError, KeyError, TypeError) as error:
         reasons.append(f"cache {cache} ignored: {error}")
         return None
 
 
 def _write_cache(cache: Path, found: BoundarySet, url: str) -> None:
-    data = {"type": "FeatureCollection", "format": CACHE_FORMAT, "level": found.level,
+    data = {"type": "FeatureCollection", "format": CACHE_FORMAT, "level": found.level, "geography": found.geography,
             "attribution": found.attribution, "source_url": url,
             "retrieved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "outside_count": found.outside_count,
@@ -308,9 +451,10 @@ def _write_atomic(target: Path, data: bytes) -> None:
 
 
 def _from_download(matcher: "_Matcher", urls: BoundaryURLs, cache: Path, reasons: list[str]) -> BoundarySet | None:
-    download = _download_districts if matcher.level == "district" else _download_communes
+    download = {("pre2025", "district"): _download_districts, ("pre2025", "commune"): _download_communes,
+                ("2025", "commune"): _download_communes_2025}[(matcher.geography, matcher.level)]
     try:
-        frame, attribution, url = download(urls)
+        frame, attribution, url = download(urls, matcher)
         result = matcher.match(frame)
         if not result.shapes:
             raise _SourceFailed(f"no feature downloaded from {url} matches a unit of Cà Mau")
@@ -329,7 +473,7 @@ class _SourceFailed(Exception):
     pass
 
 
-def _download_districts(urls: BoundaryURLs) -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_districts(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
     """geoBoundaries: the API's JSON names the GeoJSON (gjDownloadURL), its source and licence."""
     try:
         meta = json.loads(_fetch(urls.districts_api))
@@ -345,7 +489,7 @@ def _download_districts(urls: BoundaryURLs) -> tuple[gpd.GeoDataFrame, str, str]
     return frame, attribution, url
 
 
-def _download_communes(urls: BoundaryURLs) -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_communes(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
     """GADM 4.1 level 3 for all Viet Nam, zipped JSON, read with only Cà Mau's rows kept."""
     url = urls.communes_zip
     frame = _read_download(_fetch(url), url, where=f"GID_1 = '{GADM_CA_MAU}'")
@@ -354,11 +498,39 @@ def _download_communes(urls: BoundaryURLs) -> tuple[gpd.GeoDataFrame, str, str]:
     return frame, attribution, url
 
 
-def _fetch(url: str) -> bytes:
+def _download_communes_2025(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
+    """thanglequoc/vietnamese-provinces-database: one GeoJSON Feature per 2025 commune, named
+    `<code>_<name without diacritics, underscores>.geojson` (e.g. 32152_dam_doi.geojson).
+
+    A file that is not there (404) leaves its commune without a shape; any other failure stops the download."""
+    frames = []
+    for code, unit in sorted(matcher.reporting.items()):
+        url = urllib.parse.urljoin(urls.communes_2025_dir.rstrip("/") + "/", ward_file_name(code, unit["short"]))
+        data = _fetch(url, missing_ok=True)
+        if data is not None:
+            frames.append(_read_download(data, url))
+    if not frames:
+        raise _SourceFailed(f"no 2025 commune file found under {urls.communes_2025_dir}")
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
+    attribution = ("Ranh giới xã từ 1/7/2025 / Commune boundaries from 1 Jul 2025: thanglequoc/vietnamese-provinces-"
+                   "database (MIT), theo / from sapnhap.bando.com.vn (NXB Tài nguyên Môi trường và Bản đồ Việt Nam)")
+    return frame, attribution, urls.communes_2025_dir
+
+
+def ward_file_name(code: str, short_name: str) -> str:
+    """The file of a 2025 commune in thanglequoc/vietnamese-provinces-database: '32152_dam_doi.geojson'."""
+    return f"{code}_{fold(short_name).replace(' ', '_')}.geojson"
+
+
+def _fetch(url: str, missing_ok: bool = False) -> bytes | None:
     request = urllib.request.Request(url, headers={"User-Agent": "digiskills-camau-dashboard"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             return response.read()
+    except urllib.error.HTTPError as error:
+        if missing_ok and error.code == 404:
+            return None
+        raise _SourceFailed(f"cannot download {url}: {error}") from error
     except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError) as error:
         raise _SourceFailed(f"cannot download {url}: {error}") from error
 
@@ -403,22 +575,41 @@ class _Result:
         codes = tuple(f["id"] for f in features)
         return BoundarySet(self.matcher.level, {"type": "FeatureCollection", "features": features}, codes,
                            tuple(self.unmatched), self.matcher.missing(codes), self.outside_count, attribution,
-                           origin)
+                           origin, self.matcher.geography)
 
 
 class _Matcher:
-    """Matches the features of one layer to the reporting units of one level."""
+    """Matches the features of one layer to the reporting units of one level of one geography."""
 
-    def __init__(self, level: str, units: pd.DataFrame):
+    def __init__(self, level: str, reporting: pd.DataFrame, units: pd.DataFrame):
         self.level = level
-        rows = units[units["level"] == level]
-        self.codes = set(rows["unit_code"])
-        current = rows[rows["successor_code"].isna()]
+        self.geography = _geography(reporting)
+        sets = unit_sets()
+        self.unit_sets = set(sets.unit_set[sets.geography == self.geography])
+        # Names and codes are resolved on a day of the geography: the last day of the old units, or the first
+        # of the new ones.
+        self.on = REFORM_DATE if self.geography == "2025" else REFORM_DATE - timedelta(days=1)
+        rows = reporting[reporting["level"] == level]
+        of_level = units[units["level"] == level]
+        mine = of_level["unit_set"].isin(self.unit_sets)
+        self.codes = set(rows["unit_code"]) | set(of_level.loc[mine, "unit_code"])  # with merged units' codes
+        # Codes that only the other geography has: a layer full of them is of the other period.
+        self.foreign_codes = set(of_level.loc[~mine, "unit_code"]) - self.codes
         self.reporting = {r.unit_code: {"name": r.name, "short": r.short_name, "parent": r.parent_code,
-                                        "point": Point(r.lon, r.lat)} for r in current.itertuples()}
+                                        "point": Point(r.lon, r.lat)} for r in rows.itertuples()}
         self.resolver = UnitResolver(units)
         self.point_codes = list(self.reporting)
         self.points = [unit["point"] for unit in self.reporting.values()]
+
+    def resolve(self, value: str, level: str | None = None, district: str | None = None) -> tuple[str | None, str]:
+        """(code of this geography's unit that `value` names, or None; why not, in English)."""
+        level = level or self.level
+        found = self.resolver.resolve(level, value, self.on, district)
+        if found.code is None:
+            return None, found.error_en or ""
+        if found.unit_set not in self.unit_sets:
+            return None, f"'{value}' is a {level} of another period"
+        return found.code, ""
 
     def missing(self, codes) -> tuple[str, ...]:
         return tuple(sorted(set(self.reporting) - set(codes)))
@@ -428,10 +619,14 @@ class _Matcher:
         columns = _Columns.detect(table, self)
         by_code: dict[str, list] = {}
         by_name, pending = [], []
+        period = self._other_period(table, columns)
         for i, geometry in enumerate(frame.geometry):
             row = table.iloc[i]
             if geometry is None or geometry.is_empty:
                 pending.append((row, None, "the feature has no geometry", False))
+                continue
+            if period:
+                pending.append((row, geometry, period, False))
                 continue
             code, how, reason = self._candidate(row, columns)
             if how == "code":
@@ -452,13 +647,28 @@ class _Matcher:
         unmatched, outside = self._leftovers(pending, shapes, columns)
         return _Result(self, shapes, unmatched, outside, len(frame) - outside)
 
+    def _other_period(self, table: pd.DataFrame, columns: "_Columns") -> str:
+        """Why the layer is of the other geography ('' if it is not): more of its codes exist only there than
+        here. GSO reused codes, so a pre-2025 feature must never pass for the 2025 unit of the same code."""
+        if not columns.code:
+            return ""
+        values = table[columns.code]
+        foreign, own = int(values.isin(self.foreign_codes).sum()), int(values.isin(self.codes).sum())
+        if foreign <= own:
+            return ""
+        period = "before 1 Jul 2025" if self.geography == "2025" else "from 1 Jul 2025"
+        return (f"the layer's codes are those of the units {period} ({foreign} codes of that period only, {own} "
+                "shared): a code reused in 2025 names another unit")
+
     def _candidate(self, row: pd.Series, columns: "_Columns") -> tuple[str | None, str, str]:
         """(unit code or None, found by "code" / "name", or "conflict" / "unknown", why not)."""
         district = columns.district_of(row, self)
         by_name, name_reason = self._by_name(row, columns, district)
         code_value = row.get(columns.code) if columns.code else None
         if code_value in self.codes:
-            by_code = self.resolver.resolve(self.level, code_value).code
+            by_code, _ = self.resolve(code_value)
+            if by_code is None:
+                return None, "unknown", f"code {code_value} is no {self.level} of this geography"
             if by_name and by_name != by_code:
                 return None, "conflict", (f"code {code_value} is {self.reporting[by_code]['name']} but the name "
                                           f"says {self.reporting[by_name]['name']}")
@@ -471,14 +681,14 @@ class _Matcher:
             return None, "the feature has no code or name of this level"
         reason = f"no {self.level} of Cà Mau is called '{value}'"
         for variant in _name_variants(value, row.get(columns.type) if columns.type else None):
-            found = self.resolver.resolve(self.level, variant, district)
-            if found.code is None:
-                reason = found.error_en if "ambiguous" in found.error_en else reason
+            code, why = self.resolve(variant, district=district)
+            if code is None:
+                reason = why if "ambiguous" in why or "another period" in why else reason
                 continue
-            if district and self.reporting[found.code]["parent"] != district:
+            if district and self.reporting[code]["parent"] != district:
                 reason = f"'{value}' is a {self.level} of another district"
                 continue
-            return found.code, ""
+            return code, ""
         return None, reason
 
     def _implausible(self, code: str, geometry) -> str:
@@ -554,20 +764,21 @@ class _Columns:
     def detect(cls, table: pd.DataFrame, matcher: _Matcher) -> "_Columns":
         code = _best(table, lambda values: int(values.isin(matcher.codes).sum()))
         others = [c for c in table.columns if c != code]
-        name = _best(table[others], lambda values: _distinct_units(values, matcher.resolver, matcher.level))
+        name = _best(table[others], lambda values: _distinct_units(values, matcher, matcher.level))
         rest = [c for c in others if c != name]
         kind = _best(table[rest], lambda values: int(values.dropna().map(key).isin(_TYPE_WORDS).mean() >= 0.8))
         district = None
-        if matcher.level == "commune":
+        # Only the old communes have districts; a 2025 commune's former district area is a reporting grouping.
+        if matcher.level == "commune" and matcher.geography == "pre2025":
             rest = [c for c in rest if c != kind]
             # The most districts named or coded, at least two: a province column ("CàMau") would name one.
             district = _best(table[rest], lambda values: _at_least_two(
-                _distinct_units(values, matcher.resolver, "district", with_codes=True)))
+                _distinct_units(values, matcher, "district", with_codes=True)))
         return cls(code, name, kind, district)
 
     def district_of(self, row: pd.Series, matcher: _Matcher) -> str | None:
         value = row.get(self.district) if self.district else None
-        return matcher.resolver.resolve("district", value).code if value else None
+        return matcher.resolve(value, "district")[0] if value else None
 
 
 def _best(table: pd.DataFrame, score) -> str | None:
@@ -581,14 +792,15 @@ def _at_least_two(count: int) -> int:
     return count if count >= 2 else 0
 
 
-def _distinct_units(values: pd.Series, resolver: UnitResolver, level: str, with_codes: bool = False) -> int:
-    """How many different units of `level` the values name (and, `with_codes`, give by code)."""
+def _distinct_units(values: pd.Series, matcher: _Matcher, level: str, with_codes: bool = False) -> int:
+    """How many different units of `level` of the matcher's geography the values name (and, `with_codes`,
+    give by code)."""
     found = set()
     for value in values.dropna().unique():
         if value.isdigit() and not with_codes:  # a second code column is not a name column
             continue
         for variant in _name_variants(value, None):
-            code = resolver.resolve(level, variant).code
+            code = matcher.resolve(variant, level)[0]
             if code:
                 found.add(code)
                 break
