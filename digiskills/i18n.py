@@ -23,10 +23,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "all_districts": ("Tất cả huyện", "All districts"),
     "all_communes": ("Tất cả xã", "All communes"),
     "province_name": ("Tỉnh Cà Mau", "Cà Mau province"),
+    # Geographies: the province as it is now, and the former units people remember
+    "geography": ("Địa giới", "Geography"),
+    "geography_2025": ("Tỉnh Cà Mau (từ 1/7/2025): 64 xã, phường",
+                       "Cà Mau province (from 1 Jul 2025): 64 communes and wards"),
+    "geography_pre2025": ("Trước 1/7/2025: huyện, xã cũ", "Before 1 Jul 2025: former districts and communes"),
+    "level_district_2025": ("Khu vực huyện cũ", "Former district area"),
+    "level_district_pre2025": ("Huyện (cũ)", "District (former)"),
+    "level_commune_2025": ("Xã, phường", "Commune"),
+    "level_commune_pre2025": ("Xã (cũ)", "Commune (former)"),
+    "district_2025": ("Khu vực huyện cũ", "Former district area"),
+    "district_pre2025": ("Huyện/thành phố (cũ)", "District (former)"),
+    "all_districts_2025": ("Tất cả khu vực", "All areas"),
+    "all_districts_pre2025": ("Tất cả huyện", "All districts"),
+    "province_name_2025": ("Tỉnh Cà Mau", "Cà Mau province"),
+    "province_name_pre2025": ("Cà Mau và Bạc Liêu cũ", "Former Cà Mau and Bạc Liêu"),
+    "units_note_2025": ("Đơn vị hành chính từ 01/7/2025: 64 xã, phường (NQ 1655/NQ-UBTVQH15). Số liệu trước đó được "
+                        "quy đổi sang xã, phường mới theo bảng chuyển đổi; khu vực huyện cũ chỉ để tham chiếu.",
+                        "Administrative units from 1 July 2025: 64 communes and wards (NQ 1655/NQ-UBTVQH15). Earlier "
+                        "figures are carried to the new communes through the crosswalk; former district areas are "
+                        "for reference only."),
+    "units_note_pre2025": ("Đơn vị hành chính trước 01/7/2025: 16 huyện, 164 xã của Cà Mau và Bạc Liêu cũ. Số liệu "
+                           "từ tháng 7/2025 được quy đổi ngược về đơn vị cũ (ước tính).",
+                           "Administrative units before 1 July 2025: 16 districts and 164 communes of former Cà Mau "
+                           "and Bạc Liêu. Figures from July 2025 are carried back to the former units (estimated)."),
+    "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
+    "unknown_commune": ("Không rõ xã/phường", "Commune unknown"),
     "goal": ("Mục tiêu", "Goal"),
     "share_link": ("Liên kết này mở đúng màn hình đang xem.", "This page's link opens exactly this view."),
-    "units_note": ("Đơn vị hành chính trước 01/7/2025 (9 huyện, 100 xã).",
-                   "Administrative units before 1 July 2025 (9 districts, 100 communes)."),
     "building_demo": ("Chưa có kho dữ liệu: đang tạo dữ liệu mẫu (khoảng một phút)…",
                       "No warehouse yet: building the demo data (about a minute)…"),
     "no_data": ("Chưa có dữ liệu", "No data"),

@@ -14,13 +14,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from digiskills import db, formatting, goals, warehouse
+from digiskills import db, formatting, goals, units, warehouse
 from digiskills.i18n import t
 
 LEVELS = ("province", "district", "commune")
+GEOGRAPHIES = units.GEOGRAPHIES  # the first is the default: the province as it is now
 ALL = ""  # "all districts/communes" in a selectbox (None would show Streamlit's placeholder instead)
 # Controls whose option labels depend on the language; see _keep_choices.
-LOCALISED_CHOICES = ("filter_month", "filter_goal", "filter_level", "filter_district", "filter_commune", "map__indicator",
+LOCALISED_CHOICES = ("filter_geography", "filter_month", "filter_goal", "filter_level", "filter_district", "filter_commune", "map__indicator",
                      "map__measure", "funnel__mode", "funnel__window", "funnel__counting", "funnel__breakdown",
                      "projections__colour", "explore__kind", "explore__activity")
 _build_lock = threading.Lock()
@@ -74,6 +75,7 @@ class View:
     """What the shared controls select; mirrored in the URL (month, goal, level, unit, lang)."""
 
     lang: str
+    geography: str  # '2025' (the 64 new communes, by former district area) or 'pre2025' (former districts)
     month: dt.date
     level: str
     district_code: str | None
@@ -87,7 +89,7 @@ class View:
 
     @property
     def filters(self) -> dict:
-        return {"district_code": self.district_code, "commune_code": self.commune_code}
+        return {"geography": self.geography, "district_code": self.district_code, "commune_code": self.commune_code}
 
 
 def _initial(key: str, value) -> None:
@@ -104,7 +106,9 @@ def language() -> str:
 def shared_controls() -> View:
     """The sidebar controls, created once in dashboard.py; initial values come from the URL."""
     params = st.query_params
-    units = run("shared/reporting_units")
+    _initial("filter_geography", params.get("geo") if params.get("geo") in GEOGRAPHIES else GEOGRAPHIES[0])
+    geography = st.session_state["filter_geography"]
+    units = run("shared/reporting_units", geography=geography)
     months = [pd.Timestamp(m).date() for m in run("shared/reporting_months")["month"]]
     districts = units[units.level == "district"].sort_values("name")
     communes = units[units.level == "commune"]
@@ -129,17 +133,22 @@ def shared_controls() -> View:
     with st.sidebar:
         lang = st.radio(t("language", "vi"), ("vi", "en"), key="filter_lang", horizontal=True,
                         format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x], on_change=_keep_choices)
+        st.radio(t("geography", lang), GEOGRAPHIES, key="filter_geography", on_change=_reset_units,
+                 format_func=lambda g: t(f"geography_{g}", lang))
         month = st.selectbox(t("month", lang), months, key="filter_month",
                              format_func=lambda m: formatting.month(m, lang))
         goal_id = st.selectbox(t("goal", lang), list(by_id), key="filter_goal",
                                format_func=lambda g: by_id[g].label(lang))
         level = st.radio(t("level", lang), LEVELS, key="filter_level", horizontal=True,
-                         format_func=lambda x: t(f"level_{x}", lang))
+                         format_func=lambda x: t(f"level_{x}" + ("" if x == "province" else f"_{geography}"), lang))
         names = dict(zip(units.unit_code, units.name))
         district = commune = ALL
         if level in ("district", "commune"):
-            district = st.selectbox(t("district", lang), [ALL, *districts.unit_code], key="filter_district",
-                                    format_func=lambda c: t("all_districts", lang) if c == ALL else names[c])
+            if st.session_state.get("filter_district") not in {ALL, *districts.unit_code}:
+                st.session_state["filter_district"] = ALL
+            district = st.selectbox(t(f"district_{geography}", lang), [ALL, *districts.unit_code],
+                                    key="filter_district",
+                                    format_func=lambda c: t(f"all_districts_{geography}", lang) if c == ALL else names[c])
         if level == "commune":
             options = communes[communes.parent_code == district] if district else communes
             if st.session_state.get("filter_commune") not in set(options.unit_code):
@@ -147,14 +156,20 @@ def shared_controls() -> View:
             commune = st.selectbox(t("commune", lang), [ALL, *options.unit_code], key="filter_commune",
                                    format_func=lambda c: t("all_communes", lang) if c == ALL else names[c])
         district, commune = district or None, commune or None
-        st.caption(t("units_note", lang))
+        st.caption(t(f"units_note_{geography}", lang))
         st.caption(t("share_link", lang))
 
-    unit_name = names.get(commune or district or "", t("province_name", lang))
-    view = View(lang, month, level, district, commune, unit_name, by_id[goal_id])
-    sync_url(month=month.strftime("%Y-%m") if month else None, level=level, unit=commune or district,
+    unit_name = names.get(commune or district or "", t(f"province_name_{geography}", lang))
+    view = View(lang, geography, month, level, district, commune, unit_name, by_id[goal_id])
+    sync_url(geo=geography, month=month.strftime("%Y-%m") if month else None, level=level, unit=commune or district,
              goal=goal_id, lang=lang)
     return view
+
+
+def _reset_units() -> None:
+    """A unit code means another place in the other geography (codes were reused): start from the province."""
+    st.session_state["filter_district"] = ALL
+    st.session_state["filter_commune"] = ALL
 
 
 def _keep_choices() -> None:
@@ -224,9 +239,10 @@ def _legacy_pages_mode() -> bool:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def boundaries(level: str, source: str | None, environment: str | None, cache_version: int):
-    """Boundary shapes for a level (digiskills.geo), loaded once per source. `environment` and
+def boundaries(geography: str, level: str, source: str | None, environment: str | None, cache_version: int):
+    """Boundary shapes for a level of a geography (digiskills.geo), loaded once per source. `environment` and
     `cache_version` only key the cache (DIGISKILLS_BOUNDARIES, a new upload)."""
-    from digiskills import geo, units
+    from digiskills import geo
 
-    return geo.load_boundaries(level, units.legacy_units(), source=Path(source) if source else None)
+    reporting = run("shared/reporting_units", geography=geography).assign(geography=geography)
+    return geo.load_boundaries(level, reporting, source=Path(source) if source else None)

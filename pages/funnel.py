@@ -48,7 +48,7 @@ with right:
 
 if breakdown != "none":
     grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)
-    units = ui.run("shared/reporting_units")
+    units = ui.run("shared/reporting_units", geography=view.geography)
     names = dict(zip(units["unit_code"], units["name"]))
     grouped["group"] = [names.get(g) or (t(g, lang) if g in ("male", "female", "unknown") else g)
                         for g in grouped["group_key"]]

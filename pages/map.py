@@ -35,7 +35,8 @@ column = MEASURES[measure]
 
 # A chosen district (sidebar or a click on the map) shows its communes; otherwise the level decides.
 shown_level = "commune" if view.district_code or view.level == "commune" else "district"
-frame = ui.run("map/indicator_by_unit_month", level=shown_level, district_code=view.district_code,
+frame = ui.run("map/indicator_by_unit_month", geography=view.geography, level=shown_level,
+               district_code=view.district_code,
                indicator=indicator, goal_target=goal.target)
 month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
 # Classes from the latest month's spread, kept for every month (earlier months fall in lower classes).
@@ -63,7 +64,7 @@ left, right = st.columns([3, 2])
 with left:
     source = st.session_state.get("map__boundary_source")
     try:
-        shapes = ui.boundaries(shown_level, source, os.environ.get("DIGISKILLS_BOUNDARIES"),
+        shapes = ui.boundaries(view.geography, shown_level, source, os.environ.get("DIGISKILLS_BOUNDARIES"),
                                hash((source, upload.size if upload else 0)))
     except geo.BoundaryUnavailable as exc:
         shapes = None

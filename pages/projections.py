@@ -22,7 +22,8 @@ METHOD_LABELS = {"cagr": "CAGR (UNSD)", "linear": "Tuyến tính có trọng s�
 
 
 def series_for(level: str, district_code: str | None) -> pd.DataFrame:
-    return ui.run("projections/goal_share_by_unit_month", level=level, district_code=district_code,
+    return ui.run("projections/goal_share_by_unit_month", geography=view.geography, level=level,
+                  district_code=district_code,
                   metric=goal.metric, population=goal.population)
 
 
@@ -79,7 +80,7 @@ table["status_label"] = table["status"].map(STATUS)
 table["method_label"] = table["method"].map(METHOD_LABELS)
 for method in projections.METHODS:
     table[f"{method}_status_label"] = table[f"{method}_status"].map(STATUS)
-st.subheader(t("level_district" if table_level == "district" else "level_commune", lang))
+st.subheader(t(f"level_{table_level}_{view.geography}", lang))
 ui.show_table(table, lang, {
     "name": t("unit", lang), "status_label": t("status", lang), "current_pct": "Hiện tại" if lang == "vi" else "Now",
     "method_label": "Phương pháp" if lang == "vi" else "Method",
@@ -91,7 +92,7 @@ ui.show_table(table, lang, {
 
 shapes = None
 try:
-    shapes = ui.boundaries(table_level, st.session_state.get("map__boundary_source"), None, 0)
+    shapes = ui.boundaries(view.geography, table_level, st.session_state.get("map__boundary_source"), None, 0)
 except geo.BoundaryUnavailable:  # no boundaries: the table above says everything
     pass
 if shapes is not None:
@@ -111,10 +112,11 @@ if shapes is not None:
     st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
 
 st.subheader("Giao chỉ tiêu cho từng xã" if lang == "vi" else "The goal cascaded to communes")
-cascade = ui.run("projections/goal_cascade_by_commune", month=view.month, district_code=view.district_code,
+cascade = ui.run("projections/goal_cascade_by_commune", geography=view.geography, month=view.month,
+                 district_code=view.district_code,
                  metric=goal.metric, population=goal.population, target=goal.target, deadline=goal.deadline)
 ui.show_table(cascade, lang, {
-    "name": t("commune", lang), "district_name": t("district", lang), "population": "Mẫu số" if lang == "vi" else "Denominator",
+    "name": t(f"level_commune_{view.geography}", lang), "district_name": t(f"district_{view.geography}", lang), "population": "Mẫu số" if lang == "vi" else "Denominator",
     "target_count": t("goal", lang), "current_count": "Hiện tại" if lang == "vi" else "Now",
     "gap_count": "Còn thiếu" if lang == "vi" else "Gap",
     "required_per_month": "Cần thêm mỗi tháng" if lang == "vi" else "Needed per month"}, height=420)

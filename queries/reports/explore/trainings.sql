@@ -1,18 +1,22 @@
 -- Training sessions for analysts, with attendance.
 -- Grain: one row per training session.
--- Params: $date_from, $date_to, $district_code (null: all), $commune_code (null: all), $row_limit
+-- Params: $geography ('2025' or 'pre2025'), $date_from, $date_to, $district_code (null: all), $commune_code (null: all), $row_limit
 -- Columns: session_date, session_id, district_name, commune_name, topic, audience, format, trainer_id, attendances, completed, total_rows
 select
     s.session_date, s.session_id, d.name as district_name, c.name as commune_name, s.topic, s.audience, s.format,
     s.trainer_id, count(a.person_key) as attendances, count(a.person_key) filter (where a.completed) as completed,
     count(*) over () as total_rows
 from training_sessions as s
-join units as c on c.unit_code = s.commune_code and c.period = 'legacy' and c.successor_code is null
-join units as d on d.unit_code = s.district_code and d.period = 'legacy' and d.level = 'district'
+-- A session lies where its commune is carried in the geography (allocated by its id when divided).
+join commune_allocation as x
+    on x.geography = $geography and x.unit_set = s.unit_set and x.commune_code = s.commune_code
+    and allocation_point(s.session_id) >= x.share_from and allocation_point(s.session_id) < x.share_to
+join reporting_units as c on c.geography = $geography and c.unit_code = x.reporting_code
+left join reporting_units as d on d.geography = $geography and d.unit_code = x.reporting_district_code
 left join training_attendance as a using (session_id)
 where s.session_date between $date_from::date and $date_to::date
-  and ($district_code is null or s.district_code = $district_code)
-  and ($commune_code is null or s.commune_code = $commune_code)
+  and ($district_code is null or x.reporting_district_code = $district_code)
+  and ($commune_code is null or x.reporting_code = $commune_code)
 group by all
 order by s.session_date desc, s.session_id
 limit $row_limit;

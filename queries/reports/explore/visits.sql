@@ -1,18 +1,20 @@
 -- Support activities for analysts, filtered; persons appear only by their pseudonymous key.
 -- Grain: one row per support activity (person-time).
--- Params: $date_from, $date_to, $district_code (null: all), $commune_code (null: all), $activity (null: all), $row_limit
+-- Params: $geography ('2025' or 'pre2025'), $date_from, $date_to, $district_code (null: all), $commune_code (null: all), $activity (null: all), $row_limit
 -- Columns: visit_date, visit_id, district_name, commune_name, hamlet, team_id, member_id, household_id, person_key, birth_year, sex, activity, app, result, source_file, source_line, total_rows
 select
     v.visit_date, v.visit_id, d.name as district_name, c.name as commune_name, v.hamlet, v.team_id, v.member_id,
     v.household_id, v.person_key, v.birth_year, v.sex, v.activity, v.app, v.result,
     l.file_name as source_file, v.source_line, count(*) over () as total_rows
 from visits as v
-join units as c on c.unit_code = v.commune_code and c.period = 'legacy' and c.successor_code is null
-join units as d on d.unit_code = v.district_code and d.period = 'legacy' and d.level = 'district'
+-- A visit lies where its household lies in the geography (household_places).
+join household_places as h on h.household_id = v.household_id and h.geography = $geography
+left join reporting_units as c on c.geography = $geography and c.unit_code = h.commune_code
+left join reporting_units as d on d.geography = $geography and d.unit_code = h.district_code
 left join ingest_log as l using (ingest_id)
 where v.visit_date between $date_from::date and $date_to::date
-  and ($district_code is null or v.district_code = $district_code)
-  and ($commune_code is null or v.commune_code = $commune_code)
+  and ($district_code is null or h.district_code = $district_code)
+  and ($commune_code is null or h.commune_code = $commune_code)
   and ($activity is null or v.activity = $activity)
 order by v.visit_date desc, v.visit_id
 limit $row_limit;

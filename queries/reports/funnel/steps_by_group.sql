@@ -1,7 +1,7 @@
 -- The funnel reached → trained → app installed → account (or e-ID level 2) → first online public service →
 -- active user, per group, with conversion, drop-off, skips and time to convert.
 -- Grain: one row per group per step.
--- Params: $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all),
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all),
 --   $mode ('sequential' or 'any'), $window_days (null: unlimited), $breakdown ('none', 'district', 'commune',
 --   'sex', 'age_band', 'team', 'entry_month': cohorts by month of entry), $counting ('persons' or 'households')
 -- Columns: group_key, step_order, step, entities, skipped, drop_off, conversion_previous_pct, conversion_first_pct, median_days, p90_days, still_in_window
@@ -20,20 +20,22 @@ with params as (
 ),
 
 scope as (
-    select p.*,
+    select p.* exclude (unit_set, commune_code, district_code), pp.commune_code, pp.district_code,
         case $breakdown
-            when 'district' then p.district_code
-            when 'commune' then p.commune_code
+            when 'district' then pp.district_code
+            when 'commune' then pp.commune_code
             when 'sex' then coalesce(p.sex, 'unknown')
             when 'age_band' then age_band(p.birth_year, year(p.reached_on))
             when 'team' then p.team_id
             when 'entry_month' then strftime(p.reached_on, '%Y-%m')
             else 'all'
         end as group_key
-    from persons as p, params
+    from persons as p
+    join person_places as pp on pp.person_id = p.person_id and pp.geography = $geography
+    cross join params
     where p.reached_on <= params.as_of
-      and ($district_code is null or p.district_code = $district_code)
-      and ($commune_code is null or p.commune_code = $commune_code)
+      and ($district_code is null or pp.district_code = $district_code)
+      and ($commune_code is null or pp.commune_code = $commune_code)
 ),
 
 entrants as (

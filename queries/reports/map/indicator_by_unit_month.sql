@@ -2,7 +2,7 @@
 -- indicator per 1,000 people, per household and as a share of the goal. All months are returned so that
 -- the map's colour classes can stay fixed when the reporting month changes.
 -- Grain: one row per unit per month.
--- Params: $level ('district' or 'commune'), $district_code (null: all districts), $indicator (a cumulative
+-- Params: $geography ('2025' or 'pre2025'), $level ('district' or 'commune'), $district_code (null: all districts), $indicator (a cumulative
 --   indicator of commune_month, or active_users / working_age_reached / working_age_service_users), $goal_target (0–1)
 -- Columns: unit_code, name, district_name, month, value, population, households, working_age_population, per_1000, per_household, share_of_basis_pct, goal_pct
 -- value is null (no data) for a unit with no visit, training or service use recorded by that month; a unit
@@ -19,15 +19,17 @@ with measured as (
         sum(value) filter (where indicator in ('support_activities_cum', 'training_attendances_cum',
                                                'first_services_cum')) as records
     from commune_month_long
-    where commune_code is not null and ($district_code is null or district_code = $district_code)
+    where geography = $geography and commune_code is not null
+      and ($district_code is null or district_code = $district_code)
     group by all
 ),
 
 units as (
     select u.unit_code, u.name, coalesce(d.name, u.name) as district_name
-    from units as u
-    left join units as d on d.unit_code = u.parent_code and d.level = 'district' and d.period = u.period
-    where u.period = 'legacy' and u.successor_code is null and u.level = $level
+    from reporting_units as u
+    left join reporting_units as d
+        on d.geography = u.geography and d.unit_code = u.parent_code and d.level = 'district'
+    where u.geography = $geography and u.level = $level
       and ($district_code is null or u.parent_code = $district_code or u.unit_code = $district_code)
 ),
 
@@ -38,7 +40,8 @@ with_data as (
         d.population, d.households, d.working_age_population
     from units as u
     join measured as m using (unit_code)
-    left join denominators as d on d.unit_code = u.unit_code and d.year = year(m.month)
+    left join denominators as d
+        on d.geography = $geography and d.unit_code = u.unit_code and d.year = year(m.month)
 ),
 
 final as (

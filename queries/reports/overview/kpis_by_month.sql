@@ -1,19 +1,19 @@
 -- The headline indicators of one unit for the reporting month, the month before and a year before.
 -- Grain: one row per indicator.
--- Params: $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all)
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all)
 -- Columns: indicator, value, previous_month, year_ago, denominator, value_pct, previous_month_pct, year_ago_pct
 -- Persons and households are cumulative to the end of the month; active_users counts people with online
 -- public-service use in the month or the two before it (90 days). Percentages divide by the unit's
 -- households or working-age population of the month's year (denominators table).
 with totals as (
-    select * from unit_month_totals($district_code, $commune_code)
+    select * from unit_month_totals($geography, $district_code, $commune_code)
     where month in ($month::date, $month::date - interval 1 month, $month::date - interval 12 month)
 ),
 
 denominator as (
     select year, households, working_age_population
     from denominators
-    where unit_code = coalesce($commune_code, $district_code, '96')
+    where geography = $geography and unit_code = coalesce($commune_code, $district_code, '96')
 ),
 
 long as (

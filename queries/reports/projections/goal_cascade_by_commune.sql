@@ -1,14 +1,14 @@
 -- The goal cascaded from the province to its communes in proportion to their population (the goal's
 -- denominator): each commune's target number of people, how far it is, and the monthly gain it needs.
 -- Grain: one row per commune.
--- Params: $month (first day of the reporting month), $district_code (null: all), $metric, $population, $target (0–1), $deadline (date)
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: all), $metric, $population, $target (0–1), $deadline (date)
 -- Columns: unit_code, name, district_name, population, target_count, current_count, gap_count, months_left, required_per_month
 -- population is the commune's figure for the deadline's year (or the latest year before it).
 with current as (
     select commune_code as unit_code,
         sum(value) as current_count
     from commune_month_long
-    where indicator = $metric and month = $month::date and commune_code is not null
+    where geography = $geography and indicator = $metric and month = $month::date and commune_code is not null
       and ($district_code is null or district_code = $district_code)
     group by all
 ),
@@ -19,7 +19,8 @@ population as (
                          when 'population' then population
                          when 'households' then households end as population
     from denominators
-    where year = (select max(year) from denominators where year <= year($deadline::date))
+    where geography = $geography
+      and year = (select max(year) from denominators where year <= year($deadline::date))
 ),
 
 final as (
@@ -31,8 +32,8 @@ final as (
         date_diff('month', $month::date, $deadline::date) as months_left,
         gap_count / nullif(months_left, 0) as required_per_month
     from current as c
-    join units as u on u.unit_code = c.unit_code and u.period = 'legacy' and u.successor_code is null
-    join units as d on d.unit_code = u.parent_code and d.period = 'legacy'
+    join reporting_units as u on u.geography = $geography and u.unit_code = c.unit_code
+    join reporting_units as d on d.geography = $geography and d.unit_code = u.parent_code
     left join population as p on p.unit_code = c.unit_code
 )
 

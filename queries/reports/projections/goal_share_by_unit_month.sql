@@ -1,6 +1,6 @@
 -- A goal's metric as a share of its population, for every unit of a level, month by month.
 -- Grain: one row per unit per month.
--- Params: $level ('province', 'district' or 'commune'), $district_code (null: all), $metric (a commune_month
+-- Params: $geography ('2025' or 'pre2025'), $level ('province', 'district' or 'commune'), $district_code (null: all), $metric (a commune_month
 --   column named in digiskills/goals.py METRICS), $population ('working_age_population', 'population' or 'households')
 -- Columns: unit_code, name, month, value, population, share_pct
 -- The denominator is the unit's figure for the month's year.
@@ -10,7 +10,7 @@ with measured as (
         month,
         sum(value) as value
     from commune_month_long
-    where indicator = $metric
+    where geography = $geography and indicator = $metric
       and ($level = 'province' or commune_code is not null)
       and ($district_code is null or district_code = $district_code)
     group by all
@@ -23,8 +23,9 @@ with_population as (
                          when 'population' then d.population
                          when 'households' then d.households end as goal_population
     from measured as m
-    join units as u on u.unit_code = m.unit_code and u.period = 'legacy' and u.successor_code is null
-    left join denominators as d on d.unit_code = m.unit_code and d.year = year(m.month)
+    join reporting_units as u on u.geography = $geography and u.unit_code = m.unit_code
+    left join denominators as d
+        on d.geography = $geography and d.unit_code = m.unit_code and d.year = year(m.month)
 )
 
 select unit_code, name, month, value, goal_population as population, value / goal_population as share_pct

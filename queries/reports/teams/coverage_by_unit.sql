@@ -1,12 +1,12 @@
 -- Teams, members, activity and household coverage of every district (or of every commune of a district)
 -- in the reporting month.
 -- Grain: one row per unit.
--- Params: $month (first day of the reporting month), $district_code (null: districts; a code: its communes)
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: districts; a code: its communes)
 -- Columns: unit_code, name, teams, active_members, activities_per_member, households_reached, households, coverage_pct
 with scoped as (
     select case when $district_code is null then district_code else commune_code end as unit_code, *
     from team_month
-    where month = $month::date and ($district_code is null or district_code = $district_code)
+    where geography = $geography and month = $month::date and ($district_code is null or district_code = $district_code)
 ),
 
 totals as (
@@ -20,6 +20,7 @@ totals as (
 select t.unit_code, u.name, t.teams, t.active_members, t.activities_per_member, t.households_reached,
        d.households, t.households_reached / d.households as coverage_pct
 from totals as t
-join units as u on u.unit_code = t.unit_code and u.period = 'legacy' and u.successor_code is null
-left join denominators as d on d.unit_code = t.unit_code and d.year = year($month::date)
+join reporting_units as u on u.geography = $geography and u.unit_code = t.unit_code
+left join denominators as d
+    on d.geography = $geography and d.unit_code = t.unit_code and d.year = year($month::date)
 order by coverage_pct desc nulls last;

@@ -1,14 +1,14 @@
 -- Teams with no support activity in the 30 days before the end of the reporting month (or none ever).
 -- Grain: one row per inactive team.
--- Params: $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all)
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all)
 -- Columns: team_id, team_name, commune_name, hamlet, active_members, last_visit_on, days_since
 select
     m.team_id, t.team_name, u.name as commune_name, t.hamlet, m.active_members, m.last_visit_on,
     date_diff('day', m.last_visit_on, last_day($month::date)) as days_since
 from team_month as m
 left join teams as t using (team_id)
-left join units as u on u.unit_code = m.commune_code and u.period = 'legacy' and u.successor_code is null
-where m.month = $month::date
+left join reporting_units as u on u.geography = m.geography and u.unit_code = m.commune_code
+where m.geography = $geography and m.month = $month::date
   and ($district_code is null or m.district_code = $district_code)
   and ($commune_code is null or m.commune_code = $commune_code)
   and (m.last_visit_on is null or m.last_visit_on < last_day($month::date) - interval 30 day)
