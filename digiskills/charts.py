@@ -1,12 +1,15 @@
 """Chart builders: a DataFrame in, a plotly figure out. Large type and plain colours, because the monthly
 meeting reads these from the back of the room on a projector. No streamlit here."""
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from digiskills import formatting
 from digiskills.i18n import t
+from digiskills.units import REFORM_DATE
 
 FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=17)
 # Sequential classes (ColorBrewer YlGnBu, 5 classes) and a hatched-looking grey for "no data".
@@ -25,12 +28,36 @@ def _layout(fig: go.Figure, height: int, title: str | None = None, lang: str | N
     return fig
 
 
+def mark_reform(fig: go.Figure, xs: pd.Series, lang: str | None) -> go.Figure:
+    """A vertical line at 1 July 2025 (the administrative reform) on a time axis that spans it; lang None: the
+    line without its label (a sparkline). Time axes of dates or of 'YYYY-MM' labels (cohorts) both work."""
+    values = pd.Series(xs).dropna()
+    if values.empty:
+        return fig
+    if pd.api.types.is_datetime64_any_dtype(values) or isinstance(values.iloc[0], (pd.Timestamp, dt.date)):
+        stamps = pd.to_datetime(values)
+        at = pd.Timestamp(REFORM_DATE)
+        if not (stamps.min() < at <= stamps.max()):
+            return fig
+        position = at.timestamp() * 1000  # plotly's date axis counts milliseconds (add_vline needs a number)
+    else:
+        position = REFORM_DATE.strftime("%Y-%m")
+        if position not in set(values.astype(str)):
+            return fig
+    fig.add_vline(x=position, line=dict(color="#555555", dash="dot", width=1.5))
+    if lang:
+        fig.add_annotation(x=position, y=1, yref="paper", text=t("reform_marker", lang), showarrow=False,
+                           xanchor="left", yanchor="bottom", font=dict(size=13, color="#444444"))
+    return fig
+
+
 def sparkline(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
     """A small trend line without axes (for a KPI card)."""
     fig = go.Figure(go.Scatter(x=frame[x], y=frame[y], mode="lines", line=dict(color=LINE, width=3),
                                fill="tozeroy", fillcolor="rgba(44,127,184,0.12)", hoverinfo="skip"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, rangemode="tozero")
+    mark_reform(fig, frame[x], None)
     return _layout(fig, 80).update_layout(margin=dict(l=0, r=0, t=0, b=0), showlegend=False)
 
 
@@ -93,10 +120,12 @@ def legend_html(breaks: list[float], column: str, lang: str) -> str:
 
 
 def ranking(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Units ordered by frame[column], highest first, with their rank (units with no data last, unranked)."""
-    ordered = frame.sort_values(column, ascending=False, na_position="last").reset_index(drop=True)
+    """Units ordered by frame[column], highest first, with their rank (units with no data last, unranked).
+    A row without a unit_code (people whose commune is unknown) comes last and is never ranked."""
+    known = frame["unit_code"].notna()
+    ordered = frame[known].sort_values(column, ascending=False, na_position="last").reset_index(drop=True)
     ordered.insert(0, "rank", pd.Series(range(1, len(ordered) + 1)).where(ordered[column].notna()))
-    return ordered
+    return pd.concat([ordered, frame[~known].assign(rank=pd.NA)], ignore_index=True)
 
 
 def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height: int = 380,
@@ -115,6 +144,7 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
     fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True)
     fig.update_layout(legend=dict(orientation="h", y=-0.15), separators=",." if lang == "vi" else ".,")
     dated = pd.api.types.is_datetime64_any_dtype(frame[x])
+    mark_reform(fig, frame[x], lang)
     return _layout(fig, height, lang=lang if dated else None)
 
 
@@ -168,6 +198,7 @@ def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFr
     fig.add_hline(y=target, line=dict(color=GOAL, dash="dash", width=2), annotation_text=labels["goal"],
                   annotation_position="top left")
     fig.add_vline(x=pd.Timestamp(deadline), line=dict(color=GOAL, width=1))
+    mark_reform(fig, pd.concat([observed["month"], future["month"]]), lang)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5")
     fig.update_layout(legend=dict(orientation="h", y=-0.18), separators=",." if lang == "vi" else ".,")
     return _layout(fig, height, lang=lang)

@@ -49,6 +49,20 @@ TEXT: dict[str, tuple[str, str]] = {
                            "and Bạc Liêu. Figures from July 2025 are carried back to the former units (estimated)."),
     "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
     "unknown_commune": ("Không rõ xã/phường", "Commune unknown"),
+    "unknown_commune_note": ("Người không có xã/phường trong bất kỳ dòng dữ liệu nào, tại tháng {month}: họ chỉ được tính "
+                             "vào tổng của tỉnh (dòng riêng trong bảng xếp hạng).",
+                             "People with no commune in any of their rows, in {month}: they count in the province "
+                             "total only (their own row in rankings)."),
+    "mapped_from_former": ("Ghi đơn vị cũ", "Named a former unit"),
+    "mapped_from_former_title": ("Dòng ghi đơn vị cũ sau 01/7/2025", "Rows naming a former unit after 1 July 2025"),
+    "mapped_from_former_note": ("Các dòng có ngày từ 01/7/2025 nhưng ghi tên xã/huyện cũ được chuyển sang xã, phường "
+                                "mới theo bảng chuyển đổi (xã bị chia: xã mới mặc định theo NQ 1655).",
+                                "Rows dated from 1 July 2025 that name a former commune were mapped to the new commune "
+                                "through the crosswalk (a divided commune: its default new commune under NQ 1655)."),
+    "former_unit": ("Đơn vị cũ", "Former unit"),
+    "new_unit": ("Xã, phường mới", "New commune"),
+    "first_on": ("Từ ngày", "First"),
+    "last_on": ("Đến ngày", "Last"),
     "goal": ("Mục tiêu", "Goal"),
     "share_link": ("Liên kết này mở đúng màn hình đang xem.", "This page's link opens exactly this view."),
     "building_demo": ("Chưa có kho dữ liệu: đang tạo dữ liệu mẫu (khoảng một phút)…",
@@ -68,6 +82,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "first_services": ("Người đã nộp hồ sơ trực tuyến", "People who submitted an online dossier"),
     "support_activities": ("Lượt hỗ trợ", "Support activities (person-times)"),
     "vs_previous_month": ("so với tháng trước", "vs previous month"),
+    "stock_as_of": ("Số tại cuối tháng, không cộng dồn: độ tuổi lao động xét lại mỗi năm nên có thể giảm vào tháng 1",
+                    "As of the month's end, not a running total: working age is re-evaluated each year, so it can "
+                    "fall in January"),
     "vs_year_ago": ("so với cùng kỳ năm trước", "vs same month last year"),
     "of_households": ("số hộ", "of households"),
     "of_working_age": ("dân số trong độ tuổi lao động", "of the working-age population"),

@@ -47,6 +47,7 @@ if reports:
                                   "rows_read": "Đọc" if lang == "vi" else "Read",
                                   "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
                                   "rows_rejected": "Loại" if lang == "vi" else "Rejected",
+                          "rows_mapped_from_former": t("mapped_from_former", lang),
                                   "rows_duplicate": "Trùng" if lang == "vi" else "Duplicates",
                                   "outcome": "Kết quả" if lang == "vi" else "Outcome",
                                   "message": "Chi tiết" if lang == "vi" else "Details"})
@@ -69,6 +70,7 @@ ui.show_table(log, lang, {"ingest_id": "#", "file_name": "Tệp" if lang == "vi"
                           "table_name": "Bảng" if lang == "vi" else "Table", "rows_read": "Đọc" if lang == "vi" else "Read",
                           "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
                           "rows_rejected": "Loại" if lang == "vi" else "Rejected",
+                          "rows_mapped_from_former": t("mapped_from_former", lang),
                           "finished_at": "Thời điểm" if lang == "vi" else "Finished", "outcome": "Kết quả" if lang == "vi" else "Outcome"},
               height=360)
 with_rejects = log[log["rows_rejected"] > 0]
@@ -81,3 +83,18 @@ if len(with_rejects):
                                    ("reason_vi" if lang == "vi" else "reason_en"): "Lý do" if lang == "vi" else "Reason",
                                    "raw_values": "Giá trị (đã ẩn dữ liệu cá nhân)" if lang == "vi" else "Values (personal data hidden)"},
                   height=360)
+
+st.subheader(t("mapped_from_former_title", lang))
+st.caption(t("mapped_from_former_note", lang))
+mapped = ui.run("data/units_mapped_from_former")
+ui.show_table(mapped, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
+                             "former_name": t("former_unit", lang), "former_district_name": t("district_pre2025", lang),
+                             "new_name": t("new_unit", lang), "rows": "Số dòng" if lang == "vi" else "Rows",
+                             "first_on": t("first_on", lang), "last_on": t("last_on", lang)}, height=360)
+
+st.subheader(t("unknown_commune", lang))
+unknown = ui.run("data/unknown_commune_share", geography=view.geography, month=view.month)
+unknown["indicator"] = [t(i.removesuffix("_cum"), lang) for i in unknown["indicator"]]
+st.caption(t("unknown_commune_note", lang, month=formatting.month(view.month, lang)))
+ui.show_table(unknown, lang, {"indicator": t("indicator", lang), "unknown": t("unknown_commune", lang),
+                              "total": t("province_name", lang), "unknown_pct": "%"})

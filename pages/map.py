@@ -38,9 +38,11 @@ shown_level = "commune" if view.district_code or view.level == "commune" else "d
 frame = ui.run("map/indicator_by_unit_month", geography=view.geography, level=shown_level,
                district_code=view.district_code,
                indicator=indicator, goal_target=goal.target)
+frame["name"] = frame["name"].fillna(t("unknown_commune", lang))
 month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
-# Classes from the latest month's spread, kept for every month (earlier months fall in lower classes).
-breaks = charts.class_breaks(frame.loc[frame["month"] == frame["month"].max(), column], is_share=column == "goal_pct")
+# Classes from the latest month's spread of the units, kept for every month (earlier months fall lower).
+latest = frame[(frame["month"] == frame["month"].max()) & frame["unit_code"].notna()]
+breaks = charts.class_breaks(latest[column], is_share=column == "goal_pct")
 
 
 def drill_down():

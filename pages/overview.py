@@ -35,6 +35,8 @@ for i, indicator in enumerate(kpis.index):
     label = t(indicator, lang) + (f" · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
                                   f"({formatting.date(goal.deadline, lang)})"
                                   if indicator == goal.metric.removesuffix("_cum") else "")
+    if indicator.startswith("working_age"):  # a stock: people of working age in the month's year, not a running sum
+        changes.append(t("stock_as_of", lang))
     ui.kpi_card(columns[i % 4], f"overview__trend_{indicator}", label, value, changes, figure)
 
 st.subheader(t("working_age_service_users", lang))

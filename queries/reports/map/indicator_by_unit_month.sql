@@ -8,6 +8,8 @@
 -- value is null (no data) for a unit with no visit, training or service use recorded by that month; a unit
 -- with records but none of this indicator has 0. share_of_basis_pct divides by the working-age population
 -- (working_age_* indicators) or the households (households_* indicators); goal_pct divides that by the goal.
+-- With no district chosen, people whose commune is unknown get their own row (unit_code null, name null) so
+-- that the units add up to the province; it has no denominator and no shape.
 with measured as (
     select
         case when $level = 'district' then district_code else commune_code end as unit_code,
@@ -19,7 +21,8 @@ with measured as (
         sum(value) filter (where indicator in ('support_activities_cum', 'training_attendances_cum',
                                                'first_services_cum')) as records
     from commune_month_long
-    where geography = $geography and commune_code is not null
+    where geography = $geography
+      and (commune_code is not null or $district_code is null)
       and ($district_code is null or district_code = $district_code)
     group by all
 ),
@@ -31,6 +34,8 @@ units as (
         on d.geography = u.geography and d.unit_code = u.parent_code and d.level = 'district'
     where u.geography = $geography and u.level = $level
       and ($district_code is null or u.parent_code = $district_code or u.unit_code = $district_code)
+    union all
+    select null, null, null where $district_code is null
 ),
 
 with_data as (
@@ -39,7 +44,7 @@ with_data as (
         case when m.records > 0 then m.value end as indicator_value,
         d.population, d.households, d.working_age_population
     from units as u
-    join measured as m using (unit_code)
+    join measured as m on m.unit_code is not distinct from u.unit_code
     left join denominators as d
         on d.geography = $geography and d.unit_code = u.unit_code and d.year = year(m.month)
 ),
@@ -56,4 +61,4 @@ final as (
     from with_data
 )
 
-select * from final order by month, unit_code;
+select * from final order by month, unit_code nulls last;
