@@ -1,11 +1,17 @@
-"""Realistic, deterministic demo exports (July 2022 to the last full month), built into the warehouse
-through the same ingest as real exports.
+"""Realistic, deterministic demo exports (July 2022 to the last full month) for the merged Cà Mau province,
+built into the warehouse through the same ingest as real exports.
 
-Calibrated on ../shared/facts/camau_facts.md §4: the pilot from July 2022 (93 teams by September 2022),
-364 teams in 48 communes after the first year, a team in every hamlet by October 2024; about 70,600
+The simulated world lives in the 164 former communes of old Cà Mau and old Bạc Liêu; from 1 July 2025 every
+team, household and person also has its new commune (one of the 64), drawn once from the crosswalk weights of
+its former commune (a hamlet moves whole, so its households follow their team).
+
+Old Cà Mau is calibrated on ../shared/facts/camau_facts.md §4: the pilot from July 2022 (93 teams by September
+2022), 364 teams in 48 communes after the first year, a team in every hamlet by October 2024; about 70,600
 households guided and 61,000 with public-service accounts by the end of June 2023; more than 210,000
-households (65 %) by October 2024. Growth is faster in TP Cà Mau and slower in Ngọc Hiển and Năm Căn,
-visits dip around Tết, and a small share of rows is dirty the way real exports are.
+households (65 %) by October 2024. Growth is faster in TP Cà Mau and slower in Ngọc Hiển and Năm Căn.
+Old Bạc Liêu follows ../shared/facts/baclieu_and_new_camau_facts.md §2: a pilot plan on 27 July 2022, about 450
+teams of about 6.7 members by October 2022, then slower: 45–60 % of households reached by 2025 [E].
+Visits dip around Tết, and a small share of rows is dirty the way real exports are.
 """
 
 import datetime as dt
@@ -18,27 +24,41 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digiskills import denominators, units
+from digiskills import crosswalk, denominators, units
 
 START = dt.date(2022, 7, 1)
 EPOCH = np.datetime64("1970-01-01", "D")
-HAMLETS = 870  # [E] 850–900 ấp/khóm in old Cà Mau (facts §4)
+CAMAU, BACLIEU = "camau_pre2025", "baclieu_pre2025"
+# Ấp/khóm (one team each): [E] 850–900 in old Cà Mau (camau facts §4); old Bạc Liêu's count was not found, so
+# [E] the same hamlets per person: 870 × 929,439 / 1,210,843.
+HAMLETS = {CAMAU: 870, BACLIEU: 668}
 PILOT_TEAMS_BY = dt.date(2022, 9, 30)
 WAVE2_BY = dt.date(2023, 6, 30)
 ALL_HAMLETS_BY = dt.date(2024, 10, 1)
+# Bạc Liêu: plan of 27 Jul 2022, "gần 450" teams by 10 Oct 2022 [S]; the rest [E] until the merger.
+BACLIEU_PILOT = (dt.date(2022, 7, 27), dt.date(2022, 10, 10), 450)
+BACLIEU_REST = (dt.date(2023, 1, 1), dt.date(2025, 6, 30))
 TET = [dt.date(2023, 1, 22), dt.date(2024, 2, 10), dt.date(2025, 1, 29), dt.date(2026, 2, 17)]
 
-# Months after a team's founding for its households to be reached (mean of an exponential wait).
+# Months after a team's founding for its households to be reached (mean of an exponential wait), by
+# district, else by province; and the share of households a team ever reaches.
 REACH_MONTHS = {"964": 4.2, "966": 5.9, "967": 5.9, "968": 5.5, "969": 5.5, "970": 6.2, "971": 8.5,
-                "972": 5.9, "973": 9.1}
-REACH_CEILING = 0.87
+                "972": 5.9, "973": 9.1, "954": 11.0}
+REACH_MONTHS_DEFAULT = {CAMAU: 5.9, BACLIEU: 15.0}
+REACH_CEILING = {CAMAU: 0.87, BACLIEU: 0.64}
+# Team sizes: old Cà Mau 4–6 (pilot mean 4.75); old Bạc Liêu ≈ 6.7 (3,000 members / 450 teams [D]).
+TEAM_SIZES = {CAMAU: ([4, 5, 6], [0.4, 0.45, 0.15]), BACLIEU: ([6, 7, 8], [0.4, 0.45, 0.15])}
 # Share of reached people who go on to submit an online dossier, and of working-age people who use the
-# portals on their own (never visited), by district.
-ONLINE_SERVICE = {"964": 0.70, "971": 0.42, "973": 0.40}
-ONLINE_SERVICE_DEFAULT = 0.55
-INDEPENDENT_USERS = {"964": 0.85, "971": 0.18, "973": 0.16}
-INDEPENDENT_USERS_DEFAULT = 0.36
+# portals on their own (never visited), by district, else by province.
+ONLINE_SERVICE = {"964": 0.70, "971": 0.42, "973": 0.40, "954": 0.60}
+ONLINE_SERVICE_DEFAULT = {CAMAU: 0.55, BACLIEU: 0.45}
+INDEPENDENT_USERS = {"964": 0.85, "971": 0.18, "973": 0.16, "954": 0.60}
+INDEPENDENT_USERS_DEFAULT = {CAMAU: 0.36, BACLIEU: 0.26}
 MONTHLY_USE = 0.06
+# From 1 July 2025 some teams kept writing the former commune's name for a few months: 30 % of teams in July,
+# falling by a quarter of that each month to none from November [E].
+OLD_NAMES_SHARE = 0.30
+OLD_NAMES_MONTHS = 4
 
 TOPICS = ["Cài đặt và sử dụng VNeID", "Nộp hồ sơ trên Cổng Dịch vụ công", "Thanh toán không dùng tiền mặt",
           "An toàn thông tin cá nhân trên mạng", "Sổ sức khỏe điện tử", "Bán hàng trên sàn TMĐT",
@@ -64,56 +84,82 @@ def _date(days: int) -> dt.date:
 class World:
     """Everything simulated, as compact arrays; exports are rendered from it month by month."""
 
-    communes: pd.DataFrame  # reporting communes with district, households, working-age population
-    hamlets: pd.DataFrame  # hamlet_index, commune_index, name, team founded (days)
+    communes: pd.DataFrame  # the 164 former communes: unit_set, district, households, working-age population
+    new_communes: pd.DataFrame  # the 64 communes from 1 July 2025: unit_code, name
+    hamlets: pd.DataFrame  # commune (former), name, team founded (days), new_commune, old_names (draw)
     members: pd.DataFrame
-    households: pd.DataFrame  # commune_index, hamlet_index, reached (days or -1)
-    people: pd.DataFrame  # household (-1: not visited), commune, birth_year, female, serial, name seed
+    households: pd.DataFrame  # commune, hamlet, reached (days or -1)
+    people: pd.DataFrame  # household (-1: not visited), commune, new_commune, birth_year, female, serial, name seed
     visits: pd.DataFrame  # one row per activity: person, day, activity, result, member
     usage: pd.DataFrame  # person, month (days of first day), transactions, channel
-    sessions: pd.DataFrame
+    sessions: pd.DataFrame  # commune (former), new_commune, day, …
     attendance: pd.DataFrame
+    crosswalk: pd.DataFrame
     end: dt.date
     scale: float
 
 
-def simulate(scale: float, seed: int, end: dt.date) -> World:
-    rng = np.random.default_rng(seed)
-    unit_frame = units.legacy_units()
-    reporting = unit_frame[(unit_frame.level == "commune") & unit_frame.successor_code.isna()]
-    denom = denominators.with_communes(unit_frame)
-    d2024 = denom[denom.year == 2024].set_index("unit_code")
-    communes = reporting[["unit_code", "name", "unit_type", "parent_code"]].reset_index(drop=True)
-    communes["district_name"] = communes.parent_code.map(unit_frame.set_index("unit_code").name.to_dict())
+def _by_district(communes: pd.DataFrame, specific: dict, default: dict) -> np.ndarray:
+    """A parameter per commune: its district's value, else its province's."""
+    return communes.parent_code.map(specific).fillna(communes.unit_set.map(default)).to_numpy(dtype=float)
+
+
+def _communes(unit_frame: pd.DataFrame, walk: pd.DataFrame, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The former communes with their scaled 2024 households and working-age population, and the new communes."""
+    reporting = units.reporting_communes(unit_frame, "pre2025").sort_values(["unit_set", "unit_code"],
+                                                                            ascending=[False, True])
+    denom = denominators.build(unit_frame, walk)
+    d2024 = denom[(denom.geography == "pre2025") & (denom.year == 2024)].set_index("unit_code")
+    communes = reporting[["unit_set", "unit_code", "name", "unit_type", "parent_code"]].reset_index(drop=True)
+    districts = unit_frame[unit_frame.level == "district"].set_index("unit_code").name
+    communes["district_name"] = communes.parent_code.map(districts)
     communes["households"] = (communes.unit_code.map(d2024.households) * scale).round().astype(int)
     communes["working_age"] = (communes.unit_code.map(d2024.working_age_population) * scale).round().astype(int)
+    communes["reach_months"] = _by_district(communes, REACH_MONTHS, REACH_MONTHS_DEFAULT)
+    communes["reach_ceiling"] = communes.unit_set.map(REACH_CEILING).to_numpy()
+    communes["online_service"] = _by_district(communes, ONLINE_SERVICE, ONLINE_SERVICE_DEFAULT)
+    communes["independent_users"] = _by_district(communes, INDEPENDENT_USERS, INDEPENDENT_USERS_DEFAULT)
+    new = unit_frame[(unit_frame.unit_set == "camau_2025") & (unit_frame.level == "commune")]
+    new_communes = new[["unit_code", "name"]].sort_values("unit_code").reset_index(drop=True)
+    return communes, new_communes
+
+
+def allocate(walk: pd.DataFrame, communes: pd.DataFrame, new_communes: pd.DataFrame, commune: np.ndarray,
+             draw: np.ndarray) -> np.ndarray:
+    """The new commune (index into new_communes) of entities in former communes (index into communes), each
+    by its uniform draw in [0, 1) against the crosswalk's cumulative weights [weight_from, weight_to)."""
+    new_index = pd.Series(np.arange(len(new_communes)), index=new_communes.unit_code)
+    rows = walk.assign(c=pd.MultiIndex.from_frame(walk[["old_unit_set", "old_code"]]).map(
+        pd.Series(np.arange(len(communes)), index=pd.MultiIndex.from_frame(communes[["unit_set", "unit_code"]]))))
+    rows = rows.dropna(subset=["c"]).sort_values(["c", "weight_from"])
+    out = np.full(len(commune), -1, dtype=np.int64)
+    for c, group in rows.groupby("c"):
+        at = np.flatnonzero(commune == c)
+        pick = np.searchsorted(group.weight_to.to_numpy(), draw[at], side="right")
+        out[at] = new_index[group.new_code.to_numpy()[np.minimum(pick, len(group) - 1)]].to_numpy()
+    return out
+
+
+def simulate(scale: float, seed: int, end: dt.date, walk: pd.DataFrame | None = None) -> World:
+    """The demo world at `scale` (1: the provinces' real size) from July 2022 to `end`, deterministic by seed.
+    walk: the crosswalk (digiskills.crosswalk.build()); without one, the boundary-free crosswalk."""
+    rng = np.random.default_rng(seed)
+    unit_frame = units.all_units()
+    walk = crosswalk.build() if walk is None else walk
+    communes, new_communes = _communes(unit_frame, walk, scale)
     end_day = _days(end)
 
-    # Hamlets: proportional to population, at least 3 per commune.
-    share = communes.households / communes.households.sum()
-    communes["n_hamlets"] = np.maximum(3, np.round(share * HAMLETS)).astype(int)
+    # Hamlets: proportional to households within each old province, at least 3 per commune.
+    share = communes.households / communes.groupby("unit_set").households.transform("sum")
+    communes["n_hamlets"] = np.maximum(3, np.round(share * communes.unit_set.map(HAMLETS))).astype(int)
     hamlet_commune = np.repeat(np.arange(len(communes)), communes.n_hamlets)
     hamlet_number = np.concatenate([np.arange(1, n + 1) for n in communes.n_hamlets])
     urban = communes.unit_type.isin(["Phường", "Thị trấn"]).to_numpy()
     hamlet_name = np.where(urban[hamlet_commune], "Khóm ", "Ấp ") + hamlet_number.astype(str)
-
-    # Roll-out: 12 pilot communes (4 in TP Cà Mau, then each district's seat), 48 communes by mid-2023.
-    order = _rollout_order(communes, rng)
-    commune_wave = np.empty(len(communes), dtype=int)
-    commune_wave[order[:12]] = 1
-    commune_wave[order[12:48]] = 2
-    commune_wave[order[48:]] = 3
-    wave = commune_wave[hamlet_commune]
     founded = np.empty(len(hamlet_commune), dtype=np.int64)
-    spans = {1: (dt.date(2022, 7, 18), PILOT_TEAMS_BY), 2: (dt.date(2022, 10, 1), WAVE2_BY),
-             3: (dt.date(2023, 8, 31), ALL_HAMLETS_BY)}
-    for w, (a, b) in spans.items():
-        idx = np.flatnonzero(wave == w)
-        founded[idx] = rng.integers(_days(a), _days(b), len(idx))
-    # Wave 2 reached 364 teams in 48 communes, not every hamlet: the rest were founded with wave 3.
-    w2 = np.flatnonzero(wave == 2)
-    late = rng.choice(w2, size=max(0, len(w2) + (wave == 1).sum() - 364), replace=False)
-    founded[late] = rng.integers(_days(dt.date(2023, 8, 31)), _days(ALL_HAMLETS_BY), len(late))
+    in_camau = (communes.unit_set == CAMAU).to_numpy()[hamlet_commune]
+    founded[in_camau] = _founded_camau(communes, hamlet_commune[in_camau], rng)
+    founded[~in_camau] = _founded_baclieu(int((~in_camau).sum()), rng)
     hamlets = pd.DataFrame({"commune": hamlet_commune, "name": hamlet_name, "founded": founded})
     hamlets = hamlets[hamlets.founded <= end_day].reset_index(drop=True)
 
@@ -128,10 +174,11 @@ def simulate(scale: float, seed: int, end: dt.date) -> World:
         n = communes.households[c]
         hh_hamlet[starts[c]:starts[c] + n] = rng.choice(idx, size=n)
     has_team = hh_hamlet >= 0
-    tau = communes.parent_code.map(REACH_MONTHS).to_numpy()[hh_commune] * 30.44
+    tau = communes.reach_months.to_numpy()[hh_commune] * 30.44
+    ceiling = communes.reach_ceiling.to_numpy()[hh_commune]
     u = rng.random(len(hh_commune))
-    wait = -tau * np.log(1 - np.minimum(u, REACH_CEILING - 1e-9) / REACH_CEILING)
-    reached = np.where(has_team & (u < REACH_CEILING),
+    wait = -tau * np.log(1 - np.minimum(u, ceiling - 1e-9) / ceiling)
+    reached = np.where(has_team & (u < ceiling),
                        hamlets.founded.to_numpy()[np.maximum(hh_hamlet, 0)] + 7 + wait, -1).astype(np.int64)
     reached = _tet_dip(reached, rng)
     reached[reached > end_day] = -1
@@ -142,7 +189,52 @@ def simulate(scale: float, seed: int, end: dt.date) -> World:
     sessions, attendance, people = _trainings(people, communes, hamlets, members, rng, end_day, scale)
     # CCCD serials are unique within a birth year and sex, as the real numbering is.
     people["serial"] = people.groupby(["birth_year", "female"]).cumcount()
-    return World(communes, hamlets, members, households, people, visits, usage, sessions, attendance, end, scale)
+
+    # The new commune of every team (its hamlet moves whole), of the people of its households, and of everyone
+    # and everything else by a draw of its own; the draw of each team that kept the former names for a while.
+    hamlets["new_commune"] = allocate(walk, communes, new_communes, hamlets.commune.to_numpy(),
+                                      rng.random(len(hamlets)))
+    hamlets["old_names"] = rng.random(len(hamlets))
+    own = allocate(walk, communes, new_communes, people.commune.to_numpy(), rng.random(len(people)))
+    household = people.household.to_numpy()
+    hamlet = households.hamlet.to_numpy()[np.maximum(household, 0)]
+    people["new_commune"] = np.where((household >= 0) & (hamlet >= 0),
+                                     hamlets.new_commune.to_numpy()[np.maximum(hamlet, 0)], own)
+    sessions["new_commune"] = allocate(walk, communes, new_communes, sessions.commune.to_numpy(),
+                                       rng.random(len(sessions)))
+    return World(communes, new_communes, hamlets, members, households, people, visits, usage, sessions, attendance,
+                 walk, end, scale)
+
+
+def _founded_camau(communes: pd.DataFrame, hamlet_commune: np.ndarray, rng) -> np.ndarray:
+    """Old Cà Mau's roll-out: 12 pilot communes (4 in TP Cà Mau, then each district's seat), 48 communes by
+    mid-2023 (364 teams), every hamlet by October 2024."""
+    order = _rollout_order(communes[communes.unit_set == CAMAU], rng)
+    commune_wave = np.zeros(len(communes), dtype=int)
+    commune_wave[order[:12]] = 1
+    commune_wave[order[12:48]] = 2
+    commune_wave[order[48:]] = 3
+    wave = commune_wave[hamlet_commune]
+    founded = np.empty(len(hamlet_commune), dtype=np.int64)
+    spans = {1: (dt.date(2022, 7, 18), PILOT_TEAMS_BY), 2: (dt.date(2022, 10, 1), WAVE2_BY),
+             3: (dt.date(2023, 8, 31), ALL_HAMLETS_BY)}
+    for w, (a, b) in spans.items():
+        idx = np.flatnonzero(wave == w)
+        founded[idx] = rng.integers(_days(a), _days(b), len(idx))
+    # Wave 2 reached 364 teams in 48 communes, not every hamlet: the rest were founded with wave 3.
+    w2 = np.flatnonzero(wave == 2)
+    late = rng.choice(w2, size=max(0, len(w2) + (wave == 1).sum() - 364), replace=False)
+    founded[late] = rng.integers(_days(dt.date(2023, 8, 31)), _days(ALL_HAMLETS_BY), len(late))
+    return founded
+
+
+def _founded_baclieu(n: int, rng) -> np.ndarray:
+    """Old Bạc Liêu's roll-out: about 450 teams across every district by 10 October 2022, the rest later [E]."""
+    first, last, count = BACLIEU_PILOT
+    founded = rng.integers(_days(BACLIEU_REST[0]), _days(BACLIEU_REST[1]), n)
+    pilot = rng.choice(n, size=min(n, count), replace=False)
+    founded[pilot] = rng.integers(_days(first) + 5, _days(last), len(pilot))
+    return founded
 
 
 def _rollout_order(communes: pd.DataFrame, rng) -> np.ndarray:
@@ -150,14 +242,11 @@ def _rollout_order(communes: pd.DataFrame, rng) -> np.ndarray:
     districts before the slower ones."""
     tp = communes.index[communes.parent_code == "964"].to_numpy()
     pilots = list(tp[:4])
-    for code in sorted(REACH_MONTHS):
-        if code == "964":
-            continue
+    for code in sorted(set(communes.parent_code) - {"964"}):
         seats = communes.index[(communes.parent_code == code) & (communes.unit_type == "Thị trấn")]
         pilots.append(seats[0] if len(seats) else communes.index[communes.parent_code == code][0])
     rest = [i for i in communes.index if i not in pilots]
-    speed = communes.parent_code.map(REACH_MONTHS).to_numpy()
-    priority = speed[rest] + rng.random(len(rest)) * 6
+    priority = communes.reach_months.loc[rest].to_numpy() + rng.random(len(rest)) * 6
     return np.array(pilots + [rest[i] for i in np.argsort(priority)])
 
 
@@ -172,8 +261,12 @@ def _tet_dip(days: np.ndarray, rng) -> np.ndarray:
 
 
 def _members(hamlets: pd.DataFrame, communes: pd.DataFrame, rng, end_day: int) -> pd.DataFrame:
-    """4–6 members per team (pilot mean 4.75); about 8 % leave each year and are replaced."""
-    size = rng.choice([4, 5, 6], size=len(hamlets), p=[0.4, 0.45, 0.15])
+    """Members per team by province (TEAM_SIZES); about 8 % leave each year and are replaced."""
+    province = communes.unit_set.to_numpy()[hamlets.commune.to_numpy()]
+    size = np.empty(len(hamlets), dtype=np.int64)
+    for unit_set, (sizes, p) in TEAM_SIZES.items():
+        at = np.flatnonzero(province == unit_set)
+        size[at] = rng.choice(sizes, size=len(at), p=p)
     team = np.repeat(np.arange(len(hamlets)), size)
     joined = hamlets.founded.to_numpy()[team]
     stay = rng.exponential(365 / 0.08, len(team))
@@ -220,8 +313,7 @@ def _visited_people(households, communes, members, hamlets, rng, end_day):
     n = len(hh)
     people = _people(rng, n, households.commune.to_numpy()[hh], hh)
     first = households.reached.to_numpy()[hh] + np.where(rng.random(n) < 0.25, rng.integers(0, 60, n), 0)
-    district = communes.parent_code.to_numpy()[people.commune.to_numpy()]
-    p_service = pd.Series(district).map(ONLINE_SERVICE).fillna(ONLINE_SERVICE_DEFAULT).to_numpy()
+    p_service = communes.online_service.to_numpy()[people.commune.to_numpy()]
 
     rows_person, rows_day, rows_activity, rows_result = [], [], [], []
 
@@ -302,9 +394,7 @@ def _pick_members(members: pd.DataFrame, hamlet: np.ndarray, day: np.ndarray, rn
 def _service_use(people: pd.DataFrame, visits: pd.DataFrame, communes: pd.DataFrame, rng, end_day: int):
     """Online public-service use per person per month: visited people after their first dossier, and
     people who use the portals on their own (more in TP Cà Mau)."""
-    district = communes.parent_code.to_numpy()
-    n_indep = (communes.working_age * pd.Series(district).map(INDEPENDENT_USERS).fillna(
-        INDEPENDENT_USERS_DEFAULT)).round().astype(int).to_numpy()
+    n_indep = (communes.working_age * communes.independent_users).round().astype(int).to_numpy()
     commune = np.repeat(np.arange(len(communes)), n_indep)
     independent = _people(rng, len(commune), commune, np.full(len(commune), -1))
     independent["visited"] = False

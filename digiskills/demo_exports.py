@@ -2,6 +2,12 @@
 Vietnamese headers, Excel rosters with a title row, monthly CSV exports in UTF-8, Windows-1258 and
 UTF-16, with personal data in clear (as real exports carry it; ingest pseudonymises it).
 
+Units follow the 1 July 2025 reform the way the systems did. A row dated before it names the former commune
+(visits with their former district, old Bạc Liêu's too; sessions and service use by the former code). A row
+dated from it names the new commune and no district, except that some teams kept writing the former commune
+and district until October 2025 (demo.OLD_NAMES_SHARE). The team roster and the attendance lists are exported
+now, so they carry the new communes.
+
 Rows are rendered by an in-memory DuckDB (COPY … TO), which keeps a 10-million-row demo fast and in
 bounded memory.
 """
@@ -17,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from digiskills import denominators, units
-from digiskills.demo import ACTIVITIES, CHANNELS, World, _date, _days, _month_index
+from digiskills.demo import (ACTIVITIES, CHANNELS, OLD_NAMES_MONTHS, OLD_NAMES_SHARE, World, _date, _days,
+                             _month_index)
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
           "Lý", "Lâm", "Tô", "Quách", "Danh", "Thạch", "Châu"]
@@ -37,10 +44,10 @@ RESULTS = ["Thành công", "Không thành công", "Đã có từ trước", "T�
 CHANNEL_LABEL = ["Cổng DVC quốc gia", "Cổng DVC tỉnh", "VNeID", "CaMau-G"]
 assert len(CHANNEL_LABEL) == len(CHANNELS)
 
-# Personal columns, rendered from a person's row of `people` (alias p): CCCD = 096 (Cà Mau), a
+# Personal columns, rendered from a person's row of `people` (alias p): CCCD = 096 (Cà Mau) or 095 (Bạc Liêu), a
 # sex/century digit, the birth year's last two digits and a serial; a distinct mobile number per person.
 _PERSON_SQL = """
-    '096' || ((p.birth_year >= 2000)::int * 2 + p.female::int) || lpad((p.birth_year % 100)::varchar, 2, '0')
+    p.cccd_province || ((p.birth_year >= 2000)::int * 2 + p.female::int) || lpad((p.birth_year % 100)::varchar, 2, '0')
         || lpad(p.serial::varchar, 6, '0') as cccd,
     $phone_prefix[(p.idx % 10) + 1] || lpad(((p.idx // 10) * 7919113 % 10000000)::varchar, 7, '0') as phone,
     $family[(p.name_seed % 20) + 1] || ' ' ||
@@ -63,15 +70,20 @@ def write(world: World, out: Path, progress: Callable[[str], None]) -> list[Path
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = true")
     con.execute("set memory_limit = '2GB'")  # rendering is month by month; keep it bounded at any scale
-    people = world.people[["commune", "household", "birth_year", "female", "serial", "name_seed"]].copy()
+    c, h = world.communes, world.hamlets
+    people = world.people[["commune", "new_commune", "household", "birth_year", "female", "serial",
+                           "name_seed"]].copy()
     people["idx"] = np.arange(len(people))
+    people["cccd_province"] = np.where(c.unit_set.to_numpy()[people.commune.to_numpy()] == "baclieu_pre2025",
+                                       "095", "096")
     con.register("people", people)
-    c = world.communes
     con.register("communes", pd.DataFrame({"idx": np.arange(len(c)), "code": c.unit_code, "name": c.name,
                                            "district_name": c.district_name}))
-    team_id = [f"T-{c.unit_code[i]}-{j:02d}" for j, i in enumerate(world.hamlets.commune, start=1)]
-    con.register("hamlets", pd.DataFrame({"idx": np.arange(len(world.hamlets)), "name": world.hamlets.name,
-                                          "team_id": team_id}))
+    n = world.new_communes
+    con.register("new_communes", pd.DataFrame({"idx": np.arange(len(n)), "code": n.unit_code, "name": n.name}))
+    team_id = [f"T-{c.unit_code[i]}-{j:02d}" for j, i in enumerate(h.commune, start=1)]
+    con.register("hamlets", pd.DataFrame({"idx": np.arange(len(h)), "name": h.name, "team_id": team_id,
+                                          "old_names": h.old_names}))
     con.register("members", pd.DataFrame({"idx": np.arange(len(world.members)),
                                           "member_id": world.members.member_id}))
     files = [_denominators(world, out), *_rosters(world, out, team_id)]
@@ -123,9 +135,15 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, title: str) -> Path:
 
 
 def _denominators(world: World, out: Path) -> Path:
-    """The built-in denominators, scaled with the demo's volume so that shares stay realistic."""
-    unit_frame = units.legacy_units()
-    d = denominators.with_communes(unit_frame)
+    """The built-in denominators, scaled with the demo's volume so that shares stay realistic, as the statistics
+    office would send them: the former districts and communes for the years before 2025, the province and the
+    new communes from 2025 (codes: GSO reused former codes for new communes, the year tells them apart)."""
+    d = denominators.build(units.all_units(), world.crosswalk)
+    province = d.unit_code == units.PROVINCE_CODE
+    before = (d.geography == "pre2025") & (d.year < units.REFORM_DATE.year) & ~province
+    after = (d.geography == "2025") & (d.year >= units.REFORM_DATE.year) & (
+        province | d.unit_code.isin(world.new_communes.unit_code))
+    d = d[before | after].copy()
     for col in ("population", "working_age_population", "households"):
         d[col] = (d[col] * world.scale).round().astype(int)
     path = out / "mau_so_dan_so.csv"
@@ -136,10 +154,13 @@ def _denominators(world: World, out: Path) -> Path:
 
 
 def _rosters(world: World, out: Path, team_id: list[str]) -> list[Path]:
-    c, h, m = world.communes, world.hamlets, world.members
-    teams = pd.DataFrame({"Mã tổ": team_id, "Tên tổ": "Tổ CNSCĐ " + h.name + ", " + c.name.to_numpy()[h.commune],
-                          "Xã/Phường/Thị trấn": c.name.to_numpy()[h.commune],
-                          "Huyện/Thành phố": c.district_name.to_numpy()[h.commune], "Ấp/Khóm": h.name,
+    """The team and member rosters as exported now (teams under their new communes, no district; team ids
+    unchanged), and the training sessions per year (the former commune's code before the reform, the new
+    commune's from it)."""
+    c, h, m, n = world.communes, world.hamlets, world.members, world.new_communes
+    commune = n.name.to_numpy()[h.new_commune]
+    teams = pd.DataFrame({"Mã tổ": team_id, "Tên tổ": "Tổ CNSCĐ " + h.name + ", " + commune,
+                          "Xã/Phường/Thị trấn": commune, "Huyện/Thành phố": "", "Ấp/Khóm": h.name,
                           "Ngày thành lập": [_date(x) for x in h.founded]})
     members = pd.DataFrame({"Mã thành viên": m.member_id, "Mã tổ": np.array(team_id)[m.team], "Vai trò": m.role,
                             "Đơn vị công tác": m.affiliation, "Ngày tham gia": [_date(x) for x in m.joined],
@@ -149,18 +170,21 @@ def _rosters(world: World, out: Path, team_id: list[str]) -> list[Path]:
              _write_xlsx(members, out / "thanh_vien_to.xlsx", "DANH SÁCH THÀNH VIÊN TỔ CNSCĐ")]
     s = world.sessions
     year = np.array([_date(x).year for x in s.day])
+    after = (s.day >= _days(units.REFORM_DATE)).to_numpy()
+    code = np.where(after, n.unit_code.to_numpy()[s.new_commune], c.unit_code.to_numpy()[s.commune])
     for y in np.unique(year):
-        sel = s[year == y]
-        frame = pd.DataFrame({"Mã lớp": sel.session_id, "Ngày tập huấn": [_date(x) for x in sel.day],
-                              "Xã/Phường/Thị trấn": c.unit_code.to_numpy()[sel.commune], "Chủ đề": sel.topic,
-                              "Đối tượng": sel.audience, "Hình thức": sel.format,
-                              "Mã giảng viên": m.member_id.to_numpy()[sel.trainer]})
+        sel = year == y
+        frame = pd.DataFrame({"Mã lớp": s.session_id[sel], "Ngày tập huấn": [_date(x) for x in s.day[sel]],
+                              "Xã/Phường/Thị trấn": code[sel], "Chủ đề": s.topic[sel],
+                              "Đối tượng": s.audience[sel], "Hình thức": s.format[sel],
+                              "Mã giảng viên": m.member_id.to_numpy()[s.trainer[sel]]})
         files.append(_write_xlsx(frame, out / f"lop_tap_huan_{y}.xlsx",
                                  f"DANH SÁCH LỚP TẬP HUẤN KỸ NĂNG SỐ NĂM {y}"))
     return files
 
 
 def _attendance(con, world: World, out: Path) -> list[Path]:
+    """Attendance lists per year, exported now: a person's commune is the new one."""
     s, a = world.sessions, world.attendance
     year = np.array([_date(x).year for x in s.day])[a.session.to_numpy()]
     con.register("attendance", pd.DataFrame({"session_id": s.session_id.to_numpy()[a.session], "person": a.person,
@@ -169,27 +193,31 @@ def _attendance(con, world: World, out: Path) -> list[Path]:
     for y in np.unique(year):
         files.append(_copy(con, f"""
             with rendered as (
-                select a.*, p.commune, {_PERSON_SQL} from attendance a join people p on p.idx = a.person
+                select a.*, p.new_commune, {_PERSON_SQL} from attendance a join people p on p.idx = a.person
                 where a.year = {int(y)}
             )
             select r.session_id as "Mã lớp", r.cccd as "Số CCCD", r.phone as "Số điện thoại",
                    r.full_name as "Họ và tên", r.birth_year as "Năm sinh", r.sex as "Giới tính",
-                   c.name as "Xã/Phường/Thị trấn", case when r.completed then 'Có' else 'Không' end as "Hoàn thành"
-            from rendered r join communes c on c.idx = r.commune
+                   n.name as "Xã/Phường/Thị trấn", case when r.completed then 'Có' else 'Không' end as "Hoàn thành"
+            from rendered r join new_communes n on n.idx = r.new_commune
             order by r.session_id, r.person""", out / f"diem_danh_tap_huan_{y}.csv"))
     return files
 
 
 def _visits(con, world: World, out: Path, progress) -> list[Path]:
     """One export per month. Each repeats the last 3 days of the month before (the export window
-    overlaps); 2022 came from the pilot's Windows-1258 system; each June arrives as Excel "Unicode text"."""
+    overlaps); 2022 came from the pilot's Windows-1258 system; each June arrives as Excel "Unicode text".
+    From 1 July 2025 a row names the household's new commune and no district, unless its team still wrote the
+    former commune and district that month (a share falling from OLD_NAMES_SHARE to none in OLD_NAMES_MONTHS)."""
     v = world.visits
     month_of = _month_index(v.day.to_numpy())
     con.register("visits", pd.DataFrame({
         "person": v.person, "day": v.day.astype("int32"), "activity": v.activity, "result": v.result,
         "member": v.member, "hamlet": v.hamlet, "dirt": v.dirt, "month": month_of}))
     params = {"activity": [ACTIVITY_LABEL[a] for a in ACTIVITIES], "app": [APP_LABEL[a] for a in ACTIVITIES],
-              "result": RESULTS, "merger": _days(units.MERGER_DATE)}
+              "result": RESULTS, "merger": _days(units.MERGER_DATE), "reform": _days(units.REFORM_DATE),
+              "reform_month": units.REFORM_DATE.year * 12 + units.REFORM_DATE.month - 1,
+              "old_share": OLD_NAMES_SHARE, "old_months": OLD_NAMES_MONTHS}
     files = []
     for month in range(int(month_of.max()) + 1):
         year, mm = 2022 + (month + 6) // 12, (month + 6) % 12 + 1
@@ -200,24 +228,32 @@ def _visits(con, world: World, out: Path, progress) -> list[Path]:
             ),
             doubled as (select * from rows union all select * from rows where dirt = 3),
             rendered as (
-                select v.*, date '1970-01-01' + v.day as visit_date, p.household, p.commune, {_PERSON_SQL}
+                select v.*, date '1970-01-01' + v.day as visit_date, p.household, p.commune, p.new_commune,
+                       {_PERSON_SQL}
                 from doubled v join people p on p.idx = v.person
+            ),
+            named as (
+                select r.*, r.day < $reform or h.old_names < $old_share * (1 - (
+                    year(r.visit_date) * 12 + month(r.visit_date) - 1 - $reform_month) / $old_months) as is_former
+                from rendered r join hamlets h on h.idx = r.hamlet
             )
             select 'V' || strftime(r.visit_date, '%Y%m%d') || '-' || r.household as "Mã lượt hỗ trợ",
                    strftime(r.visit_date, '%d/%m/%Y') as "Ngày hỗ trợ",
                    m.member_id as "Mã thành viên", h.team_id as "Mã tổ",
-                   case when r.dirt = 1 then c.name || 'x'
-                        when c.code = '32002' and r.day < $merger
-                            then case when r.household % 2 = 0 then 'Phường 4' else 'Phường 2' end
-                        else c.name end as "Xã/Phường/Thị trấn",
-                   c.district_name as "Huyện/Thành phố", h.name as "Ấp/Khóm", 'H' || r.household as "Mã hộ",
+                   (case when c.code = '32002' and r.day < $merger
+                             then case when r.household % 2 = 0 then 'Phường 4' else 'Phường 2' end
+                         when r.is_former then c.name
+                         else n.name end) || (case when r.dirt = 1 then 'x' else '' end) as "Xã/Phường/Thị trấn",
+                   case when r.is_former then c.district_name else '' end as "Huyện/Thành phố",
+                   h.name as "Ấp/Khóm", 'H' || r.household as "Mã hộ",
                    case when r.dirt in (2, 4) then '' else r.cccd end as "Số CCCD",
                    case when r.dirt = 2 then '' else r.phone end as "Số điện thoại",
                    r.full_name as "Họ và tên", r.birth_year as "Năm sinh", r.sex as "Giới tính",
                    $activity[r.activity + 1] as "Hoạt động", $app[r.activity + 1] as "Ứng dụng",
                    $result[r.result + 1] as "Kết quả"
-            from rendered r
+            from named r
             join communes c on c.idx = r.commune
+            join new_communes n on n.idx = r.new_commune
             join hamlets h on h.idx = r.hamlet
             join members m on m.idx = r.member
             order by r.day, r.person, r.activity"""
@@ -233,7 +269,8 @@ def _visits(con, world: World, out: Path, progress) -> list[Path]:
 
 
 def _usage(con, world: World, out: Path) -> list[Path]:
-    """The portal's monthly report of online public-service use; 70 % of rows carry the commune."""
+    """The portal's monthly report of online public-service use; 70 % of rows carry the commune's code (the
+    new commune's from July 2025)."""
     u = world.usage
     rng = np.random.default_rng(len(u))
     con.register("usage", pd.DataFrame({"person": u.person, "month": u.month, "transactions": u.transactions,
@@ -241,16 +278,18 @@ def _usage(con, world: World, out: Path) -> list[Path]:
     files = []
     for month in range(int(u.month.max()) + 1):
         year, mm = 2022 + (month + 6) // 12, (month + 6) % 12 + 1
+        after = dt.date(year, mm, 1) >= units.REFORM_DATE
+        unit_of, units_table = ("new_commune", "new_communes") if after else ("commune", "communes")
         files.append(_copy(con, f"""
             with rendered as (
-                select u.*, p.commune, {_PERSON_SQL} from usage u join people p on p.idx = u.person
+                select u.*, p.{unit_of} as unit, {_PERSON_SQL} from usage u join people p on p.idx = u.person
                 where u.month = {month}
             )
             select r.cccd as "Số CCCD", r.phone as "Số điện thoại", '{mm:02d}/{year}' as "Tháng",
                    r.transactions as "Số hồ sơ", $channel[r.channel + 1] as "Kênh",
                    case when r.with_commune then c.code else '' end as "Xã/Phường/Thị trấn",
                    r.birth_year as "Năm sinh", r.sex as "Giới tính"
-            from rendered r join communes c on c.idx = r.commune
+            from rendered r join {units_table} c on c.idx = r.unit
             order by r.person""", out / f"dvc_truc_tuyen_{year}-{mm:02d}.csv", {"channel": CHANNEL_LABEL},
             encoding="utf-8-sig" if mm == 1 else "utf-8"))
     return files
