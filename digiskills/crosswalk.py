@@ -94,13 +94,13 @@ def build(old_shapes: gpd.GeoDataFrame | None = None, new_shapes: gpd.GeoDataFra
     pairs["new_unit_set"] = "camau_2025"
     pairs = pairs.sort_values(["old_unit_set", "old_code", "new_code"], ignore_index=True)
     pairs["weight_to"] = pairs.groupby(["old_unit_set", "old_code"]).weight.cumsum()
-    pairs["weight_from"] = pairs.weight_to - pairs.weight
+    pairs["weight_from"] = pairs.groupby(["old_unit_set", "old_code"]).weight_to.shift(fill_value=0.0)
     # Reverse: the share of each new commune that each former commune makes up.
     mass = pairs.weight * pairs.old_code.map(old_area).fillna(1.0) if old_area else pairs.weight
     pairs["reverse_weight"] = mass / mass.groupby(pairs.new_code).transform("sum")
     pairs = pairs.sort_values(["new_code", "old_unit_set", "old_code"], ignore_index=True)
     pairs["reverse_to"] = pairs.groupby("new_code").reverse_weight.cumsum()
-    pairs["reverse_from"] = pairs.reverse_to - pairs.reverse_weight
+    pairs["reverse_from"] = pairs.groupby("new_code").reverse_to.shift(fill_value=0.0)
     # Cumulative sums may end at 0.9999999: the last range of each unit closes at 1.
     pairs.loc[pairs.groupby(["old_unit_set", "old_code"]).weight_to.idxmax(), "weight_to"] = 1.0
     pairs.loc[pairs.groupby("new_code").reverse_to.idxmax(), "reverse_to"] = 1.0
