@@ -376,6 +376,8 @@ def _from_path(path: Path, matcher: "_Matcher", kind: str, reasons: list[str]) -
                 best = (result, file)
     if best is None or not best[0].shapes or (path.is_dir() and not best[0].is_mostly_matched):
         reasons.append(f"{path}: no layer whose features match Cà Mau's {matcher.level}s")
+        if best is not None and best[0].unmatched and not path.is_dir():
+            reasons.append(f"{best[1].name}: {best[0].unmatched[0].reason}")
         return None
     result, file = best
     vi, en = _LABEL[matcher.level]
@@ -589,6 +591,8 @@ class _Matcher:
         # Names and codes are resolved on a day of the geography: the last day of the old units, or the first
         # of the new ones.
         self.on = REFORM_DATE if self.geography == "2025" else REFORM_DATE - timedelta(days=1)
+        self.other_sets = set(sets.unit_set) - self.unit_sets
+        self.other_on = REFORM_DATE - timedelta(days=1) if self.geography == "2025" else REFORM_DATE
         rows = reporting[reporting["level"] == level]
         of_level = units[units["level"] == level]
         mine = of_level["unit_set"].isin(self.unit_sets)
@@ -649,16 +653,40 @@ class _Matcher:
 
     def _other_period(self, table: pd.DataFrame, columns: "_Columns") -> str:
         """Why the layer is of the other geography ('' if it is not): more of its codes exist only there than
-        here. GSO reused codes, so a pre-2025 feature must never pass for the 2025 unit of the same code."""
+        here, or more of its features have a code and a name that agree there than here. GSO reused codes, so
+        a feature of one period must never pass for the other period's unit of the same code."""
         if not columns.code:
             return ""
+        period = "before 1 Jul 2025" if self.geography == "2025" else "from 1 Jul 2025"
         values = table[columns.code]
         foreign, own = int(values.isin(self.foreign_codes).sum()), int(values.isin(self.codes).sum())
-        if foreign <= own:
-            return ""
-        period = "before 1 Jul 2025" if self.geography == "2025" else "from 1 Jul 2025"
-        return (f"the layer's codes are those of the units {period} ({foreign} codes of that period only, {own} "
-                "shared): a code reused in 2025 names another unit")
+        if foreign > own:
+            return (f"the layer's codes are those of the units {period} ({foreign} codes of that period only, "
+                    f"{own} shared): a code reused in 2025 names another unit")
+        if columns.name:
+            here = self._agreeing(table, columns, self.on, self.unit_sets)
+            there = self._agreeing(table, columns, self.other_on, self.other_sets)
+            if there > here:
+                return (f"the layer is of the units {period}: {there} of its features have a code and a name that "
+                        f"agree there, {here} here (GSO reused codes in 2025)")
+        return ""
+
+    def _agreeing(self, table: pd.DataFrame, columns: "_Columns", on, sets: set[str]) -> int:
+        """How many rows have a code and a name of the same unit of the unit sets `sets` (on date `on`)."""
+        count = 0
+        for code, name, kind in zip(table[columns.code], table[columns.name],
+                                    table[columns.type] if columns.type else [None] * len(table)):
+            if not isinstance(code, str) or not isinstance(name, str):  # None may come back as NaN
+                continue
+            by_code = self.resolver.resolve(self.level, code, on)
+            if by_code.code is None or by_code.unit_set not in sets:
+                continue
+            for variant in _name_variants(name, kind):
+                by_name = self.resolver.resolve(self.level, variant, on)
+                if by_name.code == by_code.code and by_name.unit_set in sets:
+                    count += 1
+                    break
+        return count
 
     def _candidate(self, row: pd.Series, columns: "_Columns") -> tuple[str | None, str, str]:
         """(unit code or None, found by "code" / "name", or "conflict" / "unknown", why not)."""
