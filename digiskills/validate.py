@@ -232,6 +232,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         parent = ctx.resolver.parent
         derived = np.array([parent(s, c) if c and s else None for s, c in zip(out["unit_set"], out["commune_code"])],
                            dtype=object)
+        derived[derived == PROVINCE_CODE] = None  # a new commune's parent is the province: no district
         checked = np.array([parent(fs, fc) if fc else d for fs, fc, d in
                             zip(out["former_unit_set"], out["former_commune_code"], derived)], dtype=object)
         given = out.get("district_code")
@@ -247,7 +248,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
                     messages[i] = (f"xã {name(*written)} không thuộc {name(district_set, given[i])}",
                                    f"commune {name(*written)} is not in {name(district_set, given[i])}")
                 problems.append(("district", messages))
-        out["district_code"] = np.where(pd.isna(derived) | (derived == PROVINCE_CODE), None, derived)
+        out["district_code"] = derived
 
     if table.name == "members":
         joined, left = out["joined_on"], out["left_on"]
