@@ -155,7 +155,7 @@ class BoundarySet:
     outside_count: int
     attribution: str
     origin: str  # "file", "environment", "cache" or "download", a colon, and the path or URL
-    geography: str = "pre2025"
+    geography: str  # of the reporting units: "2025" or "pre2025"
     approximate_units: tuple[str, ...] = ()
 
     @property
