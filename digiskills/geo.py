@@ -16,9 +16,10 @@ Sources are tried in this order; the first that gives shapes for the level wins:
    simplified and cached in geo/. DIGISKILLS_GEO_BASE_URL replaces the hosts (tests, mirrors).
 
 GSO reused commune codes in 2025 (32002 is Phường 4 before and Phường An Xuyên after): a layer whose codes are
-mostly those of the other geography is refused as a whole, and a code only counts when the feature's name (if
-any) agrees. A feature is matched to a unit by code when a property holds the level's GSO codes, else by name (prefixes,
-diacritics, GADM's space-less "TânThành(Phường)"); a feature of a unit replaced by a merger is dissolved into
+mostly those of the other geography, or whose codes and names agree more often there, is refused as a whole,
+and a code only counts when the feature's name (if any) agrees. A feature is matched to a unit by code when a
+property holds the level's GSO codes, else by name (prefixes, diacritics, GADM's space-less
+"TânThành(Phường)"); a feature of a unit replaced by a merger is dissolved into
 its successor's shape. Features that lie in Cà Mau but match no unit, and units without a shape, are listed.
 The maps are plotly `choropleth_map` with no tile server, so this module also computes centre and zoom.
 """
