@@ -88,6 +88,15 @@ class View:
         return self.commune_code or self.district_code or "96"
 
     @property
+    def listed_level(self) -> str:
+        """The level of the units a page maps or ranks under the selection: a district's communes; for the
+        province, the 64 communes in the 2025 geography (former district areas only when that level is chosen)
+        and the 16 former districts in the pre-2025 one."""
+        if self.district_code or self.level == "commune" or (self.geography == "2025" and self.level == "province"):
+            return "commune"
+        return "district"
+
+    @property
     def filters(self) -> dict:
         return {"geography": self.geography, "district_code": self.district_code, "commune_code": self.commune_code}
 

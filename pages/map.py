@@ -34,7 +34,7 @@ ui.sync_url(metric=indicator, measure=measure)
 column = MEASURES[measure]
 
 # A chosen district (sidebar or a click on the map) shows its communes; otherwise the level decides.
-shown_level = "commune" if view.district_code or view.level == "commune" else "district"
+shown_level = view.listed_level
 frame = ui.run("map/indicator_by_unit_month", geography=view.geography, level=shown_level,
                district_code=view.district_code,
                indicator=indicator, goal_target=goal.target)

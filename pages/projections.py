@@ -73,7 +73,7 @@ if chosen:
                     width="stretch")
 
 # Every unit one level down (districts of the province, communes of a district), all three methods.
-table_level = "district" if level == "province" else "commune"
+table_level = view.listed_level
 table = projections.project_units(series_for(table_level, view.district_code), goal.target, goal.baseline_date,
                                   goal.deadline, view.month)
 table["status_label"] = table["status"].map(STATUS)

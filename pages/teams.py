@@ -33,7 +33,7 @@ with right:
 if not view.commune_code:
     st.subheader(f"{t('households_covered', lang)} · {formatting.month(view.month, lang)}")
     coverage = ui.run("teams/coverage_by_unit", geography=view.geography, month=view.month,
-                      district_code=view.district_code)
+                      level=view.listed_level, district_code=view.district_code)
     ui.show_table(coverage, lang, {"name": t("unit", lang), "teams": t("teams", lang),
                                    "active_members": t("active_members", lang),
                                    "activities_per_member": t("visits_per_member", lang),

@@ -1,10 +1,11 @@
--- Teams, members, activity and household coverage of every district (or of every commune of a district)
--- in the reporting month.
+-- Teams, members, activity and household coverage of every district or commune of a geography (or of every
+-- commune of a district) in the reporting month.
 -- Grain: one row per unit.
--- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: districts; a code: its communes)
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $level ('district' or 'commune'),
+--   $district_code (null: all; a code: its communes)
 -- Columns: unit_code, name, teams, active_members, activities_per_member, households_reached, households, coverage_pct
 with scoped as (
-    select case when $district_code is null then district_code else commune_code end as unit_code, *
+    select case when $level = 'district' then district_code else commune_code end as unit_code, *
     from team_month
     where geography = $geography and month = $month::date and ($district_code is null or district_code = $district_code)
 ),
