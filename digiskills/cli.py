@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from digiskills import ingest, warehouse
+from digiskills import ingest, units, warehouse
 
 
 def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
@@ -27,7 +27,7 @@ def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
             print(f"  … {r.rows_rejected - shown:,} more in the quarantine table")
 
 
-def _print_projections(goal_id: str, month_text: str | None) -> int:
+def _print_projections(goal_id: str, month_text: str | None, geography: str, level: str) -> int:
     import pandas as pd
 
     from digiskills import db, formatting, goals, projections
@@ -39,10 +39,11 @@ def _print_projections(goal_id: str, month_text: str | None) -> int:
     wh = db.Warehouse()
     months = wh.run("shared/reporting_months")["month"]
     month = formatting.parse_month(month_text) if month_text else pd.Timestamp(months.iloc[0]).date()
-    frames = [wh.run("projections/goal_share_by_unit_month", level=level, district_code=None, metric=goal.metric,
-                     population=goal.population) for level in ("province", "district")]
+    frames = [wh.run("projections/goal_share_by_unit_month", geography=geography, level=shown, district_code=None,
+                     metric=goal.metric, population=goal.population) for shown in ("province", level)]
     table = projections.project_units(pd.concat(frames), goal.target, goal.baseline_date, goal.deadline, month)
-    print(f"{goal.label_en} — target {goal.target:.0%} by {goal.deadline}; reporting month {month:%Y-%m}")
+    print(f"{goal.label_en} — target {goal.target:.0%} by {goal.deadline}; reporting month {month:%Y-%m}; "
+          f"geography {geography}, {level} level")
     deadline_passed = table["value_at_deadline_pct"].notna().any()
     columns = ["name", "current_pct", "status", *(["value_at_deadline_pct"] if deadline_passed else
                                                   ["method", *[f"{m}_{k}" for m in projections.METHODS
@@ -69,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: Cà Mau's real size)")
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--out", type=Path, default=Path("data") / "demo")
-    p = sub.add_parser("projections", help="print the status and projections of a goal for the province and districts")
+    p = sub.add_parser("projections", help="print the status and projections of a goal for the province and its units")
     p.add_argument("--goal", default="qd146_2030", help="goal id in goals.yaml")
+    p.add_argument("--geography", choices=units.GEOGRAPHIES, default=units.GEOGRAPHIES[0],
+                   help="2025: the 64 communes of the new province (default); pre2025: the former districts/communes")
+    p.add_argument("--level", choices=("district", "commune"), default=None,
+                   help="units listed under the province (default: communes in 2025, districts in pre2025)")
     p.add_argument("--month", help="reporting month YYYY-MM (default: the latest with data)")
     args = parser.parse_args(argv)
 
@@ -87,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         _print_reports(reports, args.lang)
         return 1 if any(r.is_failure for r in reports) else 0
     if args.command == "projections":
-        return _print_projections(args.goal, args.month)
+        level = args.level or ("commune" if args.geography == "2025" else "district")
+        return _print_projections(args.goal, args.month, args.geography, level)
     if args.command == "demo":
         from digiskills import demo
         demo.build(out=args.out, scale=args.scale, seed=args.seed, db_path=warehouse.warehouse_path(),
