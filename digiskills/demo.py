@@ -488,12 +488,14 @@ def print_progress(message: str, fraction: float | None = None) -> None:
 def build(out: Path, scale: float, seed: int, db_path: Path,
           progress: Callable[[str, float | None], None] = print_progress, today: dt.date | None = None):
     """Writes the demo exports and builds the warehouse from them through ingest. Returns the reports."""
-    from digiskills import demo_exports, ingest
+    from digiskills import demo_exports, ingest, warehouse
 
     started = time.perf_counter()
     end = last_full_month(today or dt.date.today())
     progress(f"simulating {START:%m/%Y}–{end:%m/%Y} at scale {scale:g}", 0.0)
-    world = simulate(scale, seed, end)
+    # The crosswalk the warehouse will hold (boundaries weigh divided communes where geo/ has them).
+    walk = crosswalk.build(*crosswalk.find_shapes(warehouse.boundary_folders()))
+    world = simulate(scale, seed, end, walk)
     progress(f"{len(world.visits):,} visit activities, {len(world.usage):,} service-use rows, "
              f"{len(world.attendance):,} attendances; writing exports", 0.1)
     files = demo_exports.write(world, out, lambda m: progress(m, None))
