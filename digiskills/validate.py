@@ -211,6 +211,9 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
             out[field_name] = np.array([None if b or r is None else r[i] for r, b in zip(resolved, is_blank)],
                                        dtype=object)
         note(commune.name, errors if commune.required else np.where(is_blank, None, errors))
+    elif commune is not None:  # an optional commune column the file does not have
+        for field_name in ("unit_set", "commune_code", "former_unit_set", "former_commune_code"):
+            out[field_name] = np.full(n, None, dtype=object)
 
     for column in table.columns:  # required columns absent from the file are caught before; optional ones are null
         if column.stored_as and column.stored_as not in out and column.kind != "district":

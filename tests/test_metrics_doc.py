@@ -28,7 +28,7 @@ def _queries_used_by_pages() -> set[str]:
 
 
 def _parameters_for(name: str, month: dt.date) -> dict:
-    values = {"month": month, "district_code": None, "commune_code": None, "level": "district",
+    values = {"geography": "2025", "month": month, "district_code": None, "commune_code": None, "level": "district",
               "indicator": "households_reached", "goal_target": 0.7, "mode": "sequential", "window_days": None,
               "breakdown": "none", "counting": "persons", "metric": "working_age_service_users",
               "population": "working_age_population", "target": 0.9, "deadline": dt.date(2030, 12, 31),
@@ -63,7 +63,8 @@ def test_every_indicator_offered_is_documented(demo_small):
                    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "INDICATORS")
     warehouse = db.Warehouse(demo_small.db)
     month = pd.Timestamp(warehouse.run("shared/reporting_months")["month"].iloc[0]).date()
-    overview = warehouse.run("overview/kpis_by_month", month=month, district_code=None, commune_code=None)
+    overview = warehouse.run("overview/kpis_by_month", geography="2025", month=month, district_code=None,
+                             commune_code=None)
     indicators = set(offered) | set(overview["indicator"])
     assert indicators - DOCUMENTED == set()
 
