@@ -41,13 +41,14 @@ if reports:
     st.subheader(t("reconciliation", lang))
     summary = pd.DataFrame([{"file": r.file, "table": r.table or "–", "rows_read": r.rows_read,
                              "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
+                             "rows_mapped_from_former": r.rows_mapped_from_former,
                              "rows_duplicate": r.rows_duplicate, "outcome": r.outcome,
                              "message": r.message_vi if lang == "vi" else r.message_en} for r in reports])
     ui.show_table(summary, lang, {"file": "Tệp" if lang == "vi" else "File", "table": "Bảng" if lang == "vi" else "Table",
                                   "rows_read": "Đọc" if lang == "vi" else "Read",
                                   "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
                                   "rows_rejected": "Loại" if lang == "vi" else "Rejected",
-                          "rows_mapped_from_former": t("mapped_from_former", lang),
+                                  "rows_mapped_from_former": t("mapped_from_former", lang),
                                   "rows_duplicate": "Trùng" if lang == "vi" else "Duplicates",
                                   "outcome": "Kết quả" if lang == "vi" else "Outcome",
                                   "message": "Chi tiết" if lang == "vi" else "Details"})

@@ -1,8 +1,10 @@
 """The dashboard's pages under Streamlit's AppTest on the small demo warehouse: every page renders in both languages
+and both geographies (the 64 communes of the province since 1 July 2025, and the former districts and communes)
 at province, district and commune level; the month and unit controls change the numbers shown (to the report
-queries' values); a link's query parameters open the matching view and the URL follows the controls; numbers and
-dates are written the Vietnamese or the English way; and an import (uploaded on the Data page, or by the ingest
-code path) shows up without a restart."""
+queries' values); a link's query parameters open the matching view (geography included) and the URL follows the
+controls; switching the geography starts again from the province (codes were reused); numbers and dates are
+written the Vietnamese or the English way; and an import (uploaded on the Data page, or by the ingest code path)
+shows up without a restart."""
 
 import datetime as dt
 import os
@@ -26,8 +28,19 @@ PAGES = ["overview", "map", "funnel", "projections", "teams", "explore", "data"]
 TITLED_WITH_UNIT = {"overview", "funnel", "projections", "teams", "explore", "map"}
 D = dt.date
 MONTH, LATEST = D(2025, 6, 1), D(2026, 10, 1)  # the demo runs July 2022 – October 2026
-DISTRICT, DISTRICT_NAME = "970", "Huyện Đầm Dơi"
-COMMUNE, COMMUNE_NAME = "32162", "Xã Tân Trung"  # a commune of Huyện Đầm Dơi
+GEOGRAPHIES = ("2025", "pre2025")  # the sidebar's "Địa giới"; '2025' is the default
+# Đầm Dơi keeps its code 970 in both geographies: the former district area (its 7 new communes) in '2025', the
+# former district (its 16 former communes) in 'pre2025'.
+DISTRICT = "970"
+DISTRICT_NAMES = {"2025": "Khu vực huyện Đầm Dơi cũ", "pre2025": "Huyện Đầm Dơi"}
+COMMUNES = {"2025": "32152", "pre2025": "32162"}
+COMMUNE_NAMES = {"2025": "Xã Đầm Dơi", "pre2025": "Xã Tân Trung"}
+COMMUNES_OF_DISTRICT = {"2025": 7, "pre2025": 16}
+DISTRICT_NAME, COMMUNE, COMMUNE_NAME = DISTRICT_NAMES["2025"], COMMUNES["2025"], COMMUNE_NAMES["2025"]
+OLD_DISTRICT_NAME, OLD_COMMUNE, OLD_COMMUNE_NAME = DISTRICT_NAMES["pre2025"], COMMUNES["pre2025"], COMMUNE_NAMES["pre2025"]
+# GSO reused codes in 2025: 32152 is Xã Đầm Dơi now and Thị trấn Đầm Dơi before; 32162 (Xã Tân Trung) is no
+# 2025 commune.
+REUSED_CODE, REUSED_CODE_OLD_NAME = "32152", "Thị trấn Đầm Dơi"
 SHARES = {"working_age_service_users", "working_age_reached", "households_reached"}  # cards showing a share
 
 
@@ -97,11 +110,12 @@ def kpi_cards(at: AppTest) -> dict[str, tuple[str, list[str]]]:
     return cards
 
 
-def expected_cards(queries: db.Warehouse, month, district_code, commune_code, lang) -> dict[str, str]:
+def expected_cards(queries: db.Warehouse, month, district_code, commune_code, lang,
+                   geography: str = "2025") -> dict[str, str]:
     """The big value of each card, from overview/kpis_by_month (its numbers are checked against an independent
     computation in test_report_queries.py): a share for goal indicators, else the count."""
-    kpis = queries.run("overview/kpis_by_month", month=month, district_code=district_code,
-                         commune_code=commune_code)
+    kpis = queries.run("overview/kpis_by_month", geography=geography, month=month, district_code=district_code,
+                       commune_code=commune_code)
     cards = {}
     for row in kpis.itertuples():
         cards[t(row.indicator, lang)] = (formatting.percent(row.value_pct, lang) if row.indicator in SHARES
@@ -128,14 +142,30 @@ def choose(at: AppTest, level: str, district: str | None = None, commune: str | 
 
 
 def households_reached_by(month_end: str, district_code: str, demo_db: Path) -> int:
-    """Households whose first visit (any result) was in a commune of the district, by that day: straight from
-    the visits table."""
+    """Households whose first visit (any result) was in a commune of the former district, by that day: straight
+    from the visits table. Only for a day before 1 July 2025 and the 'pre2025' geography: later visits name the
+    new communes, which have no district (households_placed_by covers those)."""
+    assert month_end < "2025-07-01"
     con = warehouse.connect_reader(demo_db)
     try:
         return con.execute(
             "select count(*) from (select household_id, arg_min(district_code, visit_date) as district_code, "
             "min(visit_date) as first_on from visits group by household_id) "
             "where district_code = $d and first_on <= $e::date", {"d": district_code, "e": month_end}).fetchone()[0]
+    finally:
+        con.close()
+
+
+def households_placed_by(month_end: str, district_code: str, geography: str, demo_db: Path) -> int:
+    """Households first visited by that day that the model places in the district (or former district area) of
+    the geography: household_places, where a household first visited in a commune of the other geography is
+    carried through the crosswalk (its allocation is tested in test_report_queries.py / test_units.py)."""
+    con = warehouse.connect_reader(demo_db)
+    try:
+        return con.execute(
+            "select count(*) from households as h join household_places as p using (household_id) "
+            "where p.geography = $g and p.district_code = $d and h.reached_on <= $e::date",
+            {"g": geography, "d": district_code, "e": month_end}).fetchone()[0]
     finally:
         con.close()
 
@@ -189,36 +219,81 @@ def test_table_cells_are_formatted_by_column_suffix():
 # ---------------------------------------------------------------------------------------- every page
 
 
+@pytest.mark.parametrize("geography", GEOGRAPHIES)
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_at_every_level(page, lang, open_app):
-    at = open_app(page, lang=lang)
+def test_every_page_renders_at_every_level(page, lang, geography, open_app):
+    at = open_app(page, lang=lang, **({"geo": geography} if geography != "2025" else {}))
     page_title = t(f"page_{page}", lang)
     # The province first (no level in the URL), then a district, then one of its communes.
     assert at.radio(key="filter_lang").value == lang
+    assert at.radio(key="filter_geography").value == geography
     assert at.radio(key="filter_level").value == "province"
-    expected = {"province": t("province_name", lang), "district": DISTRICT_NAME, "commune": COMMUNE_NAME}
+    expected = {"province": t(f"province_name_{geography}", lang), "district": DISTRICT_NAMES[geography],
+                "commune": COMMUNE_NAMES[geography]}
     assert title(at) == (f"{page_title}: {expected['province']}" if page in TITLED_WITH_UNIT else page_title)
     for level in ("district", "commune"):
-        choose(at, level, DISTRICT, COMMUNE)
+        choose(at, level, DISTRICT, COMMUNES[geography])
         assert at.radio(key="filter_level").value == level
         assert at.selectbox(key="filter_district").value == DISTRICT
         if level == "commune":
-            # The commune list is the chosen district's 16 communes, 'all communes' first.
+            # The commune list is the chosen district's communes, 'all communes' first: the 7 new communes of
+            # the former Đầm Dơi area, or the 16 former communes of Huyện Đầm Dơi.
             options = at.selectbox(key="filter_commune").options
-            assert options[0] == t("all_communes", lang) and COMMUNE_NAME in options and len(options) == 17
+            assert options[0] == t("all_communes", lang) and COMMUNE_NAMES[geography] in options
+            assert len(options) == COMMUNES_OF_DISTRICT[geography] + 1
         assert title(at) == (f"{page_title}: {expected[level]}" if page in TITLED_WITH_UNIT else page_title)
-        # Still on the same page, in the same language.
+        # Still on the same page, in the same language and geography.
         assert at.radio(key="filter_lang").value == lang
+        assert at.radio(key="filter_geography").value == geography
+        assert at.query_params["geo"] == geography
+
+
+@pytest.mark.parametrize("geography, districts", [("2025", 16), ("pre2025", 16)])
+def test_district_list_follows_the_geography(geography, districts, open_app):
+    # 16 former districts either way (9 of old Cà Mau, 7 of old Bạc Liêu), named as areas in '2025'.
+    at = open_app("overview", lang="vi", geo=geography, level="district")
+    options = at.selectbox(key="filter_district").options
+    assert options[0] == t(f"all_districts_{geography}", "vi") and len(options) == districts + 1
+    assert DISTRICT_NAMES[geography] in options
+    assert all(o.startswith("Khu vực ") and o.endswith(" cũ") for o in options[1:]) == (geography == "2025")
+
+
+@pytest.mark.parametrize("geography, communes", [("2025", 64), ("pre2025", 16)])
+def test_map_ranks_the_units_of_the_province(geography, communes, open_app, demo_small):
+    # The province's map ranks the 64 communes since the reform, the 16 former districts before; the people
+    # with no known commune get their own unranked row last, so the units add up to the province.
+    at = open_app("map", lang="vi", geo=geography, month="2025-06", metric="households_reached", measure="count")
+    ranking = at.dataframe[0].value
+    assert len(ranking) == communes + 1
+    assert ranking[t("unit", "vi")].iloc[-1] == t("unknown_commune", "vi")
+    assert ranking[t("rank", "vi")].iloc[-1] in ("", "–", None) or pd.isna(ranking[t("rank", "vi")].iloc[-1])
+    frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography=geography,
+                                            level="commune" if geography == "2025" else "district",
+                                            district_code=None, indicator="households_reached", goal_target=0.7)
+    month = frame[frame.month == pd.Timestamp(MONTH)]
+    assert len(month) == communes + 1
+    # Every household reached by June 2025 is in exactly one row: the rows add up to the province's card.
+    total = int(month.value.sum())
+    households = kpi_total(demo_small.db, geography, MONTH)
+    assert total == households
+
+
+def kpi_total(demo_db: Path, geography: str, month) -> int:
+    kpis = db.Warehouse(demo_db).run("overview/kpis_by_month", geography=geography, month=month,
+                                     district_code=None, commune_code=None).set_index("indicator")
+    return int(kpis.value["households_reached"])
 
 
 def test_map_ranks_the_communes_of_the_chosen_district(open_app, demo_small):
-    at = open_app("map", lang="en", month="2025-06", level="district", unit=DISTRICT,
+    # In the former districts' geography: before the reform the visits name the former units themselves, so
+    # the district's households can be counted straight from the visits.
+    at = open_app("map", lang="en", geo="pre2025", month="2025-06", level="district", unit=DISTRICT,
                   metric="households_reached", measure="count")
     ranking = at.dataframe[0].value
-    # Huyện Đầm Dơi has 16 communes; the count shown for each is the query's value for June 2025.
-    frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", level="commune", district_code=DISTRICT,
-                                            indicator="households_reached", goal_target=0.7)
+    # Huyện Đầm Dơi had 16 communes; the count shown for each is the query's value for June 2025.
+    frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography="pre2025", level="commune",
+                                            district_code=DISTRICT, indicator="households_reached", goal_target=0.7)
     month = frame[frame.month == pd.Timestamp(MONTH)]
     assert len(ranking) == 16
     shown = dict(zip(ranking[t("unit", "en")], ranking[t("households_reached", "en")]))
@@ -228,6 +303,19 @@ def test_map_ranks_the_communes_of_the_chosen_district(open_app, demo_small):
     assert values == sorted(values, reverse=True)
     # The district's households reached, counted straight from the visits, add up over its communes.
     assert sum(values) == households_reached_by("2025-06-30", DISTRICT, demo_small.db)
+
+
+def test_map_ranks_the_communes_of_a_former_district_area(open_app, demo_small):
+    # Since the reform: the 7 new communes of the former Đầm Dơi area, at the latest month (no row for unknown
+    # communes: a chosen area lists its communes only).
+    at = open_app("map", lang="en", month="2026-10", level="district", unit=DISTRICT,
+                  metric="households_reached", measure="count")
+    assert title(at) == f"{t('page_map', 'en')}: {DISTRICT_NAME}"
+    ranking = at.dataframe[0].value
+    assert len(ranking) == 7 and COMMUNE_NAME in set(ranking[t("unit", "en")])
+    values = [int(v.replace(",", "")) for v in ranking[t("households_reached", "en")]]
+    assert values == sorted(values, reverse=True)
+    assert sum(values) == households_placed_by("2026-10-31", DISTRICT, "2025", demo_small.db)
 
 
 # ------------------------------------------------------------------------------- controls change numbers
@@ -251,13 +339,24 @@ def test_overview_numbers_follow_the_month_and_the_unit(open_app, demo_small):
     district = big_values(at)
     assert district == expected_cards(queries, december, DISTRICT, None, "en")
     assert all(district[k] != later[k] for k in district if not k.startswith(t("working_age_service_users", "en")))
-    # The households card's count line is the district's households, counted straight from the visits.
+    # The households card's count line is the former district area's households: those the model places in
+    # its 7 new communes (after the reform the visits name new communes, which have no district).
     households = kpi_cards(at)[t("households_reached", "en")][1][0]
-    expected = households_reached_by("2025-12-31", DISTRICT, demo_small.db)
+    expected = households_placed_by("2025-12-31", DISTRICT, "2025", demo_small.db)
     assert households == f"{formatting.number(expected, 'en')} ({t('of_households', 'en')})"
     choose(at, "commune", DISTRICT, COMMUNE)
     assert big_values(at) == expected_cards(queries, december, DISTRICT, COMMUNE, "en")
     assert title(at) == f"{t('page_overview', 'en')}: {COMMUNE_NAME}"
+    # The former districts' geography: the same province total, Huyện Đầm Dơi's own numbers.
+    at.radio(key="filter_geography").set_value("pre2025")
+    rerun(at)
+    assert big_values(at) == expected_cards(queries, december, None, None, "en", "pre2025")
+    assert big_values(at)[t("households_reached", "en")] == later[t("households_reached", "en")]
+    choose(at, "district", DISTRICT)
+    assert big_values(at) == expected_cards(queries, december, DISTRICT, None, "en", "pre2025")
+    households = kpi_cards(at)[t("households_reached", "en")][1][0]
+    expected = households_placed_by("2025-12-31", DISTRICT, "pre2025", demo_small.db)
+    assert households == f"{formatting.number(expected, 'en')} ({t('of_households', 'en')})"
 
 
 def test_overview_renders_when_two_trend_lines_are_equal(open_app):
@@ -267,17 +366,20 @@ def test_overview_renders_when_two_trend_lines_are_equal(open_app):
 def test_teams_cards_follow_the_month_and_the_unit(open_app, demo_small):
     queries = db.Warehouse(demo_small.db)
     at = open_app("teams", lang="vi", month="2023-01", level="district", unit=DISTRICT)
-    trend = queries.run("teams/activity_by_month", month=D(2023, 1, 1), district_code=DISTRICT, commune_code=None)
+    trend = queries.run("teams/activity_by_month", geography="2025", month=D(2023, 1, 1), district_code=DISTRICT,
+                        commune_code=None)
     now = trend.iloc[-1]
     assert at.metric[0].value == formatting.number(now.teams, "vi")
     assert at.metric[1].value == formatting.number(now.active_members, "vi")
     at.selectbox(key="filter_month").set_value(LATEST)
     rerun(at)
-    later = queries.run("teams/activity_by_month", month=LATEST, district_code=DISTRICT, commune_code=None).iloc[-1]
+    later = queries.run("teams/activity_by_month", geography="2025", month=LATEST, district_code=DISTRICT,
+                        commune_code=None).iloc[-1]
     # More members by October 2026 than in January 2023 (teams were still being founded in 2023).
     assert later.active_members != now.active_members
     assert at.metric[1].value == formatting.number(later.active_members, "vi")
-    inactive = queries.run("teams/inactive_teams", month=LATEST, district_code=DISTRICT, commune_code=None)
+    inactive = queries.run("teams/inactive_teams", geography="2025", month=LATEST, district_code=DISTRICT,
+                           commune_code=None)
     assert at.subheader[-1].value == f"{t('inactive_teams', 'vi')}: {formatting.number(len(inactive), 'vi')}"
 
 
@@ -287,14 +389,16 @@ def test_teams_cards_follow_the_month_and_the_unit(open_app, demo_small):
 def test_a_link_opens_the_matching_map_view_and_follows_the_controls(open_app):
     at = open_app("map", month="2025-06", level="district", unit=DISTRICT, lang="en", metric="households_reached",
                   measure="per_1000")
-    # The link's view: June 2025, Huyện Đầm Dơi, English, households reached per 1,000 people.
+    # The link's view: June 2025, the former Đầm Dơi area (no geo in the link: the 2025 geography), English,
+    # households reached per 1,000 people.
+    assert at.radio(key="filter_geography").value == "2025" and at.query_params["geo"] == "2025"
     assert at.selectbox(key="filter_month").value == MONTH
     assert at.radio(key="filter_level").value == "district"
     assert at.selectbox(key="filter_district").value == DISTRICT
     assert at.radio(key="filter_lang").value == "en"
     assert at.selectbox(key="map__indicator").value == "households_reached"
     assert at.radio(key="map__measure").value == "per_1000"
-    assert title(at) == "Map: Huyện Đầm Dơi" and at.subheader[0].value == f"{t('ranking', 'en')} · 2025-06"
+    assert title(at) == f"Map: {DISTRICT_NAME}" and at.subheader[0].value == f"{t('ranking', 'en')} · 2025-06"
     assert list(at.dataframe[0].value.columns) == [t("rank", "en"), t("unit", "en"), t("households_reached", "en")]
     # Every control writes itself back into the URL, so a copied link reproduces the view.
     at.radio(key="map__measure").set_value("count")
@@ -316,22 +420,68 @@ def test_a_link_opens_the_matching_map_view_and_follows_the_controls(open_app):
     assert at.query_params["level"] == "province" and "unit" not in at.query_params
 
 
-def test_a_link_to_a_commune_selects_its_district_too(open_app):
-    at = open_app(None, month="2025-06", level="commune", unit=COMMUNE, lang="vi")
-    assert at.selectbox(key="filter_commune").value == COMMUNE
-    # The commune's district is derived from the commune code.
+@pytest.mark.parametrize("geography", GEOGRAPHIES)
+def test_a_link_to_a_commune_selects_its_district_too(geography, open_app):
+    at = open_app(None, geo=geography, month="2025-06", level="commune", unit=COMMUNES[geography], lang="vi")
+    assert at.radio(key="filter_geography").value == geography
+    assert at.selectbox(key="filter_commune").value == COMMUNES[geography]
+    # The commune's district (former district area) is derived from the commune code.
     assert at.selectbox(key="filter_district").value == DISTRICT
-    assert title(at) == f"{t('page_overview', 'vi')}: {COMMUNE_NAME}"
+    assert title(at) == f"{t('page_overview', 'vi')}: {COMMUNE_NAMES[geography]}"
     assert at.caption[0].value == f"{t('month', 'vi')}: 06/2025"
 
 
+def test_a_link_with_geo_pre2025_opens_the_former_units(open_app):
+    # The same code names another place in each geography (32152: Xã Đầm Dơi now, Thị trấn Đầm Dơi before).
+    at = open_app("map", geo="pre2025", level="commune", unit=REUSED_CODE, lang="vi")
+    assert at.radio(key="filter_geography").value == "pre2025"
+    assert at.selectbox(key="filter_commune").value == REUSED_CODE
+    assert title(at) == f"{t('page_map', 'vi')}: {REUSED_CODE_OLD_NAME}"
+    # The commune's former district lists its 16 former communes.
+    assert len(at.dataframe[0].value) == 16
+    assert at.query_params["geo"] == "pre2025" and at.query_params["unit"] == REUSED_CODE
+    at = open_app("map", level="commune", unit=REUSED_CODE, lang="vi")
+    assert title(at) == f"{t('page_map', 'vi')}: {COMMUNE_NAME}" and len(at.dataframe[0].value) == 7
+
+
+def test_a_former_commune_in_a_2025_link_falls_back_to_the_province(open_app):
+    # Xã Tân Trung (32162) is no unit since 1 July 2025: the 2025 view opens on the province, not on a guess.
+    at = open_app("overview", level="commune", unit=OLD_COMMUNE, lang="vi")
+    assert at.selectbox(key="filter_commune").value == ui.ALL
+    assert title(at) == f"{t('page_overview', 'vi')}: {t('province_name_2025', 'vi')}"
+    assert "unit" not in at.query_params
+
+
+def test_the_geography_is_in_the_url_and_switching_it_starts_from_the_province(open_app):
+    at = open_app("overview", lang="en", month="2025-06", level="commune", unit=COMMUNE)
+    assert at.query_params["geo"] == "2025" and at.query_params["unit"] == COMMUNE
+    assert title(at) == f"{t('page_overview', 'en')}: {COMMUNE_NAME}"
+    # Switching the geography forgets the district and commune: 32152 would silently become Thị trấn Đầm Dơi.
+    at.radio(key="filter_geography").set_value("pre2025")
+    rerun(at)
+    assert at.radio(key="filter_geography").value == "pre2025"
+    assert at.selectbox(key="filter_district").value == ui.ALL
+    assert at.selectbox(key="filter_commune").value == ui.ALL
+    assert title(at) == f"{t('page_overview', 'en')}: {t('province_name_pre2025', 'en')}"
+    assert at.query_params["geo"] == "pre2025" and "unit" not in at.query_params
+    # And back, from a former district.
+    choose(at, "district", DISTRICT)
+    assert title(at) == f"{t('page_overview', 'en')}: {OLD_DISTRICT_NAME}" and at.query_params["unit"] == DISTRICT
+    at.radio(key="filter_geography").set_value("2025")
+    rerun(at)
+    assert at.selectbox(key="filter_district").value == ui.ALL
+    assert title(at) == f"{t('page_overview', 'en')}: {t('province_name_2025', 'en')}"
+    assert at.query_params["geo"] == "2025" and "unit" not in at.query_params
+
+
 def test_a_link_with_unknown_values_falls_back_to_the_defaults(open_app):
-    at = open_app("overview", month="2099-01", level="planet", unit="99999", lang="xx")
-    # The newest month, the province, Vietnamese.
+    at = open_app("overview", month="2099-01", level="planet", unit="99999", lang="xx", geo="1975")
+    # The newest month, the province in the 2025 geography, Vietnamese.
+    assert at.radio(key="filter_geography").value == "2025" and at.query_params["geo"] == "2025"
     assert at.selectbox(key="filter_month").value == LATEST
     assert at.radio(key="filter_level").value == "province"
     assert at.radio(key="filter_lang").value == "vi"
-    assert title(at) == f"{t('page_overview', 'vi')}: {t('province_name', 'vi')}"
+    assert title(at) == f"{t('page_overview', 'vi')}: {t('province_name_2025', 'vi')}"
 
 
 def test_a_plain_rerun_goes_through_dashboard_py(open_app):
@@ -379,8 +529,11 @@ def test_data_page_writes_latest_dates_in_the_chosen_language(lang, pattern, ope
 def test_data_page_writes_load_times_in_vietnamese(open_app):
     at = open_app("data", lang="vi")
     freshness, log = at.dataframe[0].value, at.dataframe[1].value
-    # dd/mm/yyyy (with or without a time) like every other date of the Vietnamese interface.
-    assert all(re.match(r"\d{2}/\d{2}/\d{4}", v) for v in freshness["Nạp lần cuối"])
+    # dd/mm/yyyy (with or without a time) like every other date of the Vietnamese interface. The 'units' row
+    # (the denominators) is built from the unit sets in code since the reform, never imported: no load time.
+    loaded = freshness.set_index("Bảng")["Nạp lần cuối"]
+    assert loaded["units"] == "–"
+    assert all(re.match(r"\d{2}/\d{2}/\d{4}", v) for v in loaded.drop("units"))
     assert all(re.match(r"\d{2}/\d{2}/\d{4}", v) for v in log["Thời điểm"])
 
 
@@ -388,10 +541,11 @@ def test_data_page_writes_load_times_in_vietnamese(open_app):
 
 
 def small_visit_export(folder: Path) -> Path:
-    """Two visit rows by a team of Xã Tân Trung (Huyện Đầm Dơi): a new household visited on 15 Oct 2026, and a
-    row naming a commune Cà Mau does not have (rejected)."""
-    team = {"Mã tổ": "T-32162-607", "Mã thành viên": "M-003541", "Xã/Phường/Thị trấn": COMMUNE_NAME,
-            "Huyện/Thành phố": DISTRICT_NAME, "Ấp/Khóm": "Ấp 5"}
+    """Two visit rows by a team of Xã Tân Trung (Huyện Đầm Dơi), which still writes its former names: a new
+    household visited on 15 Oct 2026 (mapped to the new Xã Trần Phán, in the former Đầm Dơi area), and a row
+    naming a commune Cà Mau does not have (rejected)."""
+    team = {"Mã tổ": "T-32162-607", "Mã thành viên": "M-003541", "Xã/Phường/Thị trấn": OLD_COMMUNE_NAME,
+            "Huyện/Thành phố": OLD_DISTRICT_NAME, "Ấp/Khóm": "Ấp 5"}
     return write_csv(folder / "ho_tro_bo_sung.csv", [
         visit(1, **team, **{"Ngày hỗ trợ": "15/10/2026"}),
         visit(2, **{**team, "Ngày hỗ trợ": "16/10/2026", "Xã/Phường/Thị trấn": "Xã Không Có"})])
@@ -401,17 +555,22 @@ def test_a_live_warehouse_serves_the_new_file_after_an_import(demo_small, tmp_pa
     live = tmp_path / "warehouse.duckdb"
     shutil.copyfile(demo_small.db, live)
     queries = db.Warehouse(live)
-    before = queries.run("overview/kpis_by_month", month=LATEST, district_code=DISTRICT, commune_code=None)
+    before = {g: queries.run("overview/kpis_by_month", geography=g, month=LATEST, district_code=DISTRICT,
+                             commune_code=None) for g in GEOGRAPHIES}
     rows_before = queries.run("data/freshness_by_table").set_index("table_name").rows
     version = queries.version()
     reports = ingest.ingest_paths([small_visit_export(tmp_path)], db_path=live)
     assert [(r.rows_read, r.rows_loaded, r.rows_rejected) for r in reports] == [(2, 1, 1)]
+    assert reports[0].rows_mapped_from_former == 1  # Xã Tân Trung after the reform
     # The import swapped in a new file: same Warehouse object, new version, no stale cached result.
     assert queries.version() != version
-    after = queries.run("overview/kpis_by_month", month=LATEST, district_code=DISTRICT, commune_code=None)
-    households = dict(zip(after.indicator, after.value - before.value))
-    # One new household in Huyện Đầm Dơi, first visited in October 2026.
-    assert households["households_reached"] == 1
+    for geography in GEOGRAPHIES:
+        after = queries.run("overview/kpis_by_month", geography=geography, month=LATEST, district_code=DISTRICT,
+                            commune_code=None)
+        households = dict(zip(after.indicator, after.value - before[geography].value))
+        # One new household, first visited in October 2026: in Huyện Đầm Dơi (the former unit the row named)
+        # and in the former Đầm Dơi area (Xã Trần Phán).
+        assert households["households_reached"] == 1, geography
     assert queries.run("data/freshness_by_table").set_index("table_name").rows["visits"] == rows_before["visits"] + 1
 
 
@@ -432,15 +591,16 @@ def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, d
     # Read 2 = loaded 1 + rejected 1 (the unknown commune).
     assert (summary["Read"], summary["Loaded"], summary["Rejected"]) == ("2", "1", "1")
     assert summary["Outcome"] == "loaded_with_rejects"
+    assert summary[t("mapped_from_former", "en")] == "1"  # Xã Tân Trung, written after the reform
     freshness = at.dataframe[2].value.set_index("Table")
     assert int(freshness.loc["visits", "Rows"].replace(",", "")) == visits_before + 1
     assert any(p.name == export.name for p in (tmp_path / "data" / "uploads").rglob("*.csv"))
-    # The overview of Huyện Đầm Dơi, same session, no restart: one more household in October 2026.
+    # The overview of the former Đầm Dơi area, same session, no restart: one more household in October 2026.
     rerun(at.switch_page("pages/overview.py"))
     households = kpi_cards(at)[t("households_reached", "en")][1][0]
-    expected = households_reached_by("2026-10-31", DISTRICT, live)
+    expected = households_placed_by("2026-10-31", DISTRICT, "2025", live)
     assert households == f"{formatting.number(expected, 'en')} ({t('of_households', 'en')})"
-    assert expected == households_reached_by("2026-10-31", DISTRICT, demo_small.db) + 1
+    assert expected == households_placed_by("2026-10-31", DISTRICT, "2025", demo_small.db) + 1
 
 
 def test_the_goal_chosen_in_the_sidebar_drives_the_pages(open_app):
