@@ -277,6 +277,9 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
             problems.append(("working_age_population", _fill(np.full(n, None, dtype=object), wrong, (
                 "dân số trong độ tuổi lao động lớn hơn dân số", "working-age population exceeds population"))))
 
+    # A row's faults are listed in the contract's column order (the commune is checked last, on the row's date).
+    order = {c.name: i for i, c in enumerate(table.columns)}
+    problems.sort(key=lambda problem: order.get(problem[0], len(order)))
     bad = np.zeros(n, dtype=bool)
     for _, errors in problems:
         bad |= errors.astype(bool)

@@ -156,7 +156,8 @@ BAD_ROWS = {
     "working age above population": ([{"Đơn vị": u, "Năm": "2024", "Dân số": "100",
                                        "Dân số trong độ tuổi lao động": "101"} for u in ("970", "Xã Đất Mũi")],
                                      "units", "working_age_population", "working-age population exceeds population"),
-    "unknown unit": ([{"Đơn vị": u, "Năm": "2024", "Dân số": "100"} for u in ("Huyện Không Có", "Bạc Liêu")],
+    # "Bạc Liêu" is a unit since the merger (TP Bạc Liêu, 954); Kiên Giang never was part of Cà Mau.
+    "unknown unit": ([{"Đơn vị": u, "Năm": "2024", "Dân số": "100"} for u in ("Huyện Không Có", "Kiên Giang")],
                      "units", "unit", "unknown unit '"),
 }
 
