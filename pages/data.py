@@ -98,4 +98,4 @@ unknown = ui.run("data/unknown_commune_share", geography=view.geography, month=v
 unknown["indicator"] = [t(i.removesuffix("_cum"), lang) for i in unknown["indicator"]]
 st.caption(t("unknown_commune_note", lang, month=formatting.month(view.month, lang)))
 ui.show_table(unknown, lang, {"indicator": t("indicator", lang), "unknown": t("unknown_commune", lang),
-                              "total": t("province_name", lang), "unknown_pct": "%"})
+                              "total": t(f"province_name_{view.geography}", lang), "unknown_pct": "%"})

@@ -1,10 +1,13 @@
 """End to end in a real browser: the app is started for real (`streamlit run`), headless Chromium (Debian's
 chromium package, driven by Playwright) visits every page, and the tests assert that charts are drawn, the map
-has as many shapes as there are units at the chosen level, and no error or exception is shown.
+has as many shapes as there are units at the chosen level, and no error or exception is shown, in both
+geographies: the province since 1 July 2025 (64 communes, grouped by former district area; the default) and the
+former districts and communes (geo=pre2025).
 
 One server (on the 2 % demo warehouse) and one browser context serve the whole module; every test opens its own
-tab, which is its own Streamlit session. The expected units come from digiskills.units.legacy_units() and the
-points used to find a unit on the map from the shared boundary files, never from the page itself.
+tab, which is its own Streamlit session. The expected units come from digiskills.units.all_units() and the
+crosswalk's tree of reporting units, and the points used to find a unit on the map from the shared boundary
+files, never from the page itself.
 
 The map is plotly's `map` subplot (MapLibre, WebGL): its shapes are not SVG paths. The tests read the MapLibre
 map plotly keeps on the chart element (`_fullLayout.map._subplot.map`) to ask which features it rendered and to
@@ -26,20 +29,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+import shapely
 from shapely.geometry import shape
 
 from conftest import TEST_SECRET
-from digiskills import goals
+from digiskills import crosswalk, goals
 from digiskills.i18n import t
-from digiskills.units import legacy_units
+from digiskills.units import all_units
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 expect = playwright_api.expect
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or REPO.parent / "shared" / "geo")
-DISTRICTS_FILE = "camau_districts_pre2025.geojson"
-COMMUNES_FILE = "camau_communes_pre2025.geojson"
+DISTRICTS_FILE = "camau_districts_pre2025.geojson"  # old Cà Mau's 9 districts
+COMMUNES_FILE = "camau_communes_pre2025.geojson"  # old Cà Mau's communes (old Bạc Liêu's have no public file)
+COMMUNES_2025_FILE = "camau_communes_2025.geojson"  # the 64 communes of the merged province
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic"]
@@ -57,15 +62,32 @@ pytestmark = [
 
 # --- what the pages should show, from the units list (not from the page) ------------------------------------------
 
-UNITS = legacy_units()
-# The two wards merged on 1 Dec 2024 (successor_code set) are not reporting units: 9 districts, 100 communes.
-IN_FORCE = UNITS[UNITS["successor_code"].isna()]
-UNIT_NAMES = dict(zip(IN_FORCE["unit_code"], IN_FORCE["name"]))
-DISTRICTS = set(IN_FORCE.loc[IN_FORCE["level"] == "district", "unit_code"])
-COMMUNES = set(IN_FORCE.loc[IN_FORCE["level"] == "commune", "unit_code"])
-DAM_DOI = "970"  # Huyện Đầm Dơi
-DAM_DOI_TOWN = "32152"  # Thị trấn Đầm Dơi, one of its communes
-COMMUNES_OF_DAM_DOI = set(IN_FORCE.loc[IN_FORCE["parent_code"] == DAM_DOI, "unit_code"])
+# The units of each geography as the app's tree has them (crosswalk.reporting_units: the same rows the warehouse's
+# reporting_units holds). GSO reused codes in 2025, so every set below belongs to one geography.
+TREE = crosswalk.reporting_units(all_units(), crosswalk.build())
+UNIT_NAMES = {g: dict(zip(TREE.unit_code[TREE.geography == g], TREE.name[TREE.geography == g]))
+              for g in ("2025", "pre2025")}
+
+
+def units_of(geography: str, level: str, parent: str | None = None) -> set[str]:
+    rows = TREE[(TREE.geography == geography) & (TREE.level == level)]
+    return set(rows.unit_code if parent is None else rows.unit_code[rows.parent_code == parent])
+
+
+# Since 1 July 2025: 64 communes, grouped into the 16 former district areas.
+COMMUNES = units_of("2025", "commune")
+AREAS = units_of("2025", "district")
+# Before: 16 districts (9 of old Cà Mau, 7 of old Bạc Liêu) and 164 communes, of which only old Cà Mau's 100
+# (after the merger of 1 Dec 2024) have a boundary file.
+OLD_DISTRICTS = units_of("pre2025", "district")
+OLD_CA_MAU_COMMUNES = set(all_units().query("unit_set == 'camau_pre2025' and level == 'commune' "
+                                            "and successor_code.isna()").unit_code)
+DAM_DOI = "970"  # Huyện Đầm Dơi, and the former Đầm Dơi area since the reform
+DAM_DOI_TOWN = "32152"  # Xã Đầm Dơi since the reform (Thị trấn Đầm Dơi before: a reused code)
+COMMUNES_OF_DAM_DOI_AREA = units_of("2025", "commune", DAM_DOI)  # 7 new communes
+COMMUNES_OF_DAM_DOI = units_of("pre2025", "commune", DAM_DOI)  # 16 former communes
+DAM_DOI_NAME = UNIT_NAMES["2025"][DAM_DOI]  # Khu vực huyện Đầm Dơi cũ
+PROVINCE = t("province_name_2025", "vi")
 
 # url path, title key, whether the title names the chosen unit, charts the page draws with the demo data.
 PAGES = [
@@ -216,15 +238,33 @@ def page(browser, app_url):
     tab.close()
 
 
+def _shapes(name: str) -> dict:
+    return {str(f["properties"]["code"]): shape(f["geometry"])
+            for f in json.loads((SHARED_GEO / name).read_text(encoding="utf-8"))["features"]}
+
+
+def _inside(geometry) -> list[float]:
+    point = geometry.representative_point()  # always inside its shape, unlike a centroid
+    return [point.x, point.y]
+
+
 @pytest.fixture(scope="module")
 def inside_points():
-    """A point inside every district and commune ([lon, lat]), from the shared files (shapely's
-    representative_point is always inside its shape, unlike a centroid)."""
-    points = {}
-    for name in (DISTRICTS_FILE, COMMUNES_FILE):
-        for feature in json.loads((SHARED_GEO / name).read_text(encoding="utf-8"))["features"]:
-            point = shape(feature["geometry"]).representative_point()
-            points[str(feature["properties"]["code"])] = [point.x, point.y]
+    """A point ([lon, lat]) inside every unit of each geography, from the shared files: {geography: {code: point}}
+    (codes were reused in 2025, so one dict per geography).
+
+    Units without a file of their own are unions of 2025 communes, as the app draws them: a former district
+    area is its new communes; an old Bạc Liêu district (approximated by the app) the new communes that mostly
+    came from it (their former district area). A point inside one of those communes is inside the union."""
+    communes_2025 = _shapes(COMMUNES_2025_FILE)
+    parent = TREE[(TREE.geography == "2025") & (TREE.level == "commune")].set_index("unit_code").parent_code
+    areas = {area: _inside(shapely.union_all([g for code, g in communes_2025.items() if parent[code] == area]))
+             for area in AREAS}
+    points = {"2025": {**{code: _inside(g) for code, g in communes_2025.items()}, **areas},
+              "pre2025": {code: _inside(g) for name in (DISTRICTS_FILE, COMMUNES_FILE)
+                          for code, g in _shapes(name).items()}}
+    for district in OLD_DISTRICTS - set(points["pre2025"]):  # old Bạc Liêu's 7
+        points["pre2025"][district] = areas[district]
     return points
 
 
@@ -339,75 +379,115 @@ def sidebar_select(page, label: str):
 
 def test_every_page_through_the_sidebar_links(page, shots):
     """From a district's deep link, every sidebar link opens its page, the district stays chosen, charts are drawn."""
-    district = UNIT_NAMES[DAM_DOI]
     open_app(page, f"/?level=district&unit={DAM_DOI}")
     links = page.locator(NAV_LINK)
     expect(links).to_have_text([t(key, "vi") for _, key, _, _ in PAGES])
     for path, key, names_unit, charts in PAGES:
         links.filter(has_text=t(key, "vi")).click()
         page.wait_for_url(re.compile(re.escape(page.app_url + path) + r"(\?.*)?$"))
-        check_page(page, shots, key, names_unit, charts, district)
+        check_page(page, shots, key, names_unit, charts, DAM_DOI_NAME)
         # The sidebar's choices carry over to every page and back into its URL.
         expect(page).to_have_url(re.compile(rf"[?&]unit={DAM_DOI}(&|$)"))
-        expect(sidebar_select(page, t("district", "vi"))).to_have_value(district)
+        expect(page).to_have_url(re.compile(r"[?&]geo=2025(&|$)"))
+        expect(sidebar_select(page, t("district_2025", "vi"))).to_have_value(DAM_DOI_NAME)
 
 
 @pytest.mark.parametrize("path, title_key, names_unit, charts", PAGES, ids=[p[0] for p in PAGES])
 def test_every_page_by_url(page, shots, path, title_key, names_unit, charts):
-    """Each page opened directly (a bookmark): the default page is served at the root."""
+    """Each page opened directly (a bookmark): the default page is served at the root, on the province as it is
+    since 1 July 2025."""
     open_app(page, path)
-    check_page(page, shots, title_key, names_unit, charts, t("province_name", "vi"))
+    check_page(page, shots, title_key, names_unit, charts, PROVINCE)
 
 
-UNIT_PAGES = [pytest.param(f"{path}?level=commune&unit={DAM_DOI_TOWN}", key, names_unit, charts, DAM_DOI_TOWN,
-                           id=f"{path}-commune-{DAM_DOI_TOWN}")
+@pytest.mark.parametrize("path, title_key, names_unit, charts", PAGES, ids=[p[0] for p in PAGES])
+def test_every_page_in_the_former_geography(page, shots, path, title_key, names_unit, charts):
+    """Each page with geo=pre2025 (a link made in the former units' view): the whole former territory."""
+    open_app(page, path + "?geo=pre2025")
+    check_page(page, shots, title_key, names_unit, charts, t("province_name_pre2025", "vi"))
+    expect(sidebar_choice(page, t("geography", "vi"))).to_have_text(t("geography_pre2025", "vi"))
+
+
+UNIT_PAGES = [pytest.param(f"{path}?level=commune&unit={DAM_DOI_TOWN}", key, names_unit, charts,
+                           UNIT_NAMES["2025"][DAM_DOI_TOWN], id=f"{path}-commune-{DAM_DOI_TOWN}")
               for path, key, names_unit, charts in PAGES if path != "/map"]  # the map has tests of its own
 
 
-@pytest.mark.parametrize("url, title_key, names_unit, charts, unit", UNIT_PAGES)
-def test_every_page_of_a_commune(page, shots, url, title_key, names_unit, charts, unit):
+@pytest.mark.parametrize("url, title_key, names_unit, charts, unit_name", UNIT_PAGES)
+def test_every_page_of_a_commune(page, shots, url, title_key, names_unit, charts, unit_name):
     """The pages for one commune (one unit's rows; the sidebar test above covers a district)."""
     open_app(page, url)
-    check_page(page, shots, title_key, names_unit, charts, UNIT_NAMES[unit])
+    check_page(page, shots, title_key, names_unit, charts, unit_name)
 
 
-def test_projections_status_map_colours_every_district(page, shots, inside_points):
-    """The projections page's map at province level shows the 9 districts, each drawn."""
-    open_app(page, "/projections")
-    check_page(page, shots, "page_projections", True, 2, t("province_name", "vi"))
+@pytest.mark.parametrize("geography, expected", [("2025", COMMUNES), ("pre2025", OLD_DISTRICTS)],
+                         ids=["2025-communes", "pre2025-districts"])
+def test_projections_status_map_colours_every_unit(page, shots, inside_points, geography, expected):
+    """The projections page's map at province level shows the units a province lists: the 64 communes since the
+    reform, the 16 former districts before (the 9-district map of old Cà Mau is gone with the merger)."""
+    open_app(page, f"/projections?geo={geography}")
+    check_page(page, shots, "page_projections", True, 2, t(f"province_name_{geography}", "vi"))
     chart = page.locator(CHART).filter(has=page.locator("canvas.maplibregl-canvas"))
     expect(chart).to_have_count(1)
     chart.scroll_into_view_if_needed()
     page.wait_for_function(MAP_READY, arg=chart.element_handle())
-    state = map_state(chart, {code: inside_points[code] for code in DISTRICTS})
-    assert set(state["locations"]) == DISTRICTS
-    assert set(state["drawn"]) == DISTRICTS
-    assert {code for code, p in state["at"].items() if code in p["hits"]} == DISTRICTS
+    state = map_state(chart, {code: inside_points[geography][code] for code in expected})
+    path = screenshot(page, shots, f"projections-{geography}")
+    assert set(state["locations"]) == expected, f"screenshot {path}"
+    assert set(state["drawn"]) == expected, f"screenshot {path}"
+    assert {code for code, p in state["at"].items() if code in p["hits"]} == expected, f"screenshot {path}"
+
+
+def test_trend_chart_marks_the_reform(page, shots):
+    """The overview's trend spans 1 July 2025: a dotted line there, labelled with the reform, in each language."""
+    open_app(page, "/")
+    check_page(page, shots, "page_overview", True, 9, PROVINCE)
+    marked = page.locator(CHART).filter(has=page.locator("g.annotation", has_text=t("reform_marker", "vi")))
+    expect(marked).to_have_count(1)
+    marked.scroll_into_view_if_needed()
+    expect(marked.get_by_text(t("reform_marker", "vi"), exact=True)).to_be_visible()
+    # The line sits at July 2025 on the chart's time axis (plotly keeps the shape in the layout).
+    x = marked.evaluate("el => (el.layout.shapes || []).filter(s => s.type === 'line' && s.xref === 'x')"
+                        ".map(s => new Date(s.x0).toISOString().slice(0, 10))")
+    assert x == ["2025-07-01"], x
+    switch_language(page, "English")
+    expect(page.locator("h1")).to_have_text(f"{t('page_overview', 'en')}: {t('province_name_2025', 'en')}")
+    wait_for_run(page)
+    expect(page.locator(CHART).filter(has=page.locator("g.annotation", has_text=t("reform_marker", "en")))) \
+        .to_have_count(1)
+    assert_no_error_shown(page, shots, "overview-reform-marker")
 
 
 # --- the map ------------------------------------------------------------------------------------------------------
 
 MAP_VIEWS = [
-    # url query, the units shown, how many (Cà Mau before 1 July 2025)
-    ("", DISTRICTS, 9),
-    ("?level=district", DISTRICTS, 9),
-    ("?level=commune", COMMUNES, 100),
-    (f"?level=district&unit={DAM_DOI}", COMMUNES_OF_DAM_DOI, 16),
-    (f"?level=commune&unit={DAM_DOI_TOWN}", COMMUNES_OF_DAM_DOI, 16),  # a commune shows its district's communes
+    # url query, geography, the units shown, how many
+    ("", "2025", COMMUNES, 64),  # the province since 1 July 2025: its 64 communes (the latest month by default)
+    ("?level=district", "2025", AREAS, 16),  # the former district areas, on request
+    ("?level=commune", "2025", COMMUNES, 64),
+    (f"?level=district&unit={DAM_DOI}", "2025", COMMUNES_OF_DAM_DOI_AREA, 7),
+    (f"?level=commune&unit={DAM_DOI_TOWN}", "2025", COMMUNES_OF_DAM_DOI_AREA, 7),  # a commune: its area's communes
+    ("?geo=pre2025", "pre2025", OLD_DISTRICTS, 16),  # old Bạc Liêu's 7 districts approximated by the app
+    ("?geo=pre2025&level=district", "pre2025", OLD_DISTRICTS, 16),
+    # 164 former communes, of which only old Cà Mau's 100 have shapes (old Bạc Liêu's are listed as missing).
+    ("?geo=pre2025&level=commune", "pre2025", OLD_CA_MAU_COMMUNES, 100),
+    (f"?geo=pre2025&level=district&unit={DAM_DOI}", "pre2025", COMMUNES_OF_DAM_DOI, 16),
+    (f"?geo=pre2025&level=commune&unit={DAM_DOI_TOWN}", "pre2025", COMMUNES_OF_DAM_DOI, 16),
 ]
 
 
-@pytest.mark.parametrize("query, expected, count", MAP_VIEWS, ids=["province", "district", "commune",
-                                                                   "district-970", "commune-32152"])
-def test_map_draws_one_shape_per_unit(page, shots, inside_points, query, expected, count):
+@pytest.mark.parametrize("query, geography, expected, count", MAP_VIEWS, ids=[
+    "province", "district", "commune", "district-970", "commune-32152", "pre2025-province", "pre2025-district",
+    "pre2025-commune", "pre2025-district-970", "pre2025-commune-32152"])
+def test_map_draws_one_shape_per_unit(page, shots, inside_points, query, geography, expected, count):
     """The figure holds exactly the units of the level, MapLibre renders each of them, each lies inside the map
     area, and the canvas shows a coloured pixel inside every unit (a blank WebGL map fails here)."""
     assert len(expected) == count
     open_app(page, "/map" + query)
     check_page(page, shots, "page_map", None, 1, "")
     chart = map_chart(page)
-    state = map_state(chart, {code: inside_points[code] for code in expected})
-    path = screenshot(page, shots, f"map{query}")
+    state = map_state(chart, {code: inside_points[geography][code] for code in expected})
+    path = screenshot(page, shots, f"map-{geography}{query}")
     assert sorted(state["locations"]) == sorted(expected), f"figure's units differ (screenshot {path})"
     assert set(state["drawn"]) == expected, f"rendered shapes differ (screenshot {path})"
     extent = state["extent"]
@@ -425,12 +505,21 @@ def test_map_draws_one_shape_per_unit(page, shots, inside_points, query, expecte
     assert coloured > 0.05 * image.width * image.height, f"the map is almost blank (screenshot {path})"
 
 
-def test_clicking_a_district_on_the_map_opens_its_communes(page, shots, inside_points):
-    """A click inside Huyện Đầm Dơi's shape drills down to its 16 communes, and the sidebar and URL follow."""
-    open_app(page, "/map")
+# Click-to-drill needs a map of districts: the province in the former geography, or the former district areas
+# (level=district) in the 2025 one (its province map already shows communes).
+DRILLS = [("?geo=pre2025", "pre2025", COMMUNES_OF_DAM_DOI, 16),
+          ("?level=district", "2025", COMMUNES_OF_DAM_DOI_AREA, 7)]
+
+
+@pytest.mark.parametrize("query, geography, communes, count", DRILLS, ids=["pre2025", "2025-areas"])
+def test_clicking_a_district_on_the_map_opens_its_communes(page, shots, inside_points, query, geography, communes,
+                                                           count):
+    """A click inside Đầm Dơi's shape drills down to its communes, and the sidebar and URL follow."""
+    assert len(communes) == count
+    open_app(page, "/map" + query)
     check_page(page, shots, "page_map", None, 1, "")
     chart = map_chart(page)
-    target = map_state(chart, {DAM_DOI: inside_points[DAM_DOI]})["at"][DAM_DOI]
+    target = map_state(chart, {DAM_DOI: inside_points[geography][DAM_DOI]})["at"][DAM_DOI]
     assert target["hits"] == [DAM_DOI], "the point to click is not on Đầm Dơi's shape"
     box = chart.locator("canvas.maplibregl-canvas").bounding_box()
     page.mouse.move(box["x"] + target["x"], box["y"] + target["y"])
@@ -438,28 +527,30 @@ def test_clicking_a_district_on_the_map_opens_its_communes(page, shots, inside_p
 
     expect(page).to_have_url(re.compile(rf"[?&]unit={DAM_DOI}(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]level=commune(&|$)"))
+    expect(page).to_have_url(re.compile(rf"[?&]geo={geography}(&|$)"))
     wait_for_run(page)
-    expect(sidebar_choice(page, t("level", "vi"))).to_have_text(t("level_commune", "vi"))
-    expect(sidebar_select(page, t("district", "vi"))).to_have_value(UNIT_NAMES[DAM_DOI])
+    expect(sidebar_choice(page, t("level", "vi"))).to_have_text(t(f"level_commune_{geography}", "vi"))
+    expect(sidebar_select(page, t(f"district_{geography}", "vi"))).to_have_value(UNIT_NAMES[geography][DAM_DOI])
     assert_no_error_shown(page, shots, "map-after-click")
-    page.wait_for_function("el => (el.data || []).reduce((n, t) => n + (t.locations || []).length, 0) === 16",
+    page.wait_for_function(f"el => (el.data || []).reduce((n, t) => n + (t.locations || []).length, 0) === {count}",
                            arg=chart.element_handle())
     chart = map_chart(page)
     state = map_state(chart, {})
-    path = screenshot(page, shots, "map-after-click")
-    assert set(state["locations"]) == COMMUNES_OF_DAM_DOI, f"screenshot {path}"
-    assert set(state["drawn"]) == COMMUNES_OF_DAM_DOI, f"screenshot {path}"
+    path = screenshot(page, shots, f"map-after-click-{geography}")
+    assert set(state["locations"]) == communes, f"screenshot {path}"
+    assert set(state["drawn"]) == communes, f"screenshot {path}"
 
 
-def test_district_map_fits_a_laptop_screen(page, shots):
-    """On a 1366 × 768 laptop the communes of Huyện Đầm Dơi are shown whole, none cut off at the map's edge."""
+@pytest.mark.parametrize("geography", ["2025", "pre2025"])
+def test_district_map_fits_a_laptop_screen(page, shots, geography):
+    """On a 1366 × 768 laptop the communes of Đầm Dơi are shown whole, none cut off at the map's edge."""
     page.set_viewport_size({"width": 1366, "height": 768})
-    open_app(page, f"/map?level=district&unit={DAM_DOI}")
+    open_app(page, f"/map?geo={geography}&level=district&unit={DAM_DOI}")
     check_page(page, shots, "page_map", None, 1, "")
     chart = map_chart(page)
     state = map_state(chart, {})
     extent = state["extent"]
-    path = screenshot(page, shots, "map-laptop-970")
+    path = screenshot(page, shots, f"map-laptop-{geography}-970")
     assert extent["left"] >= 0 and extent["right"] <= state["width"], \
         f"shapes span x {extent['left']:.0f}..{extent['right']:.0f} in a {state['width']} px map (screenshot {path})"
 
@@ -467,51 +558,87 @@ def test_district_map_fits_a_laptop_screen(page, shots):
 # --- links and language -------------------------------------------------------------------------------------------
 
 
-def test_copied_link_reproduces_the_view(page, shots):
-    """A link with month, level, unit and language opens exactly that view, and the URL keeps it."""
-    town, district = UNIT_NAMES[DAM_DOI_TOWN], UNIT_NAMES[DAM_DOI]
-    open_app(page, f"/?month=2025-06&level=commune&unit={DAM_DOI_TOWN}&lang=en")
+@pytest.mark.parametrize("geography", ["2025", "pre2025"])
+def test_copied_link_reproduces_the_view(page, shots, geography):
+    """A link with geography, month, level, unit and language opens exactly that view, and the URL keeps it.
+    32152 is Xã Đầm Dơi in the 2025 link and Thị trấn Đầm Dơi in the pre2025 one (a reused code)."""
+    town, district = UNIT_NAMES[geography][DAM_DOI_TOWN], UNIT_NAMES[geography][DAM_DOI]
+    open_app(page, f"/?geo={geography}&month=2025-06&level=commune&unit={DAM_DOI_TOWN}&lang=en")
     expect(page.locator("h1")).to_have_text(f"{t('page_overview', 'en')}: {town}")
     expect(sidebar_choice(page, t("language", "en"))).to_have_text("English")
+    expect(sidebar_choice(page, t("geography", "en"))).to_have_text(t(f"geography_{geography}", "en"))
     expect(sidebar_select(page, t("month", "en"))).to_have_value("2025-06")
-    expect(sidebar_choice(page, t("level", "en"))).to_have_text(t("level_commune", "en"))
-    expect(sidebar_select(page, t("district", "en"))).to_have_value(district)
+    expect(sidebar_choice(page, t("level", "en"))).to_have_text(t(f"level_commune_{geography}", "en"))
+    expect(sidebar_select(page, t(f"district_{geography}", "en"))).to_have_value(district)
     expect(sidebar_select(page, t("commune", "en"))).to_have_value(town)
     expect(page.get_by_text(f"{t('month', 'en')}: 2025-06")).to_be_visible()
-    for param in ("month=2025-06", "level=commune", f"unit={DAM_DOI_TOWN}", "lang=en"):
+    for param in (f"geo={geography}", "month=2025-06", "level=commune", f"unit={DAM_DOI_TOWN}", "lang=en"):
         expect(page).to_have_url(re.compile(rf"[?&]{param}(&|$)"))
     assert_no_error_shown(page, shots, "link-overview")
 
 
-def test_copied_map_link_keeps_indicator_and_measure(page, shots):
+def test_a_link_without_geo_opens_the_2025_view(page, shots):
+    """A link from before the reform's release has no geo: it opens the 2025 geography and says so in the URL."""
+    open_app(page, "/map")
+    check_page(page, shots, "page_map", None, 1, "")
+    expect(sidebar_choice(page, t("geography", "vi"))).to_have_text(t("geography_2025", "vi"))
+    expect(page).to_have_url(re.compile(r"[?&]geo=2025(&|$)"))
+
+
+@pytest.mark.parametrize("geography, communes", [("2025", COMMUNES_OF_DAM_DOI_AREA), ("pre2025", COMMUNES_OF_DAM_DOI)])
+def test_copied_map_link_keeps_indicator_and_measure(page, shots, geography, communes):
     """The map's own choices (metric, measure) come back from the link too."""
-    open_app(page, f"/map?month=2025-06&level=district&unit={DAM_DOI}&lang=vi&metric=households_reached"
-                   "&measure=per_1000")
+    open_app(page, f"/map?geo={geography}&month=2025-06&level=district&unit={DAM_DOI}&lang=vi"
+                   "&metric=households_reached&measure=per_1000")
     check_page(page, shots, "page_map", None, 1, "")
     expect(page.get_by_role("combobox", name=t("indicator", "vi"))).to_have_value(t("households_reached", "vi"))
     measure = page.get_by_role("radiogroup", name=t("measure", "vi"))
     expect(measure.locator('label[data-testid="stRadioOption"]:has(input:checked)')).to_have_text(
         t("measure_per_1000", "vi"))
     expect(sidebar_select(page, t("month", "vi"))).to_have_value("06/2025")
-    expect(sidebar_select(page, t("district", "vi"))).to_have_value(UNIT_NAMES[DAM_DOI])
+    expect(sidebar_select(page, t(f"district_{geography}", "vi"))).to_have_value(UNIT_NAMES[geography][DAM_DOI])
     state = map_state(map_chart(page), {})
-    assert set(state["locations"]) == COMMUNES_OF_DAM_DOI
-    for param in ("metric=households_reached", "measure=per_1000", f"unit={DAM_DOI}"):
+    assert set(state["locations"]) == communes
+    for param in (f"geo={geography}", "metric=households_reached", "measure=per_1000", f"unit={DAM_DOI}"):
         expect(page).to_have_url(re.compile(rf"[?&]{param}(&|$)"))
 
 
 def test_copied_projections_link_keeps_the_goal(page, shots):
     open_app(page, f"/projections?level=district&unit={DAM_DOI}&goal=qd146_2025&lang=en")
     goal = {g.id: g for g in goals.load()}["qd146_2025"]
-    check_page(page, shots, "page_projections", True, 2, UNIT_NAMES[DAM_DOI], lang="en")
+    check_page(page, shots, "page_projections", True, 2, DAM_DOI_NAME, lang="en")
     expect(page.get_by_role("combobox", name=t("goal", "en"))).to_have_value(goal.label("en"))
     expect(page).to_have_url(re.compile(r"[?&]goal=qd146_2025(&|$)"))
 
 
-def test_level_without_a_unit_says_all_districts(page, shots):
-    """Choosing the district level without a district shows 'Tất cả huyện', as the sidebar's format says."""
-    open_app(page, "/?level=district")
-    expect(sidebar_select(page, t("district", "vi"))).to_have_value(t("all_districts", "vi"), timeout=15_000)
+@pytest.mark.parametrize("geography", ["2025", "pre2025"])
+def test_level_without_a_unit_says_all_districts(page, shots, geography):
+    """Choosing the district level without a district shows 'Tất cả khu vực' (former district areas) or
+    'Tất cả huyện' (former districts), as the sidebar's format says."""
+    open_app(page, f"/?geo={geography}&level=district")
+    expect(sidebar_select(page, t(f"district_{geography}", "vi"))).to_have_value(
+        t(f"all_districts_{geography}", "vi"), timeout=15_000)
+
+
+def test_switching_the_geography_starts_from_the_province(page, shots, inside_points):
+    """From a commune of the 2025 view, the former units' view opens on the whole former territory (the code
+    32152 would otherwise silently mean Thị trấn Đầm Dơi), with its 16 districts on the map."""
+    open_app(page, f"/map?level=commune&unit={DAM_DOI_TOWN}")
+    check_page(page, shots, "page_map", True, 1, UNIT_NAMES["2025"][DAM_DOI_TOWN])
+    page.locator(SIDEBAR).locator('label[data-testid="stRadioOption"]',
+                                  has_text=t("geography_pre2025", "vi")).click()
+    expect(page.locator("h1")).to_have_text(f"{t('page_map', 'vi')}: {t('province_name_pre2025', 'vi')}")
+    wait_for_run(page)
+    expect(page).to_have_url(re.compile(r"[?&]geo=pre2025(&|$)"))
+    expect(page).not_to_have_url(re.compile(r"[?&]unit="))
+    expect(sidebar_select(page, t("district_pre2025", "vi"))).to_have_value(t("all_districts_pre2025", "vi"))
+    assert_no_error_shown(page, shots, "map-switched-geography")
+    # The level stays 'commune': all 164 former communes are listed, old Cà Mau's 100 drawn.
+    chart = map_chart(page)
+    page.wait_for_function(
+        f"el => (el.data || []).reduce((n, t) => n + (t.locations || []).length, 0) === {len(OLD_CA_MAU_COMMUNES)}",
+        arg=chart.element_handle())
+    assert set(map_state(chart, {})["locations"]) == OLD_CA_MAU_COMMUNES
 
 
 VI_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d.,])")  # 1.234.567
@@ -521,18 +648,19 @@ EN_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,])")  # 1,234,567
 def test_switching_to_english(page, shots):
     """The language radio turns labels, titles and number formats to English; the numbers stay the same."""
     open_app(page, "/")
-    check_page(page, shots, "page_overview", True, 9, t("province_name", "vi"))
+    check_page(page, shots, "page_overview", True, 9, PROVINCE)
     main = page.locator('[data-testid="stMain"]')
     vi_numbers = set(VI_GROUPED.findall(main.inner_text()))
     assert vi_numbers, "the province overview should show numbers of a thousand or more"
 
     switch_language(page, "English")
-    expect(page.locator("h1")).to_have_text(f"{t('page_overview', 'en')}: {t('province_name', 'en')}")
+    expect(page.locator("h1")).to_have_text(f"{t('page_overview', 'en')}: {t('province_name_2025', 'en')}")
     wait_for_run(page)
     expect(page).to_have_url(re.compile(r"[?&]lang=en(&|$)"))
     expect(page.locator(NAV_LINK)).to_have_text([t(key, "en") for _, key, _, _ in PAGES])
     expect(page.locator(SIDEBAR).get_by_text(t("month", "en"), exact=True)).to_be_visible()
     expect(page.locator(SIDEBAR).get_by_text(t("level", "en"), exact=True)).to_be_visible()
+    expect(sidebar_choice(page, t("geography", "en"))).to_have_text(t("geography_2025", "en"))
     expect(main.get_by_text(re.compile(rf"^{t('month', 'en')}: \d{{4}}-\d{{2}}$"))).to_be_visible()
     assert_charts_drawn(page, shots, "overview-en", 9)
     assert_no_error_shown(page, shots, "overview-en")
@@ -543,8 +671,8 @@ def test_switching_to_english(page, shots):
 
 
 def test_the_view_survives_a_language_switch(page, shots):
-    """Switching to English keeps Huyện Đầm Dơi chosen, and the next page still opens on it."""
-    district = UNIT_NAMES[DAM_DOI]
+    """Switching to English keeps the former Đầm Dơi area chosen, and the next page still opens on it."""
+    district = DAM_DOI_NAME
     open_app(page, f"/?level=district&unit={DAM_DOI}")
     check_page(page, shots, "page_overview", True, 9, district)
     month = page.url.split("month=")[1][:7]  # the page writes the month it shows into the URL (YYYY-MM)
@@ -554,10 +682,11 @@ def test_the_view_survives_a_language_switch(page, shots):
     page.locator(NAV_LINK).filter(has_text=t("page_map", "en")).click()
     page.wait_for_url(re.compile(re.escape(page.app_url) + r"/map(\?.*)?$"))
     check_page(page, shots, "page_map", None, 1, "", lang="en")
-    expect(sidebar_choice(page, t("level", "en"))).to_have_text(t("level_district", "en"))
+    expect(sidebar_choice(page, t("level", "en"))).to_have_text(t("level_district_2025", "en"))
+    expect(sidebar_choice(page, t("geography", "en"))).to_have_text(t("geography_2025", "en"))
     expect(sidebar_select(page, t("month", "en"))).to_have_value(month)
-    expect(sidebar_select(page, t("district", "en"))).to_have_value(district)
-    assert set(map_state(map_chart(page), {})["locations"]) == COMMUNES_OF_DAM_DOI
+    expect(sidebar_select(page, t("district_2025", "en"))).to_have_value(district)
+    assert set(map_state(map_chart(page), {})["locations"]) == COMMUNES_OF_DAM_DOI_AREA
 
 
 def switch_language(page, label: str) -> None:
