@@ -259,24 +259,27 @@ def test_district_list_follows_the_geography(geography, districts, open_app):
     assert all(o.startswith("Khu vực ") and o.endswith(" cũ") for o in options[1:]) == (geography == "2025")
 
 
-@pytest.mark.parametrize("geography, communes", [("2025", 64), ("pre2025", 16)])
-def test_map_ranks_the_units_of_the_province(geography, communes, open_app, demo_small):
+@pytest.mark.parametrize("geography, listed, count", [("2025", "commune", 64), ("pre2025", "district", 16)])
+def test_map_ranks_the_units_of_the_province(geography, listed, count, open_app, demo_small):
     # The province's map ranks the 64 communes since the reform, the 16 former districts before; the people
     # with no known commune get their own unranked row last, so the units add up to the province.
-    at = open_app("map", lang="vi", geo=geography, month="2025-06", metric="households_reached", measure="count")
+    at = open_app("map", lang="en", geo=geography, month="2025-06", metric="households_reached", measure="count")
     ranking = at.dataframe[0].value
-    assert len(ranking) == communes + 1
-    assert ranking[t("unit", "vi")].iloc[-1] == t("unknown_commune", "vi")
-    assert ranking[t("rank", "vi")].iloc[-1] in ("", "–", None) or pd.isna(ranking[t("rank", "vi")].iloc[-1])
-    frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography=geography,
-                                            level="commune" if geography == "2025" else "district",
+    assert len(ranking) == count + 1
+    assert ranking[t("unit", "en")].iloc[-1] == t("unknown_commune", "en")
+    assert ranking[t("rank", "en")].iloc[-1] == "–"
+    assert ranking[t("rank", "en")].iloc[:-1].tolist() == [str(i) for i in range(1, count + 1)]
+    # Each unit shows the query's value for June 2025.
+    frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography=geography, level=listed,
                                             district_code=None, indicator="households_reached", goal_target=0.7)
     month = frame[frame.month == pd.Timestamp(MONTH)]
-    assert len(month) == communes + 1
-    # Every household reached by June 2025 is in exactly one row: the rows add up to the province's card.
-    total = int(month.value.sum())
-    households = kpi_total(demo_small.db, geography, MONTH)
-    assert total == households
+    shown = dict(zip(ranking[t("unit", "en")], ranking[t("households_reached", "en")]))
+    assert shown == {t("unknown_commune", "en") if pd.isna(name) else name: formatting.number(v, "en")
+                     for name, v in zip(month.name, month.value)}
+    # Every household reached by June 2025 is in exactly one row: the rows add up to the province's card, the
+    # same number in both geographies.
+    values = [int(v.replace(",", "")) for v in ranking[t("households_reached", "en")] if v != "–"]  # no data
+    assert sum(values) == kpi_total(demo_small.db, geography, MONTH) == kpi_total(demo_small.db, "2025", MONTH)
 
 
 def kpi_total(demo_db: Path, geography: str, month) -> int:
