@@ -384,7 +384,8 @@ def _merge(con, table: Table, target: Target, stored: list[str], ingest_id: int,
             insert into quarantine
             select $ingest_id, $file, $table, r.source_line, '{code}', $key, {vi}, {en}, {as_json}
             from ranked r left join ingest_log l on l.ingest_id = r.loaded_by
-            where {where}""", {"ingest_id": ingest_id, "file": file_name, "table": table.name,
+            where {where}
+            qualify row_number() over (partition by r.source_line) = 1""", {"ingest_id": ingest_id, "file": file_name, "table": table.name,
                                "key": ",".join(key)}).fetchone()[0]
         report.rows_duplicate += rows
         if rows and len(report.rejects) < SAMPLE_REJECTS:
@@ -393,16 +394,20 @@ def _merge(con, table: Table, target: Target, stored: list[str], ingest_id: int,
                     f"and reason_code = '{code}' order by line_number limit ?",
                     [ingest_id, SAMPLE_REJECTS - len(report.rejects)]).fetchall():
                 report.rejects.append({"line": line, "reason_vi": vi_text, "reason_en": en_text})
+    # Counts are of the file's lines: a province figure of the units export is stored once per geography.
     if target.on_conflict == "update":
-        report.rows_updated = con.execute(f"""
+        report.rows_updated = con.execute(
+            "select count(distinct source_line) from ranked where copy_number = 1 and in_warehouse and not identical"
+        ).fetchone()[0]
+        con.execute(f"""
             delete from {target.table} t using ranked s
-            where s.copy_number = 1 and s.in_warehouse and not s.identical and {on_key}""").fetchone()[0]
+            where s.copy_number = 1 and s.in_warehouse and not s.identical and {on_key}""")
     columns = ", ".join(stored)
     moved = "r.copy_number = 1 and (not r.in_warehouse" + (" or not r.identical)" if target.on_conflict == "update"
                                                             else ")")
-    report.rows_loaded = con.execute(
-        f"insert into {target.table} ({columns}) select {', '.join('r.' + c for c in stored)} "
-        f"from ranked r where {moved}").fetchone()[0]
+    report.rows_loaded = con.execute(f"select count(distinct source_line) from ranked r where {moved}").fetchone()[0]
+    con.execute(f"insert into {target.table} ({columns}) select {', '.join('r.' + c for c in stored)} "
+                f"from ranked r where {moved}")
     report.rows_rejected += report.rows_duplicate
     con.execute("drop table ranked")
     con.execute("drop table stage")
