@@ -1,8 +1,9 @@
 -- Households the teams reached.
 -- Grain: one row per household_id in visits. Params: none.
 -- Columns: household_id, unit_set, commune_code, district_code (the commune of the first visit, in its unit
--- set), former_unit_set, former_commune_code (the former unit the export named, if mapped), team_id (the team of the first visit), reached_on (first visit), account_on (first time a member was
--- recorded with a public-service account created or already held).
+--   set), former_unit_set, former_commune_code (the former unit the export named, if mapped), team_id (the team
+--   of the first visit), reached_on (first visit), account_on (first time a member was recorded with a
+--   public-service account created or already held).
 create or replace table households as
 with first_visit as (
     select

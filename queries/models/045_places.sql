@@ -3,7 +3,9 @@
 -- the same people and add up to the same province.
 -- Grain: person_places one row per person per geography; household_places one row per household per
 -- geography; team_places one row per team per geography. Params: none.
--- Columns: <entity>_id, geography, commune_code, district_code (null: commune unknown).
+-- Columns: <entity>_id, geography, commune_code, district_code (null: commune unknown); commune_allocation:
+--   unit_set, commune_code, geography, reporting_code, reporting_district_code, share_from, share_to (one row
+--   per commune of a unit set per reporting commune it is carried to, with its range of allocation points).
 -- A unit recorded in the other geography is carried through the crosswalk: a divided commune's entities are
 -- allocated whole to one new commune each, by a hash of the entity's key (its household for a person) against
 -- the crosswalk's cumulative weights, so counts stay whole, add up exactly and never change between imports.
