@@ -20,5 +20,6 @@ PAGES = [
     st.Page("pages/data.py", title=t("page_data", lang), url_path="data"),
 ]
 page = st.navigation(PAGES)
-st.session_state["view"] = ui.shared_controls()
+view = st.session_state["view"] = ui.shared_controls()
+ui.geography_notice(view)
 page.run()

@@ -48,6 +48,11 @@ TEXT: dict[str, tuple[str, str]] = {
                            "Administrative units before 1 July 2025: 16 districts and 164 communes of former Cà Mau "
                            "and Bạc Liêu. Figures from July 2025 are carried back to the former units (estimated)."),
     "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
+    "pre2025_after_reform": ("Từ 01/7/2025 không còn huyện và xã cũ: số liệu tháng này được quy đổi ngược từ 64 xã, "
+                             "phường mới về đơn vị cũ theo bảng chuyển đổi (ước tính). Tổng toàn tỉnh không đổi.",
+                             "Since 1 July 2025 the former districts and communes no longer exist: this month's "
+                             "figures are carried back from the 64 new communes to the former units through the "
+                             "crosswalk (an estimate). The province total is unchanged."),
     "unknown_commune": ("Không rõ xã/phường", "Commune unknown"),
     "unknown_commune_note": ("Người không có xã/phường trong bất kỳ dòng dữ liệu nào, tại tháng {month}: họ chỉ được tính "
                              "vào tổng của tỉnh (dòng riêng trong bảng xếp hạng).",
@@ -82,9 +87,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "first_services": ("Người đã nộp hồ sơ trực tuyến", "People who submitted an online dossier"),
     "support_activities": ("Lượt hỗ trợ", "Support activities (person-times)"),
     "vs_previous_month": ("so với tháng trước", "vs previous month"),
-    "stock_as_of": ("Số tại cuối tháng, không cộng dồn: độ tuổi lao động xét lại mỗi năm nên có thể giảm vào tháng 1",
-                    "As of the month's end, not a running total: working age is re-evaluated each year, so it can "
-                    "fall in January"),
+    "stock_as_of": ("Số tại cuối tháng, không cộng dồn (tuổi lao động xét lại mỗi năm)",
+                    "As of the month's end, not a running total (working age re-evaluated yearly)"),
     "vs_year_ago": ("so với cùng kỳ năm trước", "vs same month last year"),
     "of_households": ("số hộ", "of households"),
     "of_working_age": ("dân số trong độ tuổi lao động", "of the working-age population"),

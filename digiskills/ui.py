@@ -175,6 +175,12 @@ def shared_controls() -> View:
     return view
 
 
+def geography_notice(view: View) -> None:
+    """The former units after the reform are an estimate (carried back through the crosswalk): say so on top."""
+    if view.geography == "pre2025" and view.month and view.month >= units.REFORM_DATE:
+        st.info(t("pre2025_after_reform", view.lang))
+
+
 def _reset_units() -> None:
     """A unit code means another place in the other geography (codes were reused): start from the province."""
     st.session_state["filter_district"] = ALL
