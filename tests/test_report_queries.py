@@ -451,12 +451,11 @@ class Reference:
         return self.__dict__[key]
 
     def visit_communes(self, geography: str) -> pd.Series:
-        """Where each visit's activities count: the commune it took place in, carried into the geography with
-        its household (a divided commune's household goes to one new commune with all its activities)."""
+        """Where each visit's activities count: where its household lies in the geography (so the map and
+        Explore agree, and a household's activities never split between two communes)."""
         key = f"_visit_communes_{geography}"
         if key not in self.__dict__:
-            v = self.visits
-            self.__dict__[key] = self.places.place(geography, v.unit_set, v.commune_code, v.household_id)
+            self.__dict__[key] = self.visits.household_id.map(self.placed_households(geography).commune_code)
         return self.__dict__[key]
 
     def attendance_communes(self, geography: str) -> pd.Series:
@@ -479,9 +478,10 @@ class Reference:
                                                   "former_commune_code", "founded_on", "dissolved_on"]]
         v = self.visits[~self.visits.team_id.isin(teams.index)].sort_values(
             ["visit_date", "unit_set", "commune_code"], kind="stable")
-        unknown = v.drop_duplicates("team_id").set_index("team_id")[["unit_set", "commune_code", "visit_date"]].rename(
+        unknown = v.drop_duplicates("team_id").set_index("team_id")[
+            ["unit_set", "commune_code", "former_unit_set", "former_commune_code", "visit_date"]].rename(
             columns={"visit_date": "founded_on"})
-        units = pd.concat([teams, unknown.assign(former_unit_set=None, former_commune_code=None, dissolved_on=pd.NaT)])
+        units = pd.concat([teams, unknown.assign(dissolved_on=pd.NaT)])
         return units.rename(columns={"commune_code": "commune", "former_commune_code": "former_commune"})
 
     def placed_teams(self, geography: str) -> pd.DataFrame:

@@ -50,7 +50,7 @@ attributes as (
         arg_min(team_id, (seen_on, team_id)) filter (where team_id is not null) as team_id,
         -- The most frequent value; on a tie, the smallest.
         arg_max(birth_year, (birth_count, -birth_year)) filter (where birth_year is not null) as birth_year,
-        arg_max(sex, (sex_count, sex)) filter (where sex is not null) as sex
+        arg_min(sex, (-sex_count, sex)) filter (where sex is not null) as sex
     from counted
     group by person_id
 ),

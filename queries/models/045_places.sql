@@ -65,18 +65,26 @@ left join commune_allocation as a
 -- A team's unit: the roster's latest word, else the commune of its first visit.
 create or replace table team_places as
 with team_units as (
-    select team_id, unit_set, commune_code from teams
+    select team_id, unit_set, commune_code, former_unit_set, former_commune_code from teams
     union all
-    select team_id, arg_min(unit_set, (visit_date, unit_set, commune_code)),
-           arg_min(commune_code, (visit_date, unit_set, commune_code))
-    from visits
-    where team_id not in (select team_id from teams)
-    group by team_id
+    select team_id, first.unit_set, first.commune_code, first.former_unit_set, first.former_commune_code
+    from (
+        select team_id,
+               arg_min({'unit_set': unit_set, 'commune_code': commune_code, 'former_unit_set': former_unit_set,
+                        'former_commune_code': former_commune_code}, (visit_date, unit_set, commune_code)) as first
+        from visits
+        where team_id not in (select team_id from teams)
+        group by team_id
+    )
 )
 
 select t.team_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
 from team_units as t
 cross join (values ('2025'), ('pre2025')) as g(geography)
 left join commune_allocation as a
-    on a.unit_set = t.unit_set and a.commune_code = t.commune_code and a.geography = g.geography
+    on a.geography = g.geography
+    and a.unit_set = case when g.geography = 'pre2025' and t.former_unit_set is not null then t.former_unit_set
+                          else t.unit_set end
+    and a.commune_code = case when g.geography = 'pre2025' and t.former_unit_set is not null
+                              then t.former_commune_code else t.commune_code end
     and allocation_point(t.team_id) >= a.share_from and allocation_point(t.team_id) < a.share_to;

@@ -10,7 +10,7 @@
 --   working_age_reached and working_age_service_users (people of working age in that month's year who
 --   were reached / have used an online public service by the end of the month: the goal numerator).
 -- Persons are counted once, in their home commune (person_places); households in theirs (household_places);
--- activities and attendances where they took place, carried into each geography (digiskills/crosswalk.py).
+-- activities in their household's; attendances where they took place, carried into each geography.
 -- reporting_months: the months that have any data, from the first to the last.
 -- Grain: one row per month. Columns: month.
 create or replace table reporting_months as
@@ -84,21 +84,12 @@ firsts as (
     group by all
 ),
 
--- Activities where they took place; a household's activities in a divided commune go where the household goes.
-household_activities as (
-    select household_id, unit_set, commune_code, date_trunc('month', visit_date) as month,
-           count(*) as support_activities, count(distinct visit_id) as visits
-    from visits
-    group by all
-),
-
+-- Activities count where their household lies in the geography (household_places), as Explore lists them.
 activities as (
-    select a.geography, a.reporting_code as commune_code, h.month,
-           sum(h.support_activities) as support_activities, sum(h.visits) as visits
-    from household_activities as h
-    join commune_allocation as a
-        on a.unit_set = h.unit_set and a.commune_code = h.commune_code
-        and allocation_point(h.household_id) >= a.share_from and allocation_point(h.household_id) < a.share_to
+    select h.geography, h.commune_code, date_trunc('month', v.visit_date) as month,
+           count(*) as support_activities, count(distinct v.visit_id) as visits
+    from visits as v
+    join household_places as h using (household_id)
     group by all
 ),
 
