@@ -45,7 +45,8 @@ attributes as (
         person_id,
         arg_min({'unit_set': unit_set, 'commune_code': commune_code, 'district_code': district_code,
                  'former_unit_set': former_unit_set, 'former_commune_code': former_commune_code},
-                (source_rank, seen_on, unit_set, commune_code)) filter (where commune_code is not null) as home,
+                (source_rank, seen_on, unit_set, commune_code, former_unit_set, former_commune_code))
+            filter (where commune_code is not null) as home,
         arg_min(household_id, (seen_on, household_id)) filter (where household_id is not null) as household_id,
         arg_min(team_id, (seen_on, team_id)) filter (where team_id is not null) as team_id,
         -- The most frequent value; on a tie, the smallest.
