@@ -447,6 +447,15 @@ def test_a_link_with_geo_pre2025_opens_the_former_units(open_app):
     assert title(at) == f"{t('page_map', 'vi')}: {COMMUNE_NAME}" and len(at.dataframe[0].value) == 7
 
 
+@pytest.mark.parametrize("geography, month, notice", [("pre2025", "2025-07", True), ("pre2025", "2025-06", False),
+                                                       ("2025", "2026-10", False)])
+def test_former_units_after_the_reform_are_flagged_as_an_estimate(geography, month, notice, open_app):
+    # From July 2025 the data name the new communes; the former units' figures are carried back through the
+    # crosswalk, so the page says they are an estimate (and only then).
+    at = open_app("overview", lang="en", geo=geography, month=month)
+    assert [i.value for i in at.info] == ([t("pre2025_after_reform", "en")] if notice else [])
+
+
 def test_a_former_commune_in_a_2025_link_falls_back_to_the_province(open_app):
     # Xã Tân Trung (32162) is no unit since 1 July 2025: the 2025 view opens on the province, not on a guess.
     at = open_app("overview", level="commune", unit=OLD_COMMUNE, lang="vi")
@@ -532,11 +541,8 @@ def test_data_page_writes_latest_dates_in_the_chosen_language(lang, pattern, ope
 def test_data_page_writes_load_times_in_vietnamese(open_app):
     at = open_app("data", lang="vi")
     freshness, log = at.dataframe[0].value, at.dataframe[1].value
-    # dd/mm/yyyy (with or without a time) like every other date of the Vietnamese interface. The 'units' row
-    # (the denominators) is built from the unit sets in code since the reform, never imported: no load time.
-    loaded = freshness.set_index("Bảng")["Nạp lần cuối"]
-    assert loaded["units"] == "–"
-    assert all(re.match(r"\d{2}/\d{2}/\d{4}", v) for v in loaded.drop("units"))
+    # dd/mm/yyyy (with or without a time) like every other date of the Vietnamese interface.
+    assert all(re.match(r"\d{2}/\d{2}/\d{4}", v) for v in freshness["Nạp lần cuối"])
     assert all(re.match(r"\d{2}/\d{2}/\d{4}", v) for v in log["Thời điểm"])
 
 
