@@ -8,7 +8,6 @@ from digiskills.i18n import t
 st.set_page_config(page_title="Cà Mau – Kỹ năng số", page_icon="📶", layout="wide")
 
 lang = ui.language()
-ui.ensure_warehouse(lang)
 
 PAGES = [
     st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),
@@ -20,6 +19,10 @@ PAGES = [
     st.Page("pages/data.py", title=t("page_data", lang), url_path="data"),
 ]
 page = st.navigation(PAGES)
-view = st.session_state["view"] = ui.shared_controls()
-ui.geography_notice(view)
-page.run()
+# One guard for every page and the shared controls: a failure shows a message with a reference id, never a
+# traceback (docs/security.md, "No tracebacks for users").
+with ui.user_errors(lang):
+    ui.ensure_warehouse(lang)
+    view = st.session_state["view"] = ui.shared_controls()
+    ui.geography_notice(view)
+    page.run()

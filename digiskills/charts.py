@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from digiskills import formatting
+from digiskills import disclosure, formatting
 from digiskills.i18n import t
 from digiskills.units import REFORM_DATE
 
@@ -95,8 +95,12 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
     index = np.searchsorted(np.array(breaks), values.fillna(-1).to_numpy(), side="left")
     index = np.minimum(index, len(breaks) - 1)
     classes = np.where(values.isna(), t("no_data", lang), np.array(labels, dtype=object)[index])
-    hover = [f"<b>{n}</b><br>{formatting.by_suffix(column, v, lang) if pd.notna(v) else t('no_data', lang)}"
-             for n, v in zip(frame["name"], values)]
+    # A withheld small count (digiskills.disclosure) is NaN here: grey like no data, "<5" on hover.
+    withheld = frame[disclosure.suppressed_flag(column)] if disclosure.suppressed_flag(column) in frame \
+        else pd.Series(False, index=frame.index)
+    hover = [f"<b>{n}</b><br>" + (disclosure.SHOWN_AS if w else formatting.by_suffix(column, v, lang)
+                                   if pd.notna(v) else t("no_data", lang))
+             for n, v, w in zip(frame["name"], values, withheld)]
     fig = go.Figure()
     for label, colour in [*zip(labels, CLASS_COLOURS), (t("no_data", lang), NO_DATA_COLOUR)]:
         mask = classes == label
@@ -150,8 +154,8 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
 
 def funnel(frame: pd.DataFrame, lang: str, height: int = 460) -> go.Figure:
     """frame: step_label, entities, conversion_first_pct (one group)."""
-    text = [f"{formatting.number(n, lang)} ({formatting.percent(p, lang)})"
-            for n, p in zip(frame["entities"], frame["conversion_first_pct"])]
+    text = [f"{formatting.cell(row, 'entities', lang)} ({formatting.cell(row, 'conversion_first_pct', lang)})"
+            for _, row in frame.iterrows()]
     fig = go.Figure(go.Funnel(y=frame["step_label"], x=frame["entities"], text=text, textinfo="text",
                               marker=dict(color=LINE), connector=dict(line=dict(color="#999999"))))
     fig.update_layout(separators=",." if lang == "vi" else ".,")

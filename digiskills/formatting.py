@@ -3,8 +3,11 @@ and 2025-12-31), and table columns formatted by their name's suffix (_pct is a 0
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
+
+from digiskills import disclosure
 
 
 def number(value, lang: str, decimals: int = 0) -> str:
@@ -71,15 +74,37 @@ def by_suffix(column: str, value, lang: str) -> str:
     return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
+def cell(row, column: str, lang: str) -> str:
+    """One cell of a row (a Series or a namedtuple) formatted by its column's suffix; "<5" where small-cell
+    protection withheld it, a trailing "*" on a rate with a tiny denominator (digiskills.disclosure)."""
+    get = row.get if hasattr(row, "get") else lambda name, default=None: getattr(row, name, default)
+    if bool(get(disclosure.suppressed_flag(column), False)):
+        return disclosure.SHOWN_AS
+    text = by_suffix(column, get(column), lang)
+    return f"{text} *" if bool(get(disclosure.unreliable_flag(column), False)) and text != "–" else text
+
+
 def table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Every cell of frame as display text (for st.dataframe on a projector: no raw floats)."""
-    return pd.DataFrame({c: [by_suffix(c, v, lang) for v in frame[c]] for c in frame.columns}, index=frame.index)
+    """Every cell of frame as display text (for st.dataframe on a projector: no raw floats). Withheld small
+    cells read "<5" and rates on tiny denominators end in "*"; the flag columns themselves are not shown."""
+    columns = [c for c in frame.columns if not disclosure.is_flag(c)]
+    text = {c: [by_suffix(c, v, lang) for v in frame[c]] for c in columns}
+    for c in columns:
+        if disclosure.suppressed_flag(c) in frame:
+            text[c] = [disclosure.SHOWN_AS if bool(s) else v for v, s in zip(text[c], frame[disclosure.suppressed_flag(c)])]
+        if disclosure.unreliable_flag(c) in frame:
+            text[c] = [f"{v} *" if bool(u) and v not in ("–", disclosure.SHOWN_AS) else v
+                       for v, u in zip(text[c], frame[disclosure.unreliable_flag(c)])]
+    return pd.DataFrame(text, index=frame.index)
 
 
 def parse_month(text: str | None) -> dt.date | None:
-    """'2025-12' (the URL form) -> date(2025, 12, 1); None if absent or malformed."""
+    """'2025-12' (the URL form) -> date(2025, 12, 1); None if absent or malformed. A URL is typed by anyone:
+    only four-digit years and one- or two-digit months are read (int('9' * 20) overflows dt.date)."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})(?:-[0-9]{1,2})?", str(text or "").strip())
+    if not match:
+        return None
     try:
-        year, mon = (int(x) for x in str(text).split("-")[:2])
-        return dt.date(year, mon, 1)
-    except (TypeError, ValueError):
+        return dt.date(int(match[1]), int(match[2]), 1)
+    except ValueError:
         return None

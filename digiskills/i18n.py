@@ -175,6 +175,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "quarantine": ("Dòng bị loại và lý do", "Rejected rows and why"),
     "freshness": ("Độ mới của dữ liệu", "Data freshness"),
     "reconciliation": ("Đối soát: đọc = nạp + loại", "Reconciliation: read = loaded + rejected"),
+    # Small-cell protection and errors (docs/metrics.md, docs/security.md)
+    "small_cells_note": ("<5: dưới 5 người, không công bố để bảo vệ dữ liệu cá nhân. *: tỷ lệ trên dưới 20 người, "
+                         "cần thận trọng khi diễn giải.",
+                         "<5: fewer than 5 people, withheld to protect personal data. *: a rate on fewer than 20 "
+                         "people, interpret with care."),
+    "error_message": ("Đã có lỗi khi hiển thị trang này. Vui lòng thử lại hoặc báo cho quản trị viên mã lỗi {ref}.",
+                      "Something went wrong showing this page. Please try again, or give the administrator the "
+                      "reference {ref}."),
+    "error_warehouse": ("Kho dữ liệu hiện không đọc được. Vui lòng thử lại sau ít phút hoặc báo cho quản trị viên "
+                        "mã lỗi {ref}.",
+                        "The data warehouse cannot be read right now. Please try again in a few minutes, or give "
+                        "the administrator the reference {ref}."),
 }
 
 

@@ -2,19 +2,23 @@
 their mirror in the URL, and small layout pieces (KPI cards, tables). The only module of the package that
 imports streamlit besides the pages."""
 
+import contextlib
 import datetime as dt
+import logging
 import os
 import re
+import secrets
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-from digiskills import db, formatting, goals, units, warehouse
+from digiskills import db, disclosure, formatting, goals, units, warehouse
 from digiskills.i18n import t
 
 LEVELS = ("province", "district", "commune")
@@ -25,6 +29,12 @@ LOCALISED_CHOICES = ("filter_geography", "filter_month", "filter_goal", "filter_
                      "map__measure", "funnel__mode", "funnel__window", "funnel__counting", "funnel__breakdown",
                      "projections__colour", "explore__kind", "explore__activity")
 _build_lock = threading.Lock()
+log = logging.getLogger("digiskills")
+if not log.handlers:  # Streamlit configures only its own loggers: the server log gets ours on stderr
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
 
 
 @st.cache_resource
@@ -33,8 +43,23 @@ def live_warehouse() -> db.Warehouse:
     return db.Warehouse(warehouse.warehouse_path())
 
 
-def run(name: str, **params) -> pd.DataFrame:
-    return live_warehouse().run(name, **params)
+# Roles that see exact small counts (the log-in sets st.session_state["role"]); any other role, or none yet,
+# sees published aggregates with small-cell protection (digiskills.disclosure).
+EXACT_COUNT_ROLES = ("analyst", "data_admin")
+
+
+def suppresses_small_cells() -> bool:
+    """Small-cell protection is on for viewers, and whenever no role is known (fail safe)."""
+    return st.session_state.get("role") not in EXACT_COUNT_ROLES
+
+
+def run(name: str, *, suppress: bool | None = None, **params) -> pd.DataFrame:
+    """The result of report query `name` (db.Warehouse.run); with `suppress` (default: by the user's role) the
+    counts of 1–4 people withheld as disclosure.protect describes."""
+    frame = live_warehouse().run(name, **params)
+    if suppress is None:
+        suppress = suppresses_small_cells()
+    return disclosure.protect(name, frame) if suppress else frame
 
 
 def ensure_warehouse(lang: str) -> None:
@@ -56,6 +81,20 @@ def ensure_warehouse(lang: str) -> None:
         if build.returncode:
             raise RuntimeError(f"building the demo failed (exit {build.returncode}): {' '.join(command)}")
         bar.empty()
+
+
+@contextlib.contextmanager
+def user_errors(lang: str):
+    """Any error inside becomes a short message with a reference id for the user, and the full traceback with
+    that id in the server log: no traceback, exception text or server path reaches a browser. Streamlit's own
+    rerun and stop signals are BaseExceptions and pass through."""
+    try:
+        yield
+    except Exception as error:
+        reference = secrets.token_hex(4)
+        log.error("error %s on page %s", reference, st.query_params.to_dict(), exc_info=error)
+        warehouse_broken = isinstance(error, (duckdb.Error, db.NoWarehouse))
+        st.error(t("error_warehouse" if warehouse_broken else "error_message", lang, ref=reference), icon="⚠️")
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -227,9 +266,12 @@ def kpi_card(column, key: str, label: str, value: str, changes: list[str], trend
 
 def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None) -> None:
     """A display table: cells formatted for the language, columns renamed to their labels."""
-    shown = formatting.table(frame[list(labels)], lang).rename(columns=labels)
+    flags = [c for c in frame.columns if disclosure.is_flag(c) and c.rsplit("_is_", 1)[0] in labels]
+    shown = formatting.table(frame[list(labels) + flags], lang).rename(columns=labels)
     fitted = 38 * (len(shown) + 1) + 4  # rows are 38 px: no empty rows below a short table
     st.dataframe(shown, hide_index=True, width="stretch", height=min(height, fitted) if height else "auto")
+    if any(frame[c].any() for c in flags):
+        st.caption(t("small_cells_note", lang))
 
 
 def current_view() -> View:

@@ -1,12 +1,11 @@
 """Khám phá / Explore: filter the facts and download them (pseudonymous keys only, never personal data)."""
 
 import datetime as dt
-import io
 
 import pandas as pd
 import streamlit as st
 
-from digiskills import formatting, ui
+from digiskills import exports, formatting, ui
 from digiskills.i18n import t
 
 ROW_LIMIT = 50_000
@@ -46,11 +45,8 @@ st.caption(t("rows_shown", lang, shown=formatting.number(len(frame), lang), tota
 st.dataframe(frame, hide_index=True, width="stretch", height=520)
 
 downloads = st.columns(2)
-downloads[0].download_button(t("download_csv", lang), frame.to_csv(index=False).encode("utf-8-sig"),
+downloads[0].download_button(t("download_csv", lang), exports.csv_bytes(frame),
                              file_name=f"{kind}_{view.unit_code}_{view.month:%Y-%m}.csv", mime="text/csv")
-buffer = io.BytesIO()
-with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-    frame.to_excel(writer, index=False, sheet_name=kind)
-downloads[1].download_button(t("download_xlsx", lang), buffer.getvalue(),
+downloads[1].download_button(t("download_xlsx", lang), exports.xlsx_bytes(frame, kind),
                              file_name=f"{kind}_{view.unit_code}_{view.month:%Y-%m}.xlsx",
                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

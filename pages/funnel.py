@@ -34,7 +34,7 @@ with left:
     skips = int(overall["skipped"].sum())
     if skips:
         st.info(f"{t('skipped', lang)}: {formatting.number(skips, lang)}")
-    waiting = int(overall["still_in_window"].max() or 0)
+    waiting = int(overall["still_in_window"].fillna(0).max() or 0)  # withheld (<5): not mentioned
     if waiting:
         st.caption(("Chưa tính {n} người mới vào phễu, còn trong cửa sổ chuyển đổi." if lang == "vi" else
                     "{n} people who entered recently are still inside the window and not counted yet.")

@@ -20,14 +20,14 @@ columns = st.columns(4)
 for i, indicator in enumerate(kpis.index):
     row = kpis.loc[indicator]
     if indicator in SHARES:
-        value = formatting.percent(row.value_pct, lang)
-        changes = [f"{formatting.number(row.value, lang)} ({t(SHARES[indicator], lang)})",
+        value = formatting.cell(row, "value_pct", lang)
+        changes = [f"{formatting.cell(row, 'value', lang)} ({t(SHARES[indicator], lang)})",
                    f"{formatting.signed(row.value_pct - row.previous_month_pct, lang, 1, True)} "
                    f"{t('vs_previous_month', lang)}",
                    f"{formatting.signed(row.value_pct - row.year_ago_pct, lang, 1, True)} {t('vs_year_ago', lang)}"]
         figure = charts.sparkline(trend, "month", f"{indicator}_pct")
     else:
-        value = formatting.number(row.value, lang)
+        value = formatting.cell(row, "value", lang)
         changes = [f"{formatting.signed(row.value - row.previous_month, lang)} {t('vs_previous_month', lang)}",
                    f"{formatting.signed(row.value - row.year_ago, lang)} {t('vs_year_ago', lang)}"]
         figure = charts.sparkline(trend, "month", indicator)

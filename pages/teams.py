@@ -17,8 +17,8 @@ if now is not None:
     cards[1].metric(t("active_members", lang), formatting.number(now.active_members, lang))
     cards[2].metric(t("visits_per_member", lang), formatting.number(now.activities_per_member, lang, 1))
     cards[3].metric(f"{t('households_covered', lang)} / {t('households_total', lang)}",
-                    formatting.percent(now.coverage_pct, lang),
-                    f"{formatting.number(now.households_reached, lang)} / {formatting.number(now.households, lang)}",
+                    formatting.cell(now, "coverage_pct", lang),
+                    f"{formatting.cell(now, 'households_reached', lang)} / {formatting.number(now.households, lang)}",
                     delta_color="off")
 
 left, right = st.columns(2)
