@@ -82,6 +82,20 @@ RULES: dict[str, Rule] = {
 }
 
 
+# Report queries that publish no count of citizens, each with why: lists of units and months, ingest
+# bookkeeping (rows of files, not people), teams and their members (staff, not the people served), and the
+# row-level queries of Explore and the Data page, which the log-in shows to analysts and data admins only.
+NO_PERSON_COUNTS: dict[str, str] = {
+    "shared/reporting_units": "units", "shared/reporting_months": "months",
+    "data/freshness_by_table": "rows of tables", "data/ingest_log": "rows of files",
+    "data/quarantine_by_file": "row-level, data admins only",
+    "data/units_mapped_from_former": "rows of files by unit",
+    "teams/inactive_teams": "teams and their members",
+    "explore/persons": "row-level, analysts only", "explore/trainings": "row-level, analysts only",
+    "explore/visits": "row-level, analysts only",
+}
+
+
 def is_small(values: pd.Series) -> pd.Series:
     """Counts of 1..THRESHOLD-1 (missing values and zeros are not small)."""
     numbers = pd.to_numeric(values, errors="coerce")
@@ -123,7 +137,8 @@ def _complement(frame: pd.DataFrame, values: pd.Series, mask: pd.Series, margins
     smallest other non-zero cell (the total minus the rest would give it back otherwise)."""
     mask = mask.copy()
     numbers = pd.to_numeric(values, errors="coerce")
-    groups = frame.groupby(list(margins), dropna=False, sort=False).groups.values() if margins \
+    by = list(margins) if len(margins) > 1 else margins[0] if margins else None
+    groups = frame.groupby(by, dropna=False, sort=False).groups.values() if margins \
         else [frame.index]
     for index in groups:
         if len(index) < 2 or mask[index].sum() != 1:
@@ -165,7 +180,9 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
     for column in [c for c in out.columns if c.endswith("_is_suppressed")]:
         target = column.removesuffix("_is_suppressed")
         if target in out:
-            out[target] = out[target].astype(object).where(~out[column].astype(bool), SHOWN_AS)
+            # Counts became floats to hold NaN: write them back as whole numbers.
+            out[target] = [SHOWN_AS if withheld else int(v) if isinstance(v, float) and v.is_integer() else v
+                           for v, withheld in zip(out[target], out[column].astype(bool))]
     return out[[c for c in out.columns if not is_flag(c)]]
 
 
