@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from digiskills import warehouse
+from digiskills import versions, warehouse
 
 REPORTS_DIR = Path(__file__).resolve().parent.parent / "queries" / "reports"
 CACHE_ENTRIES = 512
@@ -43,6 +43,7 @@ class Warehouse:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version = None
         self._cache: OrderedDict = OrderedDict()
+        self.fallback: Path | None = None  # the kept version read instead of a live file that does not open
 
     def version(self):
         return warehouse.version(self.path)
@@ -51,10 +52,25 @@ class Warehouse:
         with self._lock:
             if self._con is None or version != self._version:
                 # Queries still running on the old file keep it open through their cursors.
-                self._con = warehouse.connect_reader(self.path)
+                self._con = self._open()
                 self._version = version
                 self._cache.clear()
             return self._con
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """The live file; if it does not open (truncated, overwritten), the last good kept version, noted in
+        `fallback` so that pages can say so."""
+        try:
+            con = warehouse.connect_reader(self.path)
+            con.execute("select count(*) from meta").fetchone()
+            self.fallback = None
+            return con
+        except duckdb.Error:
+            good = versions.last_good(self.path)
+            if good is None:
+                raise
+            self.fallback = good
+            return warehouse.connect_reader(good)
 
     def run(self, name: str, **params) -> pd.DataFrame:
         """The result of report query `name` with the given parameters (only those it uses are bound).

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from digiskills import crosswalk, denominators, pseudonym, units
+from digiskills import crosswalk, denominators, pseudonym, units, versions
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "2"  # 2: unit sets, crosswalk, geographies (the 1 July 2025 reform)
@@ -37,8 +37,40 @@ def boundary_folders() -> list[Path]:
     return [*([Path(configured)] if configured else []), Path(__file__).resolve().parent.parent / "geo"]
 
 
+def config_dir() -> Path:
+    """Where deployment settings live: DIGISKILLS_CONFIG_DIR, else the repository's .streamlit/ (beside
+    config.toml and secrets.toml), never the data folder (a copy of data/ must not carry the key)."""
+    configured = os.environ.get("DIGISKILLS_CONFIG_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent / ".streamlit"
+
+
 def secret_file(db_path: Path) -> Path:
-    return db_path.parent / ".digiskills-secret"
+    """The pseudonymisation key file (used when DIGISKILLS_SECRET is unset): DIGISKILLS_SECRET_FILE, else
+    <config dir>/digiskills-secret, mode 0600. A key file that older versions kept beside the warehouse
+    (.digiskills-secret) is moved there on first use, so existing warehouses keep their key; if both exist
+    and differ, the old one is used (it is the one the warehouse was built with) and left in place."""
+    configured = os.environ.get("DIGISKILLS_SECRET_FILE")
+    if configured:
+        return Path(configured)
+    target = config_dir() / "digiskills-secret"
+    legacy = db_path.parent / ".digiskills-secret"
+    if not legacy.exists():
+        return target
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(legacy, target)  # atomic on one file system
+        except OSError:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(legacy.read_text())
+            legacy.unlink()
+        os.chmod(target, 0o600)
+        return target
+    if target.read_text().strip() == legacy.read_text().strip():
+        legacy.unlink()
+        return target
+    return legacy
 
 
 def version(db_path: Path) -> tuple[int, int] | None:
@@ -96,10 +128,12 @@ def _initialise(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
 
 
 @contextmanager
-def writing(db_path: Path, *, keep: bool = True) -> Iterator["Session"]:
+def writing(db_path: Path, *, keep: bool = True, publish: str = "auto") -> Iterator["Session"]:
     """A session on a private copy of the warehouse. With keep=True (an import), imports queue on a lock and,
-    on a clean exit with changes, the copy replaces the warehouse; an error or a kill leaves the warehouse as
-    it was. With keep=False (`check`) the copy lives in a temporary folder and nothing is written anywhere."""
+    on a clean exit with changes, the copy becomes the candidate version (digiskills.versions) and is
+    published — made live — when `publish` is "always", or "auto" and its review flags nothing (a first build
+    is always published); otherwise it waits for a data admin. An error or a kill leaves the warehouse as it
+    was. With keep=False (`check`) the copy lives in a temporary folder and nothing is written anywhere."""
     with ExitStack() as stack:
         if keep:
             db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +161,11 @@ def writing(db_path: Path, *, keep: bool = True) -> Iterator["Session"]:
             models.build(con)
             con.execute("checkpoint")
             con.close()
-            _durable_replace(copy, db_path)
+            first = not db_path.exists()
+            session.review = versions.stage(copy, db_path)
+            if first or publish == "always" or (publish == "auto" and not session.review.is_flagged):
+                versions.publish(db_path)
+                session.published = True
 
 
 def _discard(con: duckdb.DuckDBPyConnection, copy: Path) -> None:
@@ -145,17 +183,8 @@ class Session:
         self.con = con
         self.secret = secret
         self.changed = False
-
-
-def _durable_replace(copy: Path, target: Path) -> None:
-    with copy.open("rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(copy, target)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        self.review: "versions.Review | None" = None  # set when the import built a candidate
+        self.published = False
 
 
 def _remove_stale_copies(db_path: Path) -> None:
