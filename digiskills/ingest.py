@@ -148,7 +148,7 @@ class Prepared:
 def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: str | None = None,
                  aliases_file: Path | None = None, check_only: bool = False,
                  progress: Callable[[int, int, str], None] | None = None,
-                 today: dt.date | None = None) -> list[FileReport]:
+                 today: dt.date | None = None, publish: str = "auto") -> list[FileReport]:
     """Loads (or with check_only, only checks) every file; returns one report per file.
 
     Files are read and checked in worker processes (two at a time on this 2-core machine) while this process
@@ -156,7 +156,9 @@ def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: s
     db_path = db_path or warehouse.warehouse_path()
     files = expand(paths)
     reports = []
-    with warehouse.writing(db_path, keep=not check_only) as session:
+    # publish: "auto" makes the import live unless its review flags something (digiskills.versions), "always",
+    # or "review" (a data admin publishes it).
+    with warehouse.writing(db_path, keep=not check_only, publish=publish) as session:
         units = session.con.execute("select * from units").df()
         setup = (Aliases.load(aliases_file), units, session.secret, today or dt.date.today(), table)
         for i, prepared in enumerate(_prepared(files, setup)):
