@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from digiskills import ingest, units, warehouse
+from digiskills import ingest, units, versions, warehouse
 
 
 def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
@@ -56,6 +56,41 @@ def _print_projections(goal_id: str, month_text: str | None, geography: str, lev
     return 0
 
 
+def _print_review(db_path: Path) -> None:
+    review = versions.pending_review(db_path)
+    if review is None:
+        return
+    print(f"\nThe import is waiting for review ({versions.pending_path(db_path)}): "
+          f"{len(review.flags)} flag(s). Publish with `python -m digiskills publish` or drop it with "
+          "`python -m digiskills discard`.")
+    for flag in review.flags[:20]:
+        print(f"  {flag['en']}")
+
+
+def _versions_command(command: str, db_path: Path) -> int:
+    try:
+        if command == "publish":
+            versions.publish(db_path)
+            print(f"published: {db_path}")
+        elif command == "discard":
+            versions.discard(db_path)
+            print("the waiting version was dropped")
+        elif command == "rollback":
+            restored = versions.rollback(db_path)
+            print(f"rolled back: version {restored.stem} is live again")
+        else:
+            print(f"live: {db_path} ({'opens' if versions.readable(db_path) else 'DOES NOT OPEN'})")
+            waiting = versions.pending_review(db_path)
+            if waiting is not None:
+                print(f"waiting for review: {versions.pending_path(db_path)} ({len(waiting.flags)} flag(s))")
+            for kept in versions.versions(db_path):
+                print(f"kept: {kept}")
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digiskills", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,10 +101,18 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--table", choices=sorted(ingest.TARGETS), help="skip detection: the files hold this table")
         p.add_argument("--aliases", type=Path, help="header/value aliases file (default data/header_aliases.yaml)")
         p.add_argument("--lang", choices=("vi", "en"), default="en", help="language of the messages")
+        if name == "ingest":
+            p.add_argument("--review", action="store_true",
+                           help="leave the new version waiting for `publish` even if nothing is flagged")
     p = sub.add_parser("demo", help="write realistic demo exports under data/demo/ and build the warehouse")
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: Cà Mau's real size)")
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--out", type=Path, default=Path("data") / "demo")
+    for name, help_text in (("publish", "make the imported version waiting for review live"),
+                            ("discard", "drop the imported version waiting for review"),
+                            ("rollback", "undo the latest publish: the previous version becomes live again"),
+                            ("versions", "list the live, waiting and kept versions of the warehouse")):
+        sub.add_parser(name, help=help_text)
     p = sub.add_parser("projections", help="print the status and projections of a goal for the province and its units")
     p.add_argument("--goal", default="qd146_2030", help="goal id in goals.yaml")
     p.add_argument("--geography", choices=units.GEOGRAPHIES, default=units.GEOGRAPHIES[0],
@@ -82,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("ingest", "check"):
         try:
             reports = ingest.ingest_paths(args.paths, table=args.table, aliases_file=args.aliases,
-                                          check_only=args.command == "check")
+                                          check_only=args.command == "check",
+                                          publish="review" if getattr(args, "review", False) else "auto")
         except (warehouse.KeyMismatch, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -90,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
             print("no export files found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
             return 1
         _print_reports(reports, args.lang)
+        if args.command == "ingest":
+            _print_review(warehouse.warehouse_path())
         return 1 if any(r.is_failure for r in reports) else 0
+    if args.command in ("publish", "discard", "rollback", "versions"):
+        return _versions_command(args.command, warehouse.warehouse_path())
     if args.command == "projections":
         level = args.level or ("commune" if args.geography == "2025" else "district")
         return _print_projections(args.goal, args.month, args.geography, level)
