@@ -249,6 +249,13 @@ class UnitResolver:
         label_vi, label_en = ("xã", "commune") if level == "commune" else ("huyện", "district")
         sets = self.in_force(on or date.today())
         found = self._candidates(sets, level, k, district_code)
+        if district_code and level == "commune" and any(s in self._new_sets for s in sets):
+            # 40 new communes kept a former commune's name (Xã Phước Long is now mostly Xã Vĩnh Phước). A district
+            # only exists before the reform: a name written with its former district is the former commune.
+            former = [(s, c) for s, c in self._candidates(self._old_sets, level, k, district_code)
+                      if self.parent(s, c) == district_code]
+            if len(former) == 1 and self.default_targets.get(former[0]):
+                return Resolution(self.default_targets[former[0]], self._new_sets[0], former=former[0])
         if len(found) == 1:
             return Resolution(found[0][1], found[0][0])
         if len(found) > 1:

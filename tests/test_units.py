@@ -106,6 +106,15 @@ def test_a_former_name_after_the_reform_is_mapped_and_says_so(resolver, written,
     assert (result.unit_set, result.code, result.former) == ("camau_2025", new, former)
 
 
+def test_a_name_both_former_and_new_is_the_former_commune_when_its_former_district_is_given(resolver):
+    # Xã Phước Long (31876, Huyện Phước Long) went to the new Xã Vĩnh Phước (31876); the new Xã Phước Long (31867) was
+    # formed from TT Phước Long and Vĩnh Phú Đông. Written with the former district, it is the former commune.
+    with_district = resolver.resolve("commune", "Xã Phước Long", AFTER, "957")
+    assert (with_district.code, with_district.former) == ("31876", ("baclieu_pre2025", "31876"))
+    alone = resolver.resolve("commune", "Xã Phước Long", AFTER)
+    assert (alone.code, alone.former) == ("31867", None)
+
+
 def test_a_new_name_before_the_reform_is_refused(resolver):
     result = resolver.resolve("commune", "Phường An Xuyên", BEFORE)
     assert result.code is None
