@@ -1,4 +1,4 @@
-"""The command line: ingest, check, demo and projections."""
+"""The command line: ingest, check, demo, projections, versions and users."""
 
 import argparse
 import sys
@@ -91,6 +91,44 @@ def _versions_command(command: str, db_path: Path) -> int:
     return 0
 
 
+def _users_command(args) -> int:
+    """users add|list|remove: the local log-in fallback's users file (digiskills.auth, docs/security.md)."""
+    import getpass
+
+    from digiskills import auth
+
+    path = auth.users_file()
+    try:
+        if args.action == "add":
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\r\n")
+            else:
+                password = getpass.getpass(f"Password for {args.name}: ")
+                if getpass.getpass("Again: ") != password:
+                    print("error: the passwords differ", file=sys.stderr)
+                    return 2
+            auth.add_user(args.name, args.role, password, path, replace=args.replace)
+            print(f"{args.name}: {args.role} ({path})")
+        elif args.action == "email":
+            auth.set_email_role(args.email, args.role, path)
+            print(f"{args.email.lower()}: {args.role} (OpenID Connect; {path})")
+        elif args.action == "remove":
+            if not auth.remove(args.name, path):
+                print(f"error: no user or e-mail {args.name!r} in {path}", file=sys.stderr)
+                return 1
+            print(f"removed {args.name}")
+        else:
+            users, emails = auth.load(path)
+            for user in users.values():
+                print(f"{user.name}\t{user.role}" + ("\t(demo)" if user.is_demo else ""))
+            for email, role in emails.items():
+                print(f"{email}\t{role}\t(OpenID Connect)")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digiskills", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +151,19 @@ def main(argv: list[str] | None = None) -> int:
                             ("rollback", "undo the latest publish: the previous version becomes live again"),
                             ("versions", "list the live, waiting and kept versions of the warehouse")):
         sub.add_parser(name, help=help_text)
+    p = sub.add_parser("users", help="local log-in: add, list or remove users (file: DIGISKILLS_USERS)")
+    users_sub = p.add_subparsers(dest="action", required=True)
+    q = users_sub.add_parser("add", help="add a user (the password is asked, or read from stdin)")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=("viewer", "analyst", "data_admin"))
+    q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    q.add_argument("--replace", action="store_true", help="change an existing user's password and role")
+    q = users_sub.add_parser("email", help="give an OpenID Connect user (by e-mail) a role")
+    q.add_argument("email")
+    q.add_argument("--role", required=True, choices=("viewer", "analyst", "data_admin"))
+    users_sub.add_parser("list", help="list the users and their roles")
+    q = users_sub.add_parser("remove", help="remove a user or an e-mail")
+    q.add_argument("name")
     p = sub.add_parser("projections", help="print the status and projections of a goal for the province and its units")
     p.add_argument("--goal", default="qd146_2030", help="goal id in goals.yaml")
     p.add_argument("--geography", choices=units.GEOGRAPHIES, default=units.GEOGRAPHIES[0],
@@ -139,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if any(r.is_failure for r in reports) else 0
     if args.command in ("publish", "discard", "rollback", "versions"):
         return _versions_command(args.command, warehouse.warehouse_path())
+    if args.command == "users":
+        return _users_command(args)
     if args.command == "projections":
         level = args.level or ("commune" if args.geography == "2025" else "district")
         return _print_projections(args.goal, args.month, args.geography, level)
