@@ -31,7 +31,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A UTF-8 CSV with a byte-order mark (Excel opens Vietnamese text correctly only with it)."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # RFC 4180 line ends: a field holding a carriage return is then quoted, not split into two lines.
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet_name: str) -> bytes:
