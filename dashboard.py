@@ -3,22 +3,25 @@
 import streamlit as st
 
 from digiskills import ui
+from digiskills import auth
 from digiskills.i18n import t
 
 st.set_page_config(page_title="Cà Mau – Kỹ năng số", page_icon="📶", layout="wide")
 
 lang = ui.language()
+role = None  # nobody logged in: only the log-in form is shown (docs/security.md, "Log-in and roles")
+with ui.user_errors(lang):
+    role = ui.log_in(lang)
 
-PAGES = [
-    st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),
-    st.Page("pages/map.py", title=t("page_map", lang), url_path="map"),
-    st.Page("pages/funnel.py", title=t("page_funnel", lang), url_path="funnel"),
-    st.Page("pages/projections.py", title=t("page_projections", lang), url_path="projections"),
-    st.Page("pages/teams.py", title=t("page_teams", lang), url_path="teams"),
-    st.Page("pages/explore.py", title=t("page_explore", lang), url_path="explore"),
-    st.Page("pages/data.py", title=t("page_data", lang), url_path="data"),
-]
-page = st.navigation(PAGES)
+PAGES = {name: st.Page(f"pages/{name}.py", title=t(f"page_{name}", lang), url_path=name, default=name == "overview")
+         for name in ("overview", "map", "funnel", "projections", "teams", "explore", "data")}
+# Each role gets only the pages it may open (digiskills.auth.PAGE_ROLES); a restricted page checks the role again
+# at its top. Before the log-in every page is listed but hidden and none runs, so a deep link survives the log-in.
+page = st.navigation([p for name, p in PAGES.items() if role is None or auth.page_allowed(role, name)],
+                     position="sidebar" if role else "hidden")
+if role is None:
+    st.stop()
+ui.account_sidebar(lang)
 # One guard for every page and the shared controls: a failure shows a message with a reference id, never a
 # traceback (docs/security.md, "No tracebacks for users").
 with ui.user_errors(lang):

@@ -175,6 +175,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "quarantine": ("Dòng bị loại và lý do", "Rejected rows and why"),
     "freshness": ("Độ mới của dữ liệu", "Data freshness"),
     "reconciliation": ("Đối soát: đọc = nạp + loại", "Reconciliation: read = loaded + rejected"),
+    # Log-in and roles (digiskills/auth.py, docs/security.md)
+    "login_title": ("Đăng nhập", "Log in"),
+    "login_user": ("Tên đăng nhập", "Username"),
+    "login_password": ("Mật khẩu", "Password"),
+    "login_submit": ("Đăng nhập", "Log in"),
+    "login_failed": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "login_oidc": ("Đăng nhập bằng tài khoản của tỉnh", "Log in with your province account"),
+    "login_demo_hint": ("Lần chạy đầu tiên đã tạo tài khoản quản trị thử nghiệm '{user}'; mật khẩu được in trong "
+                        "cửa sổ dòng lệnh (nhật ký máy chủ) khi tạo tệp {path}. Thêm người dùng: "
+                        "`python -m digiskills users add TÊN --role viewer|analyst|data_admin`.",
+                        "The first start created the demo administrator '{user}'; its password was printed in the "
+                        "terminal (server log) when {path} was created. Add users with "
+                        "`python -m digiskills users add NAME --role viewer|analyst|data_admin`."),
+    "login_no_role": ("Tài khoản {email} chưa được cấp quyền xem bảng điều khiển. Hãy liên hệ quản trị viên.",
+                      "The account {email} has no access to the dashboard yet. Please ask the administrator."),
+    "logged_in_as": ("Đăng nhập: {user} ({role})", "Logged in: {user} ({role})"),
+    "logout": ("Đăng xuất", "Log out"),
+    "role_viewer": ("lãnh đạo, xem số tổng hợp", "leadership, aggregates"),
+    "role_analyst": ("chuyên viên phân tích", "analyst"),
+    "role_data_admin": ("quản trị dữ liệu", "data administrator"),
+    "not_allowed": ("Vai trò của bạn không được mở trang này.", "Your role may not open this page."),
     # Small-cell protection and errors (docs/metrics.md, docs/security.md)
     "small_cells_note": ("<5: dưới 5 người, không công bố để bảo vệ dữ liệu cá nhân. *: tỷ lệ trên dưới 20 người, "
                          "cần thận trọng khi diễn giải.",

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from digiskills import db, disclosure, formatting, goals, units, warehouse
+from digiskills import auth, db, disclosure, formatting, goals, units, warehouse
 from digiskills.i18n import t
 
 LEVELS = ("province", "district", "commune")
@@ -95,6 +95,108 @@ def user_errors(lang: str):
         log.error("error %s on page %s", reference, st.query_params.to_dict(), exc_info=error)
         warehouse_broken = isinstance(error, (duckdb.Error, db.NoWarehouse))
         st.error(t("error_warehouse" if warehouse_broken else "error_message", lang, ref=reference), icon="⚠️")
+
+
+# --- log-in and roles (digiskills.auth; docs/security.md) -----------------------------------------------------------
+# st.session_state["role"] is set only here, on the server, by a log-in (a browser cannot set a session_state key
+# that is not a widget's). AppTest tests log in by setting it directly: at.session_state["role"] = "viewer".
+
+
+def role() -> str | None:
+    """The logged-in user's role, or None."""
+    current = st.session_state.get("role")
+    return current if current in auth.ROLES else None
+
+
+def may(needed: str) -> bool:
+    """Whether the logged-in user may do what role `needed` may (e.g. may("analyst") for downloads)."""
+    return auth.at_least(role(), needed)
+
+
+def require(needed: str, lang: str) -> None:
+    """At the top of a restricted page: stops it with a refusal, before any data or widget, unless the user's role
+    is at least `needed`. Hiding the page's link is not enough: a URL reaches any page."""
+    if not may(needed):
+        st.warning(t("not_allowed", lang), icon="🔒")
+        st.stop()
+
+
+def _identity_provider() -> bool:
+    """Whether .streamlit/secrets.toml configures OpenID Connect ([auth])."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+@st.cache_resource(show_spinner=False)
+def _first_start(users_path: str) -> None:
+    """Once per server process: a fresh clone with no users file and no identity provider gets the demo admin."""
+    if not _identity_provider():
+        auth.ensure_demo_admin(Path(users_path))
+
+
+def log_in(lang: str) -> str | None:
+    """The logged-in user's role; when nobody is logged in, the log-in form (and the identity provider's button
+    when configured) is shown and None returned."""
+    path = auth.users_file()
+    oidc = _identity_provider()
+    if oidc and st.user.is_logged_in:
+        email = st.user.get("email")
+        granted = auth.role_of_email(email, path)  # read at every run: removing the e-mail ends the access
+        if granted is None:
+            st.session_state.pop("role", None)
+            st.warning(t("login_no_role", lang, email=email or "?"), icon="🔒")
+            st.button(t("logout", lang), on_click=st.logout, key="auth__oidc_logout")
+            return None
+        st.session_state.update(role=granted, user=email)
+        return granted
+    if st.session_state.get("auth__local"):
+        # A local user removed from the file, or given another role, is logged out or changed at the next run.
+        user = auth.load(path)[0].get(st.session_state.get("user"))
+        if user is None:
+            _log_out()
+        else:
+            st.session_state["role"] = user.role
+    if role():
+        return role()
+    _first_start(str(path))
+    st.title(t("login_title", lang))
+    with st.form("auth__login", clear_on_submit=True):  # the password does not stay in the session
+        name = st.text_input(t("login_user", lang), autocomplete="username")
+        password = st.text_input(t("login_password", lang), type="password", autocomplete="current-password")
+        submitted = st.form_submit_button(t("login_submit", lang), type="primary")
+    if submitted:
+        user = auth.verify(name.strip(), password, path)
+        if user is not None:
+            log.info("log-in: %s (%s)", user.name, user.role)
+            st.session_state.update(role=user.role, user=user.name, auth__local=True)
+            st.rerun()
+        log.warning("failed log-in")
+        st.error(t("login_failed", lang))
+    if oidc:
+        st.button(t("login_oidc", lang), on_click=st.login, key="auth__oidc_login")
+    demo = [u for u in auth.load(path)[0].values() if u.is_demo]
+    if demo:
+        st.info(t("login_demo_hint", lang, user=demo[0].name, path=path))
+    return None
+
+
+def _log_out() -> None:
+    for key in ("role", "user", "auth__local"):
+        st.session_state.pop(key, None)
+
+
+def account_sidebar(lang: str) -> None:
+    """Who is logged in, and the log-out button, at the bottom of the sidebar."""
+    with st.sidebar:
+        st.divider()
+        st.caption(t("logged_in_as", lang, user=st.session_state.get("user", "?"), role=t(f"role_{role()}", lang)))
+        if st.button(t("logout", lang), key="auth__logout"):
+            _log_out()
+            if _identity_provider() and st.user.is_logged_in:
+                st.logout()
+            st.rerun()
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -14,6 +14,7 @@ UPLOADS = Path("data") / "uploads"
 
 view = ui.current_view()
 lang = view.lang
+ui.require("data_admin", lang)  # imports, publish and rollback: data admins only
 st.title(t("page_data", lang))
 
 files = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "parquet"], accept_multiple_files=True,

@@ -14,6 +14,7 @@ ACTIVITIES = [None, "awareness", "install_app", "create_account", "activate_eid"
 
 view = ui.current_view()
 lang = view.lang
+ui.require("analyst", lang)  # pseudonymous rows and downloads: analysts and data admins only
 st.title(f"{t('page_explore', lang)}: {view.unit_name}")
 
 kinds = {"visits": "Lượt hỗ trợ" if lang == "vi" else "Support activities",
