@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from digiskills import ui
+from digiskills import staging, ui
 from digiskills import auth
 from digiskills.i18n import t
 
 st.set_page_config(page_title="Cà Mau – Kỹ năng số", page_icon="📶", layout="wide")
+staging.clean_at_start()  # uploads and scratch copies a killed import left behind (docs/security.md)
 
 lang = ui.language()
 role = None  # nobody logged in: only the log-in form is shown (docs/security.md, "Log-in and roles")

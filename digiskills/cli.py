@@ -4,7 +4,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from digiskills import ingest, units, versions, warehouse
+from digiskills import ingest, masking, units, versions, warehouse
+
+
+def _print(*lines: str, **options) -> None:
+    """Everything the ingest commands print goes through the masking function (a phone or an ID that reached a
+    file name, a reason or a value is never printed in clear)."""
+    print(*(masking.mask(str(line)) for line in lines), **options)
 
 
 def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
@@ -13,18 +19,18 @@ def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
             for r in reports]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]
     for row in (header, *rows):
-        print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w) for v, w in zip(row, widths)))
+        _print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w) for v, w in zip(row, widths)))
     totals = [sum(r[i] for r in rows) for i in range(2, 6)]
-    print(f"total: read {totals[0]:,}, loaded {totals[1]:,}, rejected {totals[2]:,} "
+    _print(f"total: read {totals[0]:,}, loaded {totals[1]:,}, rejected {totals[2]:,} "
           f"(duplicates {totals[3]:,}); read = loaded + rejected: {totals[0] == totals[1] + totals[2]}")
     for r in reports:
         message = r.message_vi if lang == "vi" else r.message_en
-        print(f"\n{r.file}: {message}")
+        _print(f"\n{r.file}: {message}")
         for reject in r.rejects:
-            print(f"  line {reject['line']}: {reject['reason_vi' if lang == 'vi' else 'reason_en']}")
+            _print(f"  line {reject['line']}: {reject['reason_vi' if lang == 'vi' else 'reason_en']}")
         shown = len(r.rejects)
         if r.rows_rejected > shown and shown:
-            print(f"  … {r.rows_rejected - shown:,} more in the quarantine table")
+            _print(f"  … {r.rows_rejected - shown:,} more in the quarantine table")
 
 
 def _print_projections(goal_id: str, month_text: str | None, geography: str, level: str) -> int:
@@ -142,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         if name == "ingest":
             p.add_argument("--review", action="store_true",
                            help="leave the new version waiting for `publish` even if nothing is flagged")
+    p = sub.add_parser("import-batch", help="import an upload batch staged by the Data page (the import worker)")
+    p.add_argument("batch", help="the batch id (a folder of the staging area)")
+    p.add_argument("--db", type=Path, help="warehouse file (default DIGISKILLS_DB or data/warehouse.duckdb)")
+    p = sub.add_parser("clean-staging", help="delete uploads and scratch files left by finished or killed imports")
     p = sub.add_parser("demo", help="write realistic demo exports under data/demo/ and build the warehouse")
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: Cà Mau's real size)")
     p.add_argument("--seed", type=int, default=2022)
@@ -179,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                                           check_only=args.command == "check",
                                           publish="review" if getattr(args, "review", False) else "auto")
         except (warehouse.KeyMismatch, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            _print(f"error: {exc}", file=sys.stderr)
             return 2
         if not reports:
             print("no export files found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
@@ -192,6 +202,14 @@ def main(argv: list[str] | None = None) -> int:
         return _versions_command(args.command, warehouse.warehouse_path())
     if args.command == "users":
         return _users_command(args)
+    if args.command == "import-batch":
+        from digiskills import worker
+        return worker.run(args.batch, args.db or warehouse.warehouse_path())
+    if args.command == "clean-staging":
+        from digiskills import staging
+        for path in staging.clean_stale():
+            print(f"removed {path}")
+        return 0
     if args.command == "projections":
         level = args.level or ("commune" if args.geography == "2025" else "district")
         return _print_projections(args.goal, args.month, args.geography, level)

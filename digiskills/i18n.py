@@ -175,6 +175,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "quarantine": ("Dòng bị loại và lý do", "Rejected rows and why"),
     "freshness": ("Độ mới của dữ liệu", "Data freshness"),
     "reconciliation": ("Đối soát: đọc = nạp + loại", "Reconciliation: read = loaded + rejected"),
+    "import_running": ("Đang nạp {done}/{total} tệp {file}", "Importing {done} of {total} files {file}"),
+    "import_waiting": ("Đang chờ tiến trình nạp bắt đầu…", "Waiting for the import process to start…"),
+    "import_stopped": ("Tiến trình nạp đã dừng bất thường; không có gì thay đổi trong kho dữ liệu. Hãy nạp lại.",
+                       "The import process stopped unexpectedly; nothing changed in the warehouse. Please import "
+                       "again."),
+    "upload_too_big": ("Tệp {file} lớn {size}, vượt giới hạn {limit}; không nạp tệp này. Hãy tách tệp theo tháng.",
+                       "File {file} is {size}, over the limit of {limit}; it was not imported. Split it by month."),
     # Log-in and roles (digiskills/auth.py, docs/security.md)
     "login_title": ("Đăng nhập", "Log in"),
     "login_user": ("Tên đăng nhập", "Username"),

@@ -1,5 +1,8 @@
 """Loading export files into the warehouse: detect the table, check every row, pseudonymise, dedupe on
-natural keys, and account for every row read (loaded + rejected = read), one transaction per file."""
+natural keys, and account for every row read (loaded + rejected = read), one transaction per file.
+
+Whatever leaves ingest (quarantine reasons and values, report messages, file names) goes through
+digiskills.masking.mask; a file that fails in any way is rejected with a reason and the others still load."""
 
 import datetime as dt
 import hashlib
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from digiskills import crosswalk, readers, warehouse
+from digiskills import crosswalk, masking, readers, staging, warehouse
 from digiskills.contract import TABLES, Aliases, Table
 from digiskills.pseudonym import PersonKeys
 from digiskills.text import fold
@@ -156,11 +159,13 @@ def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: s
     db_path = db_path or warehouse.warehouse_path()
     files = expand(paths)
     reports = []
+    staging.clean_stale(db_path)  # scratch copies and uploads of imports killed before
     # publish: "auto" makes the import live unless its review flags something (digiskills.versions), "always",
     # or "review" (a data admin publishes it).
     with warehouse.writing(db_path, keep=not check_only, publish=publish) as session:
         units = session.con.execute("select * from units").df()
-        setup = (Aliases.load(aliases_file), units, session.secret, today or dt.date.today(), table)
+        setup = (Aliases.load(aliases_file), units, session.secret, today or dt.date.today(), table,
+                 staging.root(db_path))
         for i, prepared in enumerate(_prepared(files, setup)):
             if progress:
                 progress(i, len(files), prepared.path.name)
@@ -202,7 +207,9 @@ def _spawn_is_safe() -> bool:
 _worker: dict = {}
 
 
-def _init_worker(aliases: Aliases, units: pd.DataFrame, secret: bytes, today: dt.date, forced_table: str | None):
+def _init_worker(aliases: Aliases, units: pd.DataFrame, secret: bytes, today: dt.date, forced_table: str | None,
+                 staging_root: Path):
+    staging.use(staging_root)  # the readers' scratch copies go where this import's clean-up looks
     _worker["ctx"] = Context(aliases, UnitResolver(units, crosswalk.default_targets()), PersonKeys(secret), today)
     _worker["table"] = forced_table
 
@@ -225,7 +232,7 @@ def prepare(path: Path) -> Prepared:
             frame = checked.clean
             if table.name == "units":
                 frame = frame.rename(columns={"source": "method"})
-                frame["method"] = frame["method"].fillna(f"imported from {path.name}")
+                frame["method"] = frame["method"].fillna(f"imported from {masking.mask(path.name)}")
                 # A province figure from 2025 on is the same territory in both geographies.
                 both = frame.geography == "both"
                 frame = pd.concat([frame[~both], frame[both].assign(geography="2025"),
@@ -245,21 +252,24 @@ def prepare(path: Path) -> Prepared:
     except (readers.FileError, NotLoadable) as exc:
         prepared.error = (exc.vi, exc.en)
         prepared.clean, prepared.rejects = [], []
-    except ValueError as exc:
-        prepared.error = (f"lỗi khi đọc: {exc}", f"error while reading: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a parser's failure is this file's rejection, never the batch's
+        text = readers._exc_text(exc)
+        prepared.error = (f"lỗi khi đọc tệp {path.name}: {text}", f"error while reading file {path.name}: {text}")
         prepared.clean, prepared.rejects = [], []
     return prepared
 
 
 def _rejects(lines, columns, vi, en, values, code: str) -> pa.Table:
+    mask = masking.mask_all
     return pa.table({"line_number": pa.array(np.asarray(lines, dtype=np.int64)), "columns": pa.array(columns),
-                     "reason_vi": pa.array(vi), "reason_en": pa.array(en), "raw_values": pa.array(values),
+                     "reason_vi": pa.array(mask(vi)), "reason_en": pa.array(mask(en)),
+                     "raw_values": pa.array(mask(values)),
                      "reason_code": pa.array([code] * len(lines))})
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, check_only: bool) -> FileReport:
     """Loads one prepared file in one transaction (rolled back for `check`)."""
-    report = FileReport(file=prepared.path.name)
+    report = FileReport(file=masking.mask(prepared.path.name))
     started = dt.datetime.now()
     loaded_before = con.execute(
         "select file_name, finished_at from ingest_log where sha256 = ? order by ingest_id limit 1",
@@ -288,21 +298,22 @@ def ingest_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, check_only: 
         except BaseException:
             con.execute("rollback")
             raise
-    except (duckdb.Error, ValueError) as exc:
-        _fail(report, f"lỗi khi nạp: {exc}", f"error while loading: {exc}")
+    except (duckdb.Error, ValueError, OverflowError, pa.ArrowException) as exc:
+        _fail(report, f"lỗi khi nạp: {readers._exc_text(exc)}", f"error while loading: {readers._exc_text(exc)}")
     return report
 
 
 def _fail(report: FileReport, vi: str, en: str) -> None:
     report.outcome = "failed"
-    report.message_vi = f"không nạp gì từ tệp này: {vi}"
-    report.message_en = f"nothing loaded from this file: {en}"
+    report.message_vi = masking.mask(f"không nạp gì từ tệp này: {vi}")
+    report.message_en = masking.mask(f"nothing loaded from this file: {en}")
     report.rows_read = report.rows_loaded = report.rows_rejected = report.rows_duplicate = 0
     report.rejects = []
 
 
 def _load(con, prepared: Prepared, report: FileReport, started: dt.datetime) -> None:
     table = prepared.table
+    file_name = report.file  # masked
     target = TARGETS[table.name]
     ingest_id = con.execute("select coalesce(max(ingest_id), 0) + 1 from ingest_log").fetchone()[0]
     stored = _stored_columns(con, target.table)
@@ -316,13 +327,13 @@ def _load(con, prepared: Prepared, report: FileReport, started: dt.datetime) -> 
     for rejects in prepared.rejects:
         con.register("rejected_rows", rejects)
         con.execute("insert into quarantine select ?, ?, ?, line_number, reason_code, columns, reason_vi, "
-                    "reason_en, raw_values from rejected_rows", [ingest_id, prepared.path.name, table.name])
+                    "reason_en, raw_values from rejected_rows", [ingest_id, file_name, table.name])
         con.unregister("rejected_rows")
         report.rows_rejected += rejects.num_rows
         for row in rejects.slice(0, max(0, SAMPLE_REJECTS - len(report.rejects))).to_pylist():
             report.rejects.append({"line": row["line_number"], "reason_vi": row["reason_vi"],
                                    "reason_en": row["reason_en"]})
-    _merge(con, table, target, stored, ingest_id, prepared.path.name, report)
+    _merge(con, table, target, stored, ingest_id, file_name, report)
     report.blank_rows = prepared.blank_rows
     invalid = report.rows_rejected - report.rows_duplicate
     report.outcome = ("nothing_loaded" if report.rows_loaded == 0 and report.rows_read > 0 and invalid > 0
@@ -331,9 +342,9 @@ def _load(con, prepared: Prepared, report: FileReport, started: dt.datetime) -> 
         report.rows_mapped_from_former = con.execute(
             f"select count(*) from {target.table} where ingest_id = ? and former_commune_code is not null",
             [ingest_id]).fetchone()[0]
-    report.message_vi, report.message_en = _summary(report)
+    report.message_vi, report.message_en = masking.mask_all(_summary(report))
     con.execute("insert into ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        ingest_id, prepared.path.name, prepared.digest, table.name, report.rows_read, report.rows_loaded,
+        ingest_id, file_name, prepared.digest, table.name, report.rows_read, report.rows_loaded,
         report.rows_rejected, report.rows_duplicate, report.rows_mapped_from_former, report.blank_rows, started,
         dt.datetime.now(), report.outcome])
 
@@ -411,8 +422,27 @@ def _merge(con, table: Table, target: Target, stored: list[str], ingest_id: int,
     con.execute(f"insert into {target.table} ({columns}) select {', '.join('r.' + c for c in stored)} "
                 f"from ranked r where {moved}")
     report.rows_rejected += report.rows_duplicate
+    _mask_quarantine_values(con, ingest_id)
     con.execute("drop table ranked")
     con.execute("drop table stage")
+
+
+def _mask_quarantine_values(con, ingest_id: int) -> None:
+    """The duplicates' raw_values are built from the stored columns (personal IDs already keyed); a free-text
+    column may still hold a phone or an ID, so those rows go through the one masking function too. Only rows
+    with a run of digits or an '@' are read back (RE2 has no look-around, so the exact test is Python's)."""
+    rows = con.execute(
+        "select line_number, reason_code, raw_values from quarantine where ingest_id = ? and "
+        "regexp_matches(raw_values, '[0-9]{3}|@')", [ingest_id]).fetchall()
+    changed = [(line, code, masked) for line, code, raw in rows if (masked := masking.mask(raw)) != raw]
+    if changed:
+        con.register("masked_rows", pa.table({"line_number": [c[0] for c in changed],
+                                              "reason_code": [c[1] for c in changed],
+                                              "raw_values": [c[2] for c in changed]}))
+        con.execute("update quarantine q set raw_values = m.raw_values from masked_rows m "
+                    "where q.ingest_id = ? and q.line_number = m.line_number and q.reason_code = m.reason_code",
+                    [ingest_id])
+        con.unregister("masked_rows")
 
 
 def _vi_number(n: int) -> str:

@@ -1,7 +1,8 @@
 """Pseudonymisation at the door: citizen ID numbers and phone numbers become keyed hashes (HMAC-SHA256).
 
-The key comes from DIGISKILLS_SECRET or, when that is unset, from a file generated on first use next to
-the warehouse (git-ignored). Without the key nobody can recompute a person key from an ID number.
+The key comes from DIGISKILLS_SECRET or, when that is unset, from a file generated on first use beside the
+configuration, outside the data folder (digiskills.warehouse.secret_file: .streamlit/digiskills-secret,
+git-ignored, mode 0600). Without the key nobody can recompute a person key from an ID number.
 """
 
 import hashlib
@@ -30,6 +31,8 @@ def load_secret(secret_file: Path, create: bool = True) -> bytes:
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_hex(32))
+    if secret_file.stat().st_mode & 0o077:  # readable by others: tighten (we own it, we made it)
+        os.chmod(secret_file, 0o600)
     return secret_file.read_text().strip().encode("utf-8")
 
 

@@ -1,12 +1,18 @@
 """Reading export files (CSV in any of the encodings the province's systems write, XLSX, Parquet) in
-bounded-memory chunks of text cells, each row carrying the line number an analyst sees in the file."""
+bounded-memory chunks of text cells, each row carrying the line number an analyst sees in the file.
+
+A file is hostile until proven otherwise: its size and, for an .xlsx, its zip directory (total uncompressed
+size, compression ratio) are checked before anything parses it; rows, columns and cell lengths are checked
+as they stream (digiskills.limits); the XML goes through defusedxml (openpyxl uses it when installed: no
+entity expansion); every parser failure becomes a FileError naming the file. Scratch copies live in the
+staging area (digiskills.staging), never in the system's temp folder."""
 
 import codecs
 import csv
 import datetime as dt
 import io
+import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -19,6 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from digiskills import limits, staging
 
 CHUNK_ROWS = 250_000
 PEEK_ROWS = 20
@@ -74,7 +82,16 @@ def open_export(path: Path) -> Export:
     if suffix not in SUFFIXES:
         raise FileError(f"định dạng tệp không được hỗ trợ ({suffix}); dùng CSV, XLSX hoặc Parquet",
                         f"unsupported file type ({suffix}); use CSV, XLSX or Parquet")
+    limit = limits.current()
+    size = path.stat().st_size
+    if size > limit.upload_bytes:
+        raise FileError(
+            f"tệp {path.name} lớn {limits.megabytes(size)}, vượt giới hạn {limits.megabytes(limit.upload_bytes)} "
+            "(DIGISKILLS_MAX_UPLOAD_MB); hãy tách tệp theo tháng",
+            f"file {path.name} is {limits.megabytes(size)}, over the limit of {limits.megabytes(limit.upload_bytes)} "
+            "(DIGISKILLS_MAX_UPLOAD_MB); split the export by month")
     if suffix == ".xlsx":
+        check_xlsx(path, limit)
         peek = [row for _, row in zip(range(PEEK_ROWS), _xlsx_rows(path))]
     elif suffix == ".parquet":
         try:
@@ -83,14 +100,116 @@ def open_export(path: Path) -> Export:
             raise FileError(f"không đọc được tệp Parquet: {exc}", f"unreadable Parquet file: {exc}") from exc
     else:
         encoding = detect_encoding(path)
-        with path.open(encoding=encoding, newline="") as text:
-            sample = "".join(line for _, line in zip(range(PEEK_ROWS), text))
+        with _decoding(path, encoding), path.open(encoding=encoding, newline="") as text:
+            sample = "".join(line for _, line in zip(range(PEEK_ROWS), _bounded_lines(path, text, limit)))
         delimiter = _delimiter(sample)
-        peek = [[cell for cell in row] for row in csv.reader(io.StringIO(sample), delimiter=delimiter)]
+        try:
+            csv.field_size_limit(limit.cell_chars * limit.columns + 1)
+            peek = [[cell for cell in row] for row in csv.reader(io.StringIO(sample), delimiter=delimiter)]
+        except csv.Error as exc:
+            raise FileError(f"tệp {path.name}: không đọc được các dòng đầu: {exc}",
+                            f"file {path.name}: cannot read its first lines: {exc}") from exc
     peek = [[nfc_cell(c) for c in row] for row in peek if any(str(c).strip() for c in row)]
     if not peek:
         raise FileError("tệp rỗng, không có dòng tiêu đề", "the file is empty: no header row")
+    widest = max(len(row) for row in peek)
+    if widest > limit.columns:
+        raise FileError(f"tệp {path.name} có {widest} cột, vượt giới hạn {limit.columns} cột (DIGISKILLS_MAX_COLUMNS)",
+                        f"file {path.name} has {widest} columns, over the limit of {limit.columns} "
+                        "(DIGISKILLS_MAX_COLUMNS)")
     return Export(path, peek)
+
+
+def check_xlsx(path: Path, limit: limits.Limits) -> None:
+    """Reads the zip's central directory only (nothing is decompressed) and refuses a zip bomb: a total
+    uncompressed size or a member's compression ratio over the limits. The sizes the directory declares bind:
+    Python's zipfile stops a member at its declared size and then fails its checksum."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError(f"không đọc được tệp Excel {path.name} (tệp hỏng hoặc bị cắt cụt): {exc}",
+                        f"unreadable Excel file {path.name} (damaged or truncated): {exc}") from exc
+    total = sum(m.file_size for m in members)
+    if total > limit.xlsx_uncompressed_bytes:
+        raise FileError(
+            f"tệp Excel {path.name} giải nén ra {limits.megabytes(total)}, vượt giới hạn "
+            f"{limits.megabytes(limit.xlsx_uncompressed_bytes)} (DIGISKILLS_MAX_XLSX_UNCOMPRESSED_MB); không mở tệp",
+            f"Excel file {path.name} expands to {limits.megabytes(total)}, over the limit of "
+            f"{limits.megabytes(limit.xlsx_uncompressed_bytes)} (DIGISKILLS_MAX_XLSX_UNCOMPRESSED_MB); not opened")
+    for m in members:
+        # Small members (styles, a one-row sheet) may compress very well and harm nobody.
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > limits.MB and ratio > limit.xlsx_ratio:
+            raise FileError(
+                f"tệp Excel {path.name}: phần {m.filename} nén {ratio:,.0f} lần, vượt giới hạn {limit.xlsx_ratio:g} "
+                "(DIGISKILLS_MAX_XLSX_RATIO): có dấu hiệu 'bom zip'; không mở tệp",
+                f"Excel file {path.name}: member {m.filename} is compressed {ratio:,.0f} times, over the limit of "
+                f"{limit.xlsx_ratio:g} (DIGISKILLS_MAX_XLSX_RATIO): looks like a zip bomb; not opened")
+
+
+def _bounded_lines(path: Path, lines, limit: limits.Limits):
+    """The lines of a text file, refusing one longer than a full row of the longest cells could be."""
+    longest = limit.cell_chars * limit.columns
+    for number, line in enumerate(lines, start=1):
+        if len(line) > longest:
+            raise FileError(f"tệp {path.name}, dòng {number}: dòng dài hơn {longest:,} ký tự "
+                            "(DIGISKILLS_MAX_COLUMNS × DIGISKILLS_MAX_CELL_CHARS)",
+                            f"file {path.name}, line {number}: longer than {longest:,} characters "
+                            "(DIGISKILLS_MAX_COLUMNS × DIGISKILLS_MAX_CELL_CHARS)")
+        yield line
+
+
+class _decoding:
+    """Turns a UnicodeDecodeError while reading a text file into a FileError with the byte offset and line."""
+
+    def __init__(self, path: Path, encoding: str):
+        self.path, self.encoding = path, encoding
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, UnicodeDecodeError):
+            raise _encoding_error(self.path, self.encoding, exc) from exc
+        return False
+
+
+def _encoding_error(path: Path, encoding: str, exc: UnicodeDecodeError | None = None,
+                    offset: int | None = None) -> FileError:
+    """A FileError naming the first byte that does not decode: its offset in the file and its line. The offset
+    of a decoder error is relative to its block, so the file is decoded again to find the absolute one."""
+    if offset is None:
+        offset = _first_bad_byte(path, encoding)
+    with path.open("rb") as raw:
+        head = raw.read(offset)
+        bad = raw.read(1)
+    line = head.count(b"\n") + 1
+    byte = f"0x{bad.hex()}" if bad else "?"
+    return FileError(
+        f"tệp {path.name}: lỗi mã hóa ký tự ({encoding}) ở byte {offset} (dòng {line}, byte {byte}); "
+        "hãy lưu lại tệp với một mã hóa duy nhất (UTF-8)",
+        f"file {path.name}: character encoding error ({encoding}) at byte offset {offset} (line {line}, "
+        f"byte {byte}); save the file again in one encoding (UTF-8)")
+
+
+def _first_bad_byte(path: Path, encoding: str) -> int:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as raw:
+        while block := raw.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                pending = len(decoder.getstate()[0]) if hasattr(decoder, "getstate") else 0
+                return max(0, offset - pending + exc.start)
+            offset += len(block)
+    return offset
+
+
+# Multi-byte UTF-8 sequences: Windows-1258 text practically never forms one (its bytes 0x80–0xBF are
+# punctuation, rarely after a letter), so a file that has them and also bytes that are not UTF-8 mixes encodings.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def nfc_cell(value) -> str:
@@ -107,13 +226,20 @@ def detect_encoding(path: Path) -> str:
             return "utf-8-sig"
         raw.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
         try:
             while block := raw.read(1 << 20):
                 decoder.decode(block)
+                offset += len(block)
             decoder.decode(b"", final=True)
             return "utf-8"
-        except UnicodeDecodeError:
-            return "cp1258"
+        except UnicodeDecodeError as exc:
+            bad = max(0, offset - len(decoder.getstate()[0]) + exc.start)
+        raw.seek(0)
+        while block := raw.read(1 << 20):
+            if _UTF8_SEQUENCE.search(block):
+                raise _encoding_error(path, "utf-8", offset=bad)
+        return "cp1258"
 
 
 def _delimiter(sample: str) -> str:
@@ -125,17 +251,19 @@ def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk
     """Numbers the lines of the file (as UTF-8) with an extra first field, then parses it with Arrow.
     A field holding a line break is not accepted: its row is reported, not guessed at."""
     encoding = detect_encoding(export.path)
-    with export.path.open(encoding=encoding, newline="") as text:
+    limit = limits.current()
+    with _decoding(export.path, encoding), export.path.open(encoding=encoding, newline="") as text:
         delimiter = _delimiter("".join(line for _, line in zip(range(PEEK_ROWS), text)))
-    with tempfile.TemporaryDirectory(prefix="digiskills-") as tmp:
+    with staging.scratch() as tmp:
         source = export.path
         if encoding != "utf-8":
             source = Path(tmp) / "utf8.csv"
-            with export.path.open(encoding=encoding, newline="") as text, source.open("wb") as out:
+            with _decoding(export.path, encoding), export.path.open(encoding=encoding, newline="") as text, \
+                    _private_file(source) as out:
                 while block := text.read(1 << 20):
                     out.write(block.encode("utf-8"))
         numbered = Path(tmp) / "numbered.csv"
-        _number_lines(export, source, delimiter, header_index, numbered)
+        _number_lines(export, source, delimiter, header_index, numbered, limit)
 
         def on_invalid(row):
             number, _, rest = row.text.partition(delimiter)
@@ -158,12 +286,40 @@ def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk
             for batch in reader:
                 lines = batch.column(0).to_numpy()
                 cells = {f"c{i}": pc.utf8_trim_whitespace(batch.column(i + 1)) for i in range(width)}
+                _check_cell_lengths(export, cells, lines, limit)
                 yield Chunk(pa.table(cells).to_pandas(), lines)
         except pa.ArrowInvalid as exc:
             raise FileError(f"không đọc được tệp CSV: {exc}", f"unreadable CSV file: {exc}") from exc
 
 
-def _number_lines(export: Export, source: Path, delimiter: str, header_index: int, out_path: Path) -> None:
+def _private_file(path: Path):
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
+def _check_cell_lengths(export: Export, cells: dict, lines: np.ndarray, limit: limits.Limits) -> None:
+    for i, column in enumerate(cells.values()):
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > limit.cell_chars:
+            row = pc.index(lengths, longest).as_py()
+            raise _cell_too_long(export.path, int(lines[row]), export.peek[0][i] if i < len(export.peek[0]) else i,
+                                 longest, limit)
+
+
+def _cell_too_long(path: Path, line: int, column, length: int, limit: limits.Limits) -> FileError:
+    return FileError(f"tệp {path.name}, dòng {line}, cột '{column}': ô dài {length:,} ký tự, vượt giới hạn "
+                     f"{limit.cell_chars:,} (DIGISKILLS_MAX_CELL_CHARS)",
+                     f"file {path.name}, line {line}, column '{column}': a cell of {length:,} characters, over the "
+                     f"limit of {limit.cell_chars:,} (DIGISKILLS_MAX_CELL_CHARS)")
+
+
+def _too_many_rows(path: Path, limit: limits.Limits) -> FileError:
+    return FileError(f"tệp {path.name} có hơn {limit.rows:,} dòng (DIGISKILLS_MAX_ROWS); hãy tách tệp theo tháng",
+                     f"file {path.name} has more than {limit.rows:,} rows (DIGISKILLS_MAX_ROWS); split it by month")
+
+
+def _number_lines(export: Export, source: Path, delimiter: str, header_index: int, out_path: Path,
+                  limit: limits.Limits) -> None:
     """Writes every data line of a UTF-8 file as '<line number><delimiter><line>'. A row whose quoted value
     holds a line break spans several lines: it is reported as a bad row and not written, since numbering its
     second line would corrupt the value. Raises FileError when the last line is cut short (no line end and
@@ -175,10 +331,18 @@ def _number_lines(export: Export, source: Path, delimiter: str, header_index: in
     number, last_line = 0, b"\n"
     spanning: list[bytes] = []  # the lines so far of a row whose quoted value holds a line break
     complete = _complete_line(sep)
-    with source.open("rb") as f, out_path.open("wb") as out:
+    longest = limit.cell_chars * limit.columns * 4  # UTF-8 bytes
+    with source.open("rb") as f, _private_file(out_path) as out:
         write = out.write
         for number, line in enumerate(f, start=1):
             last_line = line
+            if len(line) > longest:
+                raise FileError(f"tệp {export.path.name}, dòng {number}: dòng dài hơn {longest:,} byte "
+                                "(DIGISKILLS_MAX_COLUMNS × DIGISKILLS_MAX_CELL_CHARS)",
+                                f"file {export.path.name}, line {number}: longer than {longest:,} bytes "
+                                "(DIGISKILLS_MAX_COLUMNS × DIGISKILLS_MAX_CELL_CHARS)")
+            if number > limit.rows + header_index + 1:
+                raise _too_many_rows(export.path, limit)
             if spanning:
                 spanning.append(line)
                 if not _open_quote(line, sep[0], inside=True):
@@ -259,25 +423,64 @@ def _excel_text(value) -> str:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
+    """The first sheet's rows as text. openpyxl parses with defusedxml (a DTD or entity is refused), and any
+    error of a hostile or damaged file (bad XML, a bad zip, a value it cannot convert) refuses the file."""
+    from openpyxl import DEFUSEDXML, load_workbook
 
+    if not DEFUSEDXML:  # openpyxl would parse with the standard library, which expands internal entities
+        raise RuntimeError("defusedxml must be installed (requirements.txt) and OPENPYXL_DEFUSEDXML not False")
+    limit = limits.current()
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileError(f"không đọc được tệp Excel (tệp hỏng hoặc bị cắt cụt): {exc}",
-                        f"unreadable Excel file (damaged or truncated): {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - whatever a hostile file triggers, it is that file's rejection
+        raise FileError(f"không đọc được tệp Excel {path.name} (tệp hỏng hoặc bị cắt cụt): {_exc_text(exc)}",
+                        f"unreadable Excel file {path.name} (damaged or truncated): {_exc_text(exc)}") from exc
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_excel_text(v) for v in row]
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FileError(f"không đọc được tệp Excel: {exc}", f"unreadable Excel file: {exc}") from exc
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            if number > limit.rows + PEEK_ROWS:  # a backstop: _xlsx_chunks counts the data rows exactly
+                raise _too_many_rows(path, limit)
+            if len(row) > limit.columns and any(v is not None for v in row[limit.columns:]):
+                width = max(i for i, v in enumerate(row) if v is not None) + 1
+                raise FileError(f"tệp {path.name}, dòng {number}: có {width} cột, vượt giới hạn {limit.columns} cột "
+                                "(DIGISKILLS_MAX_COLUMNS)",
+                                f"file {path.name}, row {number}: has {width} columns, over the limit of "
+                                f"{limit.columns} (DIGISKILLS_MAX_COLUMNS)")
+            cells = [_excel_text(v) for v in row[:limit.columns]]
+            for i, cell in enumerate(cells):
+                if len(cell) > limit.cell_chars:
+                    raise _cell_too_long(path, number, i + 1, len(cell), limit)
+            yield cells
+    except FileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - malformed sheet XML, entities, bad zip members, odd values
+        raise FileError(f"không đọc được tệp Excel {path.name}: {_exc_text(exc)}",
+                        f"unreadable Excel file {path.name}: {_exc_text(exc)}") from exc
     finally:
         workbook.close()
 
 
+def _exc_text(exc: BaseException) -> str:
+    """The error's kind and first line, never a traceback or a server path; the XML parser's says where (line,
+    column). Libraries wrap the cause ("Unable to read workbook"): the innermost error is the one that explains."""
+    def line(e: BaseException) -> str:
+        text = str(e).splitlines()[0] if str(e) else ""
+        text = re.sub(r"(?:/[^/\s'\"]+)+/([^/\s'\"]+)", r"\1", text)  # /srv/…/data/x.xlsx -> x.xlsx
+        return f"{type(e).__name__}: {text}"
+
+    innermost, seen = exc, {id(exc)}
+    while (inner := innermost.__cause__ or innermost.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        innermost = inner
+    text = line(exc) if innermost is exc else f"{line(exc)} ({line(innermost)})"
+    return text[:400]
+
+
 def _xlsx_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk]:
     rows, lines, nonblank = [], [], 0
+    limit = limits.current()
     for number, row in enumerate(_xlsx_rows(export.path), start=1):
+        if number - header_index - 1 > limit.rows:
+            raise _too_many_rows(export.path, limit)
         if not any(row):
             if nonblank > header_index:
                 export.blank_rows += 1

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from digiskills.contract import BOOL_VALUES, Aliases, Table
+from digiskills.masking import mask_all
 from digiskills.pseudonym import NORMALISE, PersonKeys
 from digiskills.text import fold, nfc
 from digiskills.units import PROVINCE_CODE, REFORM_DATE, UnitResolver
@@ -100,10 +101,17 @@ def parse_month(text: str, today: dt.date):
     return value.replace(day=1), None
 
 
+MAX_INT = 2**31 - 1  # the narrowest count column of the warehouse is an INTEGER (service_usage.transactions)
+
+
 def parse_int(text: str):
     if not _INT.match(text):
         return None, (f"'{text}' không phải số nguyên không âm", f"'{text}' is not a whole number ≥ 0")
-    return int(re.sub(r"\.0+$", "", text).replace(".", "").replace(",", "").replace(" ", "")), None
+    value = int(re.sub(r"\.0+$", "", text).replace(".", "").replace(",", "").replace(" ", ""))
+    if value > MAX_INT:
+        return None, (f"'{text}' quá lớn (tối đa {MAX_INT:,})".replace(",", "."),
+                      f"'{text}' is too large (at most {MAX_INT:,})")
+    return value, None
 
 
 def parse_year(text: str, first: int, last: int):
@@ -164,6 +172,9 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         if kind in ("text", "id"):
             text = pc.utf8_normalize(pa.array(series, type=pa.string()), "NFC")
             values = pc.replace_substring_regex(text, r"\s+", " ").to_numpy(zero_copy_only=False)
+            if kind == "text":  # free text (a hamlet, a topic) may hold a phone or an ID: never stored in clear
+                codes, uniques = pd.factorize(values, use_na_sentinel=False)
+                values = np.asarray(mask_all(uniques), dtype=object)[codes]
             errors = np.full(n, None, dtype=object)
         elif kind == "date":
             values, errors = _by_unique(series, lambda t: parse_date(t, ctx.today))

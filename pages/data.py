@@ -1,16 +1,13 @@
 """Dữ liệu / Data: import the next monthly exports in the browser, see what was loaded and rejected, and how fresh
-the data is. Imports go through the same ingest as the command line and never stop the app."""
-
-import datetime as dt
-from pathlib import Path
+the data is. Uploads go to a private staging folder and are imported by a worker process (digiskills.worker),
+never inside this server; the page polls the worker's progress, and no upload is kept after the import."""
 
 import pandas as pd
 import streamlit as st
 
-from digiskills import formatting, ingest, ui
+from digiskills import formatting, limits, staging, ui, worker
 from digiskills.i18n import t
-
-UPLOADS = Path("data") / "uploads"
+from digiskills.masking import mask
 
 view = ui.current_view()
 lang = view.lang
@@ -21,21 +18,60 @@ files = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "
                          key="data__files")
 st.button(t("import", lang), disabled=not files, type="primary", key="data__import",
           on_click=lambda: st.session_state.update(data__import_requested=True))
+live_db = ui.live_warehouse().path
 if st.session_state.pop("data__import_requested", False) and files:
-    folder = UPLOADS / dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    # The size limit is checked before anything is written (the worker checks every other limit).
+    limit = limits.current()
     for upload in files:
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        paths.append(path)
-    bar = st.progress(0.0)
+        if upload.size > limit.upload_bytes:
+            st.error(t("upload_too_big", lang, file=mask(upload.name), size=limits.megabytes(upload.size),
+                       limit=limits.megabytes(limit.upload_bytes)))
+    accepted = [upload for upload in files if upload.size <= limit.upload_bytes]
+    if accepted:
+        staging.clean_stale(live_db)
+        batch = staging.Batch.create(live_db)
+        try:
+            for upload in accepted:
+                batch.save(upload.name, upload.getvalue())
+            st.session_state["data__worker"] = worker.start(batch, live_db)
+        except BaseException:
+            batch.discard()
+            batch.release()
+            raise
+        st.session_state["data__batch"] = batch.id
+        st.session_state.pop("data__reports", None)
+        st.session_state.pop("data__import_error", None)
 
-    def progress(done: int, total: int, name: str) -> None:
-        bar.progress(done / max(total, 1), text=name)
 
-    st.session_state["data__reports"] = ingest.ingest_paths(paths, db_path=ui.live_warehouse().path,
-                                                            progress=progress)
+@st.fragment(run_every=1.0)
+def import_progress(batch_id: str) -> None:
+    """Polls the worker's status file; when it is done, shows the reports (the whole page reruns)."""
+    process = st.session_state.get("data__worker")
+    if process is not None:
+        process.poll()  # reaps a finished worker (no zombie)
+    batch = staging.Batch.open(batch_id, live_db)
+    status = batch.status() or {}
+    state = status.get("state")
+    if state == "done":
+        st.session_state["data__reports"] = worker.reports_of(status)
+    elif state == "failed" or not batch.has_owner():  # failed, or killed (nobody holds the batch)
+        st.session_state["data__import_error"] = status.get(f"error_{lang}") or t("import_stopped", lang)
+    else:
+        done, total = status.get("done", 0), max(status.get("total", 1), 1)
+        text = (t("import_running", lang, done=done, total=total, file=status.get("file", "")) if state
+                else t("import_waiting", lang))
+        st.progress(done / total, text=text)
+        return
+    st.session_state.pop("data__batch", None)
+    st.session_state.pop("data__worker", None)
+    batch.discard()
+    st.rerun()
+
+
+if st.session_state.get("data__batch"):
+    import_progress(st.session_state["data__batch"])
+if st.session_state.get("data__import_error"):
+    st.error(st.session_state["data__import_error"])
 
 reports = st.session_state.get("data__reports")
 if reports:
@@ -68,6 +104,7 @@ ui.show_table(freshness, lang, {"table_name": "Bảng" if lang == "vi" else "Tab
 
 st.subheader(t("ingest_log", lang))
 log = ui.run("data/ingest_log")
+log["file_name"] = log["file_name"].map(mask)  # rows written before masking existed
 ui.show_table(log, lang, {"ingest_id": "#", "file_name": "Tệp" if lang == "vi" else "File",
                           "table_name": "Bảng" if lang == "vi" else "Table", "rows_read": "Đọc" if lang == "vi" else "Read",
                           "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
@@ -80,6 +117,9 @@ if len(with_rejects):
     chosen = st.selectbox(t("quarantine", lang), with_rejects["ingest_id"].tolist(), key="data__quarantine",
                           format_func=lambda i: f"#{i} {log.set_index('ingest_id').file_name[i]}")
     rejected = ui.run("data/quarantine_by_file", ingest_id=int(chosen), row_limit=5000)
+    for column in ("reason_vi", "reason_en", "raw_values"):  # also rows quarantined before masking existed
+        if column in rejected:
+            rejected[column] = rejected[column].map(mask)
     ui.show_table(rejected, lang, {"line_number": "Dòng" if lang == "vi" else "Line",
                                    "reason_code": "Loại" if lang == "vi" else "Kind",
                                    ("reason_vi" if lang == "vi" else "reason_en"): "Lý do" if lang == "vi" else "Reason",
