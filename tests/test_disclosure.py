@@ -183,14 +183,13 @@ def test_no_exact_small_count_reaches_a_viewer_on_the_demo(demo_small):
     assert before > 0 and after == 0, (before, after, cells)  # the demo has small cells, none left exact
 
 
-def open_page(page: str, db_path: Path, monkeypatch, role: str | None = None, **query) -> AppTest:
+def open_page(page: str, db_path: Path, monkeypatch, role: str = "viewer", **query) -> AppTest:
     monkeypatch.setenv("DIGISKILLS_DB", str(db_path))
     monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))
     ui.live_warehouse.clear()
     ui.boundaries.clear()
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    if role:
-        at.session_state["role"] = role
+    at.session_state["role"] = role  # logged in (digiskills.ui.log_in sets it on the server)
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(f"pages/{page}.py")
@@ -199,7 +198,12 @@ def open_page(page: str, db_path: Path, monkeypatch, role: str | None = None, **
     return at
 
 
-@pytest.mark.parametrize("role, exact", [(None, False), ("viewer", False), ("analyst", True)])
+@pytest.mark.parametrize("role, exact", [("viewer", False), ("analyst", True)])
+def test_no_role_known_means_protected():
+    # Before any log-in, or on a page run alone under AppTest, the fail-safe is on.
+    assert ui.suppresses_small_cells()
+
+
 def test_funnel_page_by_sex_shows_less_than_five_to_viewers_only(role, exact, demo_small, monkeypatch):
     at = open_page("funnel", demo_small.db, monkeypatch, role=role, lang="en", level="commune",
                    unit="32152", month="2026-10")
