@@ -26,8 +26,9 @@ def percent(fraction, lang: str, decimals: int = 1) -> str:
 
 
 def signed(value, lang: str, decimals: int = 0, as_percent_points: bool = False) -> str:
-    """A change: +1.234 / −56; percentage points for shares."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A change: +1.234 / −56; percentage points for shares. No value (no month to compare with: pd.NA,
+    NaN or None) is a dash."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     magnitude = number(abs(100 * value if as_percent_points else value), lang, decimals)
     unit = (" điểm %" if lang == "vi" else " pp") if as_percent_points else ""
