@@ -101,7 +101,10 @@ class Batch:
         base = Path(name.replace("\\", "/")).name
         if base in ("", ".", "..", LOCK, STATUS):
             base = f"upload-{secrets.token_hex(4)}"
-        path = self.path / base
+        path, n = self.path / base, 1
+        while path.exists():  # two uploads of the same name: both are imported
+            n += 1
+            path = self.path / f"{n}-{base}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(data)

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -586,7 +587,7 @@ def test_a_live_warehouse_serves_the_new_file_after_an_import(demo_small, tmp_pa
 def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, demo_small, tmp_path, monkeypatch):
     live = tmp_path / "warehouse.duckdb"
     shutil.copyfile(demo_small.db, live)
-    monkeypatch.chdir(tmp_path)  # the page keeps uploads under ./data/uploads
+    monkeypatch.chdir(tmp_path)
     at = open_app("data", db_path=live, lang="en", month="2026-10", level="district", unit=DISTRICT)
     visits_before = int(at.dataframe[0].value.set_index("Table").loc["visits", "Rows"].replace(",", ""))
     export = small_visit_export(tmp_path)
@@ -595,7 +596,14 @@ def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, d
     # A click runs in one script run: no rerun() here, it would drop the click.
     at.button[0].click().run()
     assert_clean(at)
-    assert at.subheader[0].value == t("reconciliation", "en")
+    # The import runs in a worker process; the page polls its status file (a fragment, every second in a
+    # browser): run the page again until the worker's reports are shown.
+    deadline = time.monotonic() + 300
+    while at.subheader[0].value != t("reconciliation", "en"):
+        assert time.monotonic() < deadline, "the import worker did not finish"
+        time.sleep(0.5)
+        at.run()
+        assert_clean(at)
     summary = at.dataframe[0].value.iloc[0]
     # Read 2 = loaded 1 + rejected 1 (the unknown commune).
     assert (summary["Read"], summary["Loaded"], summary["Rejected"]) == ("2", "1", "1")
@@ -603,7 +611,9 @@ def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, d
     assert summary[t("mapped_from_former", "en")] == "1"  # Xã Tân Trung, written after the reform
     freshness = at.dataframe[2].value.set_index("Table")
     assert int(freshness.loc["visits", "Rows"].replace(",", "")) == visits_before + 1
-    assert any(p.name == export.name for p in (tmp_path / "data" / "uploads").rglob("*.csv"))
+    # No copy of the upload is kept anywhere (docs/security.md: no retention after import).
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.name == export.name and p != export]
+    assert not [p for p in (tmp_path / "staging").rglob("*") if p.is_file()]
     # The overview of the former Đầm Dơi area, same session, no restart: one more household in October 2026.
     rerun(at.switch_page("pages/overview.py"))
     households = kpi_cards(at)[t("households_reached", "en")][1][0]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_SECRET
-from digiskills import pseudonym
+from digiskills import pseudonym, warehouse
 from digiskills.pseudonym import PersonKeys, normalise_citizen_ids, normalise_phones, person_key
 from ingest_support import (VISIT_HEADERS, cli, cli_env, hmac_key, load, new_warehouse, query, sha256, visit,
                             write_csv)
@@ -105,13 +105,15 @@ def test_a_different_key_is_refused(tmp_path):
 
 
 def test_without_a_secret_a_private_key_file_is_made_and_reused(tmp_path):
-    # With DIGISKILLS_SECRET unset the first import generates a random key beside the warehouse, readable by
-    # its owner only; later imports use the same key, so the same citizen keeps the same key.
+    # With DIGISKILLS_SECRET unset the first import generates a random key beside the configuration (outside
+    # the data folder: a copy of data/ never carries it), readable by its owner only; later imports use the
+    # same key, so the same citizen keeps the same key.
     db = tmp_path / "db" / "warehouse.duckdb"
-    env = cli_env(db)
+    env = cli_env(db, DIGISKILLS_CONFIG_DIR=str(tmp_path / "config"))
     env.pop("DIGISKILLS_SECRET")
     assert cli(db, "ingest", write_csv(tmp_path / "v1.csv", [visit(1)]), env=env).returncode == 0
-    key_file = db.parent / ".digiskills-secret"
+    key_file = tmp_path / "config" / "digiskills-secret"
+    assert not (db.parent / ".digiskills-secret").exists()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     secret = key_file.read_bytes().strip()
     assert len(secret) == 64  # 32 random bytes, hex
@@ -119,6 +121,26 @@ def test_without_a_secret_a_private_key_file_is_made_and_reused(tmp_path):
                env=env).returncode == 0
     expected = hmac_key(secret, "cid", "096185000001")
     assert query(db, "select distinct citizen_key from visits") == [(expected,)]
+
+
+def test_a_key_file_beside_an_existing_warehouse_moves_beside_the_config(tmp_path, monkeypatch):
+    # Older versions kept the key beside the warehouse: it moves to the config folder (0600), the warehouse
+    # keeps its key. If the config folder already holds another key, the old file is used and left in place.
+    db = tmp_path / "data" / "warehouse.duckdb"
+    db.parent.mkdir()
+    legacy = db.parent / ".digiskills-secret"
+    legacy.write_text("the-old-key")
+    legacy.chmod(0o644)
+    monkeypatch.setenv("DIGISKILLS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("DIGISKILLS_SECRET")
+    key_file = warehouse.secret_file(db)
+    assert key_file == tmp_path / "config" / "digiskills-secret" and not legacy.exists()
+    assert pseudonym.load_secret(key_file) == b"the-old-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    legacy.write_text("another-key")
+    assert warehouse.secret_file(db) == legacy and legacy.exists()
+    monkeypatch.setenv("DIGISKILLS_SECRET_FILE", str(tmp_path / "elsewhere"))
+    assert warehouse.secret_file(db) == tmp_path / "elsewhere"
 
 
 def test_the_secret_comes_from_the_environment_first(tmp_path, monkeypatch):
