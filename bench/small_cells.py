@@ -1,0 +1,54 @@
+"""Measures small-cell protection on a warehouse: funnel cells by age band or by sex (every step of every
+district and commune of both geographies, a few months) whose person count is 1–4, as published before
+protection and as a viewer sees them after it (digiskills.disclosure). Usage:
+    python bench/small_cells.py [--db PATH] [--months 2025-06,2026-10]"""
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digiskills import db, disclosure, formatting, warehouse  # noqa: E402
+
+QUERY = "funnel/steps_by_group"
+
+
+def measure(path: Path, months: list[dt.date]) -> dict[str, int]:
+    queries = db.Warehouse(path)
+    totals = dict(cells=0, small_before=0, small_after=0, withheld=0, unreliable=0)
+    for geography in ("2025", "pre2025"):
+        units = queries.run("shared/reporting_units", geography=geography)
+        places = [(None, None)] + [(u.unit_code, None) for u in units[units.level == "district"].itertuples()] \
+            + [(u.parent_code, u.unit_code) for u in units[units.level == "commune"].itertuples()]
+        for month in months:
+            for district, commune in places:
+                for breakdown in ("sex", "age_band"):
+                    raw = queries.run(QUERY, geography=geography, month=month, district_code=district,
+                                      commune_code=commune, mode="sequential", window_days=None,
+                                      breakdown=breakdown, counting="persons")
+                    shown = disclosure.protect(QUERY, raw)
+                    totals["cells"] += int(raw["entities"].notna().sum())
+                    totals["small_before"] += int(disclosure.is_small(raw["entities"]).sum())
+                    totals["small_after"] += int(disclosure.is_small(shown["entities"]).sum())
+                    totals["withheld"] += int(shown["entities_is_suppressed"].sum())
+                    totals["unreliable"] += int(shown["conversion_first_pct_is_unreliable"].sum())
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--months", default="2025-06,2026-10")
+    args = parser.parse_args()
+    months = [formatting.parse_month(m) for m in args.months.split(",")]
+    totals = measure(args.db or warehouse.warehouse_path(), months)
+    print(f"funnel entity cells by sex or age band: {totals['cells']:,}; exact 1–4 before protection: "
+          f"{totals['small_before']:,}; exact 1–4 a viewer sees after: {totals['small_after']:,}; withheld (primary "
+          f"and complementary): {totals['withheld']:,}; conversions flagged (first step < 20 people): "
+          f"{totals['unreliable']:,}")
+
+
+if __name__ == "__main__":
+    main()
