@@ -12,7 +12,7 @@ staging.clean_at_start()  # uploads and scratch copies a killed import left behi
 lang = ui.language()
 role = None  # nobody logged in: only the log-in form is shown (docs/security.md, "Log-in and roles")
 with ui.user_errors(lang):
-    role = ui.log_in(lang)
+    role = ui.logged_in_role()
 
 PAGES = {name: st.Page(f"pages/{name}.py", title=t(f"page_{name}", lang), url_path=name, default=name == "overview")
          for name in ("overview", "map", "funnel", "projections", "teams", "explore", "data")}
@@ -21,6 +21,8 @@ PAGES = {name: st.Page(f"pages/{name}.py", title=t(f"page_{name}", lang), url_pa
 page = st.navigation([p for name, p in PAGES.items() if role is None or auth.page_allowed(role, name)],
                      position="sidebar" if role else "hidden")
 if role is None:
+    with ui.user_errors(lang):
+        ui.log_in(lang)
     st.stop()
 ui.account_sidebar(lang)
 # One guard for every page and the shared controls: a failure shows a message with a reference id, never a

@@ -136,30 +136,36 @@ def _first_start(users_path: str) -> None:
         auth.ensure_demo_admin(Path(users_path))
 
 
-def log_in(lang: str) -> str | None:
-    """The logged-in user's role; when nobody is logged in, the log-in form (and the identity provider's button
-    when configured) is shown and None returned."""
+def logged_in_role() -> str | None:
+    """The logged-in user's role, checked again against the users file at every run (a user removed, or given
+    another role, is logged out or changed at once); None when nobody is logged in. Shows nothing."""
     path = auth.users_file()
-    oidc = _identity_provider()
-    if oidc and st.user.is_logged_in:
+    if _identity_provider() and st.user.is_logged_in:
         email = st.user.get("email")
-        granted = auth.role_of_email(email, path)  # read at every run: removing the e-mail ends the access
+        granted = auth.role_of_email(email, path)
         if granted is None:
             st.session_state.pop("role", None)
-            st.warning(t("login_no_role", lang, email=email or "?"), icon="🔒")
-            st.button(t("logout", lang), on_click=st.logout, key="auth__oidc_logout")
-            return None
-        st.session_state.update(role=granted, user=email)
+        else:
+            st.session_state.update(role=granted, user=email)
         return granted
     if st.session_state.get("auth__local"):
-        # A local user removed from the file, or given another role, is logged out or changed at the next run.
         user = auth.load(path)[0].get(st.session_state.get("user"))
         if user is None:
             _log_out()
         else:
             st.session_state["role"] = user.role
-    if role():
-        return role()
+    return role()
+
+
+def log_in(lang: str) -> None:
+    """The log-in form, and the identity provider's button when configured. Called after st.navigation: a widget
+    created before it changes its id between runs and would lose what was typed."""
+    path = auth.users_file()
+    oidc = _identity_provider()
+    if oidc and st.user.is_logged_in:  # known to the identity provider, but given no role here
+        st.warning(t("login_no_role", lang, email=st.user.get("email") or "?"), icon="🔒")
+        st.button(t("logout", lang), on_click=st.logout, key="auth__oidc_logout")
+        return
     _first_start(str(path))
     st.title(t("login_title", lang))
     with st.form("auth__login", clear_on_submit=True):  # the password does not stay in the session
@@ -179,7 +185,6 @@ def log_in(lang: str) -> str | None:
     demo = [u for u in auth.load(path)[0].values() if u.is_demo]
     if demo:
         st.info(t("login_demo_hint", lang, user=demo[0].name, path=path))
-    return None
 
 
 def _log_out() -> None:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 DEMO_TODAY = dt.date(2026, 11, 28)
 TEST_SECRET = "test-key-not-for-production"
 os.environ["DIGISKILLS_SECRET"] = TEST_SECRET
+# Tests never read or create the clone's own users file (.streamlit/digiskills-users.toml): one per test session.
+os.environ["DIGISKILLS_USERS"] = str(Path(tempfile.mkdtemp(prefix="digiskills-users-")) / "users.toml")
 
 
 def _build_demo(tmp_path_factory, name: str, scale: float, seed: int) -> "DemoBuild":

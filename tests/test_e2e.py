@@ -33,7 +33,7 @@ import shapely
 from shapely.geometry import shape
 
 from conftest import TEST_SECRET
-from digiskills import crosswalk, goals
+from digiskills import auth, crosswalk, goals
 from digiskills.i18n import t
 from digiskills.units import all_units
 
@@ -52,6 +52,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1920, "height": 1080}
 TIMEOUT_MS = 90_000  # the machine is small and shared: generous, but a hung page still fails
 SERVER_START_S = 120
+# The server's users file (DIGISKILLS_USERS): one user per role, logged in through the form like a person would.
+# Every tab is its own Streamlit session and logs in; the tests of every page log in as the data admin.
+USERS = {"admin": ("data_admin", "e2e-admin-password"), "analyst": ("analyst", "e2e-analyst-password"),
+         "viewer": ("viewer", "e2e-viewer-password")}
 
 pytestmark = [
     pytest.mark.skipif(not SHARED_GEO.is_dir(),
@@ -108,6 +112,12 @@ CHART = ".js-plotly-plot"
 EXCEPTION = '[data-testid="stException"]'
 ERROR_ALERT = '[data-testid="stAlertContentError"], [data-testid="stAlertContentWarning"]'
 TABLE = '[data-testid="stDataFrame"]'
+USER_LABEL = re.compile(f"^({t('login_user', 'vi')}|{t('login_user', 'en')})$")
+PASSWORD_LABEL = re.compile(f"^({t('login_password', 'vi')}|{t('login_password', 'en')})$")
+PASSWORD_INPUT = 'input[type="password"]'
+LOGIN_BUTTON = '[data-testid="stFormSubmitButton"] button'
+UPLOADER = '[data-testid="stFileUploader"]'
+DOWNLOAD = '[data-testid="stDownloadButton"]'
 
 # A script run is over: the app root says so and no element is left stale from the previous run.
 RUN_FINISHED = """() => {
@@ -175,12 +185,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(demo_small, tmp_path_factory):
+def users_file(tmp_path_factory):
+    """A users file with one user per role (made the way `python -m digiskills users add` makes it)."""
+    path = tmp_path_factory.mktemp("e2e-users") / "users.toml"
+    for name, (role, password) in USERS.items():
+        auth.add_user(name, role, password, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_small, users_file, tmp_path_factory):
     """`streamlit run dashboard.py` on the 2 % demo warehouse and the shared boundary files, stopped at the end."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
     env = {**os.environ, "DIGISKILLS_DB": str(demo_small.db), "DIGISKILLS_SECRET": TEST_SECRET,
-           "DIGISKILLS_BOUNDARIES": str(SHARED_GEO)}
+           "DIGISKILLS_BOUNDARIES": str(SHARED_GEO), "DIGISKILLS_USERS": str(users_file)}
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
@@ -271,8 +290,20 @@ def inside_points():
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def open_app(page, path: str) -> None:
+def open_app(page, path: str, user: str = "admin") -> None:
+    """Opens a URL in the tab (a new session) and logs in through the form."""
     page.goto(page.app_url + path)
+    wait_for_run(page)
+    log_in(page, user)
+
+
+def log_in(page, user: str, password: str | None = None) -> None:
+    """Fills the log-in form's labelled fields (Vietnamese or English) and waits for the page behind it."""
+    page.get_by_label(USER_LABEL).fill(user)
+    page.get_by_label(PASSWORD_LABEL).fill(password or USERS[user][1])
+    page.locator(LOGIN_BUTTON).click()
+    if password is None:
+        expect(page.locator(PASSWORD_INPUT)).to_have_count(0)
     wait_for_run(page)
 
 
@@ -691,3 +722,78 @@ def test_the_view_survives_a_language_switch(page, shots):
 
 def switch_language(page, label: str) -> None:
     page.locator(SIDEBAR).locator('label[data-testid="stRadioOption"]', has_text=label).click()
+
+
+# --- log-in and roles (docs/security.md) ----------------------------------------------------------------------------
+
+# The pages each role finds in the sidebar (digiskills.auth.PAGE_ROLES), in the sidebar's order.
+AGGREGATE_PAGES = ["page_overview", "page_map", "page_funnel", "page_projections", "page_teams"]
+ROLE_PAGES = {"viewer": AGGREGATE_PAGES, "analyst": AGGREGATE_PAGES + ["page_explore"],
+              "admin": AGGREGATE_PAGES + ["page_explore", "page_data"]}
+
+
+def test_nothing_is_shown_before_the_log_in(page, shots):
+    """A new visitor sees the log-in form only: no page link, no title of a page, no chart, no table."""
+    page.goto(page.app_url + "/explore")
+    wait_for_run(page)
+    expect(page.get_by_label(USER_LABEL)).to_be_visible()
+    expect(page.get_by_label(PASSWORD_LABEL)).to_be_visible()
+    expect(page.locator("h1")).to_have_text(t("login_title", "vi"))
+    for selector in (NAV_LINK, CHART, TABLE, UPLOADER, DOWNLOAD):
+        expect(page.locator(selector)).to_have_count(0)
+
+
+@pytest.mark.parametrize("name, password", [("viewer", "wrong-password"), ("nobody", "e2e-viewer-password")],
+                         ids=["wrong-password", "unknown-user"])
+def test_a_failed_log_in_says_the_same_for_a_wrong_password_and_an_unknown_user(page, name, password):
+    page.goto(page.app_url + "/")
+    wait_for_run(page)
+    log_in(page, name, password)
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_have_text(t("login_failed", "vi"))
+    expect(page.locator(NAV_LINK)).to_have_count(0)
+    expect(page.get_by_label(PASSWORD_LABEL)).to_be_visible()
+
+
+@pytest.mark.parametrize("user", list(ROLE_PAGES))
+def test_each_role_sees_exactly_its_pages(page, shots, user):
+    open_app(page, "/", user)
+    expect(page.locator(NAV_LINK)).to_have_text([t(key, "vi") for key in ROLE_PAGES[user]])
+    check_page(page, shots, "page_overview", True, 9, PROVINCE)
+
+
+@pytest.mark.parametrize("path", ["/explore", "/data", "/explore?geo=pre2025&level=commune&unit=32162"])
+def test_a_viewer_gets_no_rows_and_no_upload_even_by_url(page, shots, path):
+    """A viewer following a link to Explore or Data gets the overview of aggregates: no row-level table, no
+    download, no upload widget."""
+    open_app(page, path, "viewer")
+    expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(t("page_overview", "vi") + ": ")))
+    wait_for_run(page)
+    for selector in (UPLOADER, DOWNLOAD):
+        expect(page.locator(selector)).to_have_count(0)
+    expect(page.get_by_text(t("page_explore", "vi"), exact=True)).to_have_count(0)
+    expect(page.locator(NAV_LINK)).to_have_count(len(ROLE_PAGES["viewer"]))
+
+
+def test_an_analyst_explores_and_downloads_but_cannot_import(page, shots):
+    open_app(page, "/explore", "analyst")
+    check_page(page, shots, "page_explore", True, 0, PROVINCE)
+    expect(page.locator(DOWNLOAD)).to_have_count(2)
+    open_app(page, "/data", "analyst")
+    expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(t("page_overview", "vi") + ": ")))
+    expect(page.locator(UPLOADER)).to_have_count(0)
+
+
+def test_a_data_admin_imports(page, shots):
+    open_app(page, "/data")
+    check_page(page, shots, "page_data", False, 0, PROVINCE)
+    expect(page.locator(UPLOADER)).to_have_count(1)
+
+
+def test_log_out_returns_to_the_form(page, shots):
+    open_app(page, "/map", "analyst")
+    expect(page.locator(SIDEBAR)).to_contain_text(t("logged_in_as", "vi", user="analyst",
+                                                    role=t("role_analyst", "vi")))
+    page.locator(SIDEBAR).get_by_role("button", name=t("logout", "vi")).click()
+    expect(page.get_by_label(PASSWORD_LABEL)).to_be_visible()
+    expect(page.locator(NAV_LINK)).to_have_count(0)
+    expect(page.locator(CHART)).to_have_count(0)

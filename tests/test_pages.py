@@ -60,6 +60,9 @@ def open_app(demo_small, monkeypatch):
         ui.live_warehouse.clear()
         ui.boundaries.clear()
         at = AppTest.from_file(DASHBOARD, default_timeout=120)
+        # Logged in as a data admin, who sees every page (tests/test_auth.py checks the other roles): the
+        # log-in keeps the role in session_state, where only server code can put it.
+        at.session_state["role"] = "data_admin"
         for key, value in query.items():
             at.query_params[key] = value
         if page:
