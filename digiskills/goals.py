@@ -71,3 +71,9 @@ def load(path: Path = GOALS_FILE) -> list[Goal]:
     if len(ids) != len(goals):
         raise GoalFileError(f"{path.name}: goal ids must be unique")
     return goals
+
+
+def live(goal_list: list[Goal], month: dt.date | None) -> Goal:
+    """The goal a meeting looks at by default: the nearest deadline not yet passed (else the last)."""
+    ahead = [g for g in goal_list if month is None or g.deadline >= month]
+    return min(ahead, key=lambda g: g.deadline) if ahead else max(goal_list, key=lambda g: g.deadline)
