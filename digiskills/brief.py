@@ -109,9 +109,9 @@ def standing(run: Run, month: dt.date, geography: str, unit_code: str | None, go
                                       goal.baseline_date, goal.deadline, month)
     ranked = units.dropna(subset=["current_pct"])
     ranked = ranked[ranked["current_month"] == month] if not ranked.empty else ranked
-    behind = ranked.sort_values(["current_pct", "name"]).head(RANKED) if len(ranked) > 1 else ranked.head(0)
-    ahead = ranked.sort_values(["current_pct", "name"], ascending=[False, True]).head(RANKED) \
-        if len(ranked) > 1 else ranked.head(0)
+    named = min(RANKED, len(ranked) // 2)  # a unit is never both behind and ahead
+    behind = ranked.sort_values(["current_pct", "name"]).head(named)
+    ahead = ranked.sort_values(["current_pct", "name"], ascending=[False, True]).head(named)
     return Standing(unit, month, goal, _number(current), _number(previous), verdict(projection, month, goal),
                     projection, units, list(zip(behind["name"], behind["current_pct"])),
                     list(zip(ahead["name"], ahead["current_pct"])), series)
@@ -225,18 +225,37 @@ def file_stem(month: dt.date, unit_code: str | None) -> str:
     return f"brief_{month:%Y-%m}_{unit_code or PROVINCE}"
 
 
+@dataclass
+class Documents:
+    """The brief's two files: a PDF for circulation and a PPTX for the meeting."""
+
+    pdf: bytes
+    pptx: bytes
+    stem: str  # brief_<YYYY-MM>_<unit>
+
+    def save(self, out: Path) -> list[Path]:
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / f"{self.stem}.pdf", out / f"{self.stem}.pptx"]
+        paths[0].write_bytes(self.pdf)
+        paths[1].write_bytes(self.pptx)
+        return paths
+
+
 def build(month: dt.date | None = None, unit_code: str | None = None, geography: str = "2025", lang: str = "vi",
-          goal_id: str | None = None, out: Path | None = None, db_path: Path | None = None,
-          boundaries: Path | None = None) -> tuple[bytes, bytes]:
-    """The brief as (pdf, pptx) bytes, from the warehouse at db_path (default: the live one); with `out`, also
-    written there as brief_<YYYY-MM>_<unit>.pdf and .pptx. month: default the latest with data; goal: default the
-    nearest deadline not yet passed (as the sidebar does)."""
+          goal_id: str | None = None, db_path: Path | None = None, boundaries: Path | None = None) -> Documents:
+    """The brief from the warehouse at db_path (default: the live one). month: default the latest with data;
+    goal: default the nearest deadline not yet passed (as the sidebar does); boundaries: a boundary file or
+    folder (default: as the map page finds them, digiskills.geo). Raises ValueError for a month without data,
+    an unknown unit or goal."""
     from digiskills import brief_documents
 
     warehouse = db.Warehouse(db_path) if db_path else db.Warehouse()
     run = published(warehouse)
-    if month is None:
-        month = pd.Timestamp(warehouse.run("shared/reporting_months")["month"].iloc[0]).date()
+    months = _dates(warehouse.run("shared/reporting_months"))
+    if month is None and months:
+        month = months[0]
+    if month not in months:
+        raise ValueError(f"no data for the month {month:%Y-%m}" if month else "the warehouse has no data yet")
     all_goals = goals.load()
     by_id = {g.id: g for g in all_goals}
     if goal_id is not None and goal_id not in by_id:
@@ -244,9 +263,4 @@ def build(month: dt.date | None = None, unit_code: str | None = None, geography:
     goal = by_id[goal_id] if goal_id else goals.live(all_goals, month)
     brief = gather(run, month, geography, unit_code, goal, lang, all_goals)
     pdf, pptx = brief_documents.render(brief, run, boundaries)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        stem = file_stem(month, brief.unit.code)
-        (out / f"{stem}.pdf").write_bytes(pdf)
-        (out / f"{stem}.pptx").write_bytes(pptx)
-    return pdf, pptx
+    return Documents(pdf, pptx, file_stem(month, brief.unit.code))

@@ -1,4 +1,4 @@
-"""The command line: ingest, check, demo, projections, versions and users."""
+"""The command line: ingest, check, demo, projections, brief, versions and users."""
 
 import argparse
 import sys
@@ -59,6 +59,24 @@ def _print_projections(goal_id: str, month_text: str | None, geography: str, lev
         if c.endswith("_pct"):
             shown[c] = shown[c].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
     print(shown.to_string(index=False))
+    return 0
+
+
+def _write_brief(args) -> int:
+    """brief: the monthly brief as PDF and PPTX in args.out (digiskills.brief)."""
+    from digiskills import brief, brief_documents, formatting
+
+    month = formatting.parse_month(args.month) if args.month else None
+    if args.month and month is None:
+        print(f"error: --month {args.month!r} is not a month like 2026-10", file=sys.stderr)
+        return 2
+    try:
+        documents = brief.build(month, args.unit, args.geography, args.lang, args.goal)
+    except (ValueError, brief_documents.FontMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in documents.save(args.out):
+        print(path)
     return 0
 
 
@@ -181,6 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--level", choices=("district", "commune"), default=None,
                    help="units listed under the province (default: communes in 2025, districts in pre2025)")
     p.add_argument("--month", help="reporting month YYYY-MM (default: the latest with data)")
+    p = sub.add_parser("brief", help="write the monthly brief (PDF for circulation, PowerPoint for the meeting)")
+    p.add_argument("--month", help="reporting month YYYY-MM (default: the latest with data)")
+    p.add_argument("--unit", help="a district or commune code of the geography (default: the province)")
+    p.add_argument("--geography", choices=units.GEOGRAPHIES, default=units.GEOGRAPHIES[0],
+                   help="2025: the 64 communes of the new province (default); pre2025: the former districts/communes")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the brief")
+    p.add_argument("--goal", help="goal id in goals.yaml (default: the nearest deadline not yet passed)")
+    p.add_argument("--out", type=Path, default=Path("."), help="folder for brief_<YYYY-MM>_<unit>.pdf and .pptx")
     args = parser.parse_args(argv)
 
     if args.command in ("ingest", "check"):
@@ -213,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "projections":
         level = args.level or ("commune" if args.geography == "2025" else "district")
         return _print_projections(args.goal, args.month, args.geography, level)
+    if args.command == "brief":
+        return _write_brief(args)
     if args.command == "demo":
         from digiskills import demo
         demo.build(out=args.out, scale=args.scale, seed=args.seed, db_path=warehouse.warehouse_path(),
