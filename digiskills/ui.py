@@ -141,7 +141,8 @@ def logged_in_role() -> str | None:
     another role, is logged out or changed at once); None when nobody is logged in. Shows nothing."""
     path = auth.users_file()
     if _identity_provider() and st.user.is_logged_in:
-        email = st.user.get("email")
+        # An e-mail the provider says it has not verified names nobody: no role.
+        email = st.user.get("email") if st.user.get("email_verified", True) is not False else None
         granted = auth.role_of_email(email, path)
         if granted is None:
             st.session_state.pop("role", None)
