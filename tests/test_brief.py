@@ -1,0 +1,148 @@
+"""The monthly brief (digiskills.brief): its headline facts, and its PDF and PPTX opened the way a reader's
+software opens them — text extracted, slides parsed, a page rendered to pixels. Built once for the module
+(a brief takes about 20 s: Chromium starts once for its images)."""
+
+import datetime as dt
+import io
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pptx import Presentation
+from pypdf import PdfReader
+
+from digiskills import brief, brief_documents, cli, db, goals
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
+MONTH = dt.date(2026, 10, 1)  # demo_small runs to 10/2026 (DEMO_TODAY 28 Nov 2026)
+LEFTOVERS = re.compile(r"\bNone\b|\bNaN\b|\bnan\b|\{[a-z_]*\}|\b[a-z]+_[a-z_]+\b|01/1970|1970-01")
+
+
+def _flat(text: str) -> str:
+    """NFC without whitespace: PDF text extraction breaks lines where the layout wrapped them."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFC", text))
+
+
+@pytest.fixture(scope="module")
+def built(demo_small):
+    warehouse = db.Warehouse(demo_small.db)
+    run = brief.published(warehouse)
+    goal = goals.live(goals.load(), MONTH)
+    facts = brief.gather(run, MONTH, "2025", None, goal, "vi")
+    documents = brief.build(MONTH, None, "2025", "vi", db_path=demo_small.db, boundaries=SHARED_GEO)
+    return facts, documents
+
+
+@pytest.fixture(scope="module")
+def pdf_text(built):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(built[1].pdf)).pages)
+
+
+@pytest.fixture(scope="module")
+def slides(built):
+    return Presentation(io.BytesIO(built[1].pptx))
+
+
+def _slide_text(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+        if shape.has_table:
+            parts.extend(cell.text for row in shape.table.rows for cell in row.cells)
+    return "\n".join(parts)
+
+
+def test_headline_says_where_the_province_stands(built):
+    facts, _ = built
+    s = facts.standing
+    assert s.unit.code == "96" and s.goal.id == "qd146_2030"  # the live goal in 10/2026
+    assert 0 < s.current_pct < s.goal.target
+    # The sentence carries the value, the gap in points, the verdict, last month's change and three names a side.
+    assert facts.headline.startswith("Tháng 10/2026, Tỉnh Cà Mau: tỷ lệ người trong độ tuổi lao động")
+    assert "điểm %" in facts.headline and "So với tháng trước" in facts.headline
+    assert f": {brief.t(f'verdict_{s.verdict}', 'vi')}." in facts.headline
+    assert len(s.behind) == len(s.ahead) == 3
+    assert all(name in facts.headline for name, _ in s.behind + s.ahead)
+    assert max(p for _, p in s.behind) <= min(p for _, p in s.ahead)
+
+
+def test_deadline_month_gives_the_observed_verdict(demo_small):
+    # In the deadline's own month the observed value decides, as after it: below 70 % in 12/2025 is "không đạt".
+    run = brief.published(db.Warehouse(demo_small.db))
+    goal = {g.id: g for g in goals.load()}["qd146_2025"]
+    s = brief.standing(run, dt.date(2025, 12, 1), "2025", None, goal, "vi")
+    assert s.current_pct < goal.target and s.verdict == "missed"
+    assert ": không đạt." in brief.headline(s, "vi")
+    assert ": missed." in brief.headline(s, "en")
+
+
+def test_pdf_text_has_the_headline_and_the_month(built, pdf_text):
+    facts, documents = built
+    reader = PdfReader(io.BytesIO(documents.pdf))
+    assert len(reader.pages) >= 2
+    assert _flat(facts.headline) in _flat(pdf_text)
+    assert "Bản tin kỹ năng số cộng đồng tháng 10/2026" in unicodedata.normalize("NFC", pdf_text)
+    for heading in ("Mục tiêu và dự báo", "Đơn vị chậm tiến độ", "Hoạt động của các tổ CNSCĐ",
+                    "Độ mới và độ phủ của dữ liệu", "Định nghĩa"):
+        assert _flat(heading) in _flat(pdf_text), heading
+    assert documents.stem == "brief_2026-10_96"
+
+
+def test_no_raw_identifiers_or_placeholders(pdf_text, slides):
+    for text in (pdf_text, *(_slide_text(s) for s in slides.slides)):
+        assert not LEFTOVERS.findall(text), LEFTOVERS.findall(text)[:5]
+
+
+def test_pptx_opens_with_the_headline_chart_and_map(built, slides):
+    facts, _ = built
+    # headline, goal and projection, map, units behind, teams, data, definitions: the meeting's order
+    assert len(slides.slides) == 7
+    assert facts.headline in _slide_text(slides.slides[0])
+    assert "10/2026" in _slide_text(slides.slides[0])
+    pictures = [shape for slide in slides.slides for shape in slide.shapes if shape.shape_type == 13]
+    assert len(pictures) == (2 if SHARED_GEO.is_dir() else 1)
+    assert any(shape.has_table for shape in slides.slides[3].shapes)  # the units behind
+
+
+def test_first_pdf_page_renders_with_chart_and_map(built):
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(built[1].pdf)[0]
+    pixels = np.asarray(page.render(scale=1).to_pil().convert("RGB")).astype(int)
+    ink = (pixels.sum(axis=2) < 600).mean()
+    assert 0.03 < ink < 0.6, ink  # text, chart and map, not a blank or a black page
+    # The map's blue classes (ColorBrewer YlGnBu) are on the page: the images were drawn, not just the text.
+    blue = (pixels[..., 2] > 120) & (pixels[..., 0] < 100)
+    assert blue.mean() > (0.01 if SHARED_GEO.is_dir() else 0)
+
+
+def test_cli_writes_both_files(demo_small, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
+    monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))
+    units = db.Warehouse(demo_small.db).run("shared/reporting_units", geography="2025")
+    district = units[units.level == "district"].unit_code.iloc[0]
+    code = cli.main(["brief", "--month", "2026-10", "--unit", district, "--lang", "en", "--out", str(tmp_path)])
+    assert code == 0
+    pdf, pptx = tmp_path / f"brief_2026-10_{district}.pdf", tmp_path / f"brief_2026-10_{district}.pptx"
+    assert pdf.stat().st_size > 10_000 and pptx.stat().st_size > 10_000
+    assert str(pdf) in capsys.readouterr().out
+    text = _flat("".join(p.extract_text() for p in PdfReader(pdf).pages))
+    assert _flat("Community digital skills brief, 2026-10") in text
+
+
+def test_cli_refuses_a_month_without_data(demo_small, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
+    assert cli.main(["brief", "--month", "2031-01", "--out", str(tmp_path)]) == 2
+    assert "no data for the month 2031-01" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_font_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGISKILLS_FONT_DIR", str(tmp_path))
+    with pytest.raises(brief_documents.FontMissing, match="fonts-dejavu-core"):
+        brief_documents.fonts()
