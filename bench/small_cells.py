@@ -1,7 +1,7 @@
 """Measures small-cell protection on a warehouse: funnel cells by age band or by sex (every step of every
 district and commune of both geographies, a few months) whose person count is 1–4, as published before
 protection and as a viewer sees them after it (digiskills.disclosure). Usage:
-    python bench/small_cells.py [--db PATH] [--months 2025-06,2026-10]"""
+    python bench/small_cells.py [--db PATH] [--months 2025-06,2026-10] [--geographies 2025,pre2025] [--every N]"""
 
 import argparse
 import datetime as dt
@@ -15,13 +15,14 @@ from digiskills import db, disclosure, formatting, warehouse  # noqa: E402
 QUERY = "funnel/steps_by_group"
 
 
-def measure(path: Path, months: list[dt.date]) -> dict[str, int]:
+def measure(path: Path, months: list[dt.date], geographies: list[str], every: int = 1) -> dict[str, int]:
     queries = db.Warehouse(path)
     totals = dict(cells=0, small_before=0, small_after=0, withheld=0, unreliable=0)
-    for geography in ("2025", "pre2025"):
+    for geography in geographies:
         units = queries.run("shared/reporting_units", geography=geography)
         places = [(None, None)] + [(u.unit_code, None) for u in units[units.level == "district"].itertuples()] \
             + [(u.parent_code, u.unit_code) for u in units[units.level == "commune"].itertuples()]
+        places = places[::every]
         for month in months:
             for district, commune in places:
                 for breakdown in ("sex", "age_band"):
@@ -41,9 +42,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--months", default="2025-06,2026-10")
+    parser.add_argument("--geographies", default="2025,pre2025")
+    parser.add_argument("--every", type=int, default=1, help="every n-th unit only (a sample on a large warehouse)")
     args = parser.parse_args()
     months = [formatting.parse_month(m) for m in args.months.split(",")]
-    totals = measure(args.db or warehouse.warehouse_path(), months)
+    totals = measure(args.db or warehouse.warehouse_path(), months, args.geographies.split(","), args.every)
     print(f"funnel entity cells by sex or age band: {totals['cells']:,}; exact 1–4 before protection: "
           f"{totals['small_before']:,}; exact 1–4 a viewer sees after: {totals['small_after']:,}; withheld (primary "
           f"and complementary): {totals['withheld']:,}; conversions flagged (first step < 20 people): "

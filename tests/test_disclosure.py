@@ -198,12 +198,12 @@ def open_page(page: str, db_path: Path, monkeypatch, role: str = "viewer", **que
     return at
 
 
-@pytest.mark.parametrize("role, exact", [("viewer", False), ("analyst", True)])
 def test_no_role_known_means_protected():
     # Before any log-in, or on a page run alone under AppTest, the fail-safe is on.
     assert ui.suppresses_small_cells()
 
 
+@pytest.mark.parametrize("role, exact", [("viewer", False), ("analyst", True)])
 def test_funnel_page_by_sex_shows_less_than_five_to_viewers_only(role, exact, demo_small, monkeypatch):
     at = open_page("funnel", demo_small.db, monkeypatch, role=role, lang="en", level="commune",
                    unit="32152", month="2026-10")
