@@ -38,18 +38,16 @@ def test_a_killed_ingest_leaves_the_warehouse_unchanged(tmp_path):
 
     small = write_csv(tmp_path / "a_small.csv", [visit(i) for i in range(100, 110)])
     big = write_big_visits(tmp_path / "b_big.csv", BIG_ROWS)
-    scratch = tmp_path / "scratch"  # the reader's temporary files, where the test can watch them
-    scratch.mkdir()
+    scratch = db.parent / "staging"  # the reader's scratch copies (digiskills.staging), never the system's /tmp
     process = subprocess.Popen([sys.executable, "-m", "digiskills", "ingest", str(small), str(big)], cwd=ROOT,
-                               env=cli_env(db, TMPDIR=str(scratch)), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               env=cli_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Mid-file: the import's copy of the warehouse exists (the small file is committed in it) and the reader
     # has numbered more than half of the big file's lines into its temporary file.
     killed = False
     while process.poll() is None:
         copies = list(db.parent.glob(".warehouse.duckdb.building-*"))
         try:
-            numbered = sum(p.stat().st_size for p in scratch.glob("digiskills-*/numbered.csv"))
+            numbered = sum(p.stat().st_size for p in scratch.glob("scratch-*/numbered.csv"))
         except FileNotFoundError:  # the reader removed its folder between glob and stat
             numbered = 0
         if copies and numbered > big.stat().st_size // 2:
@@ -64,6 +62,7 @@ def test_a_killed_ingest_leaves_the_warehouse_unchanged(tmp_path):
     assert sha256(db) == before_bytes
     assert snapshot(db) == before
     assert list(db.parent.glob(".warehouse.duckdb.building-*")), "the kill should have left the copy behind"
+    assert list(scratch.glob("scratch-*/numbered.csv")), "the kill should have left the clear-text scratch copy"
 
     # The next import works: neither file counts as loaded already, every row loads, the stale copy is gone.
     result = cli(db, "ingest", small, big, env=cli_env(db))
@@ -72,3 +71,5 @@ def test_a_killed_ingest_leaves_the_warehouse_unchanged(tmp_path):
         ("earlier.csv", 5, 5), ("a_small.csv", 10, 10), ("b_big.csv", BIG_ROWS, BIG_ROWS)]
     assert query(db, "select count(*) from visits")[0][0] == 5 + 10 + BIG_ROWS
     assert not list(db.parent.glob(".warehouse.duckdb.building-*"))
+    # …and so is the killed reader's clear-text copy of the export (the issue found 217 MB ones in /tmp).
+    assert not [p for p in scratch.rglob("*") if p.is_file()]
