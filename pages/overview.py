@@ -48,3 +48,30 @@ st.plotly_chart(
                  goal=view.goal.target if view.goal.metric == "working_age_service_users" else None,
                  goal_label=view.goal.label(lang)),
     width="stretch")
+
+
+# The monthly brief, one click (digiskills.brief): made only when asked (about 20 s), then kept for this view.
+@st.cache_data(max_entries=8, show_spinner=False)
+def _monthly_brief(db_path: str, warehouse_version, month, unit_code, geography, brief_lang, goal_id):
+    from pathlib import Path
+
+    from digiskills import brief
+    return brief.build(month, unit_code, geography, brief_lang, goal_id, db_path=Path(db_path))
+
+
+brief_view = (view.month, view.unit_code, view.geography, lang, view.goal.id)
+st.subheader(t("brief_download", lang))
+# A callback, not the button's return value: a rerun before the page runs would forget the click (ui.current_view).
+st.button(t("brief_make", lang), key="overview__brief_make",
+          on_click=lambda: st.session_state.update(overview__brief=brief_view))
+if st.session_state.get("overview__brief") == brief_view:
+    live = ui.live_warehouse()
+    with st.spinner(t("brief_making", lang)):
+        documents = _monthly_brief(str(live.path), live.version(), *brief_view)
+    pdf_column, pptx_column = st.columns(2)
+    pdf_column.download_button(t("brief_pdf", lang), documents.pdf, f"{documents.stem}.pdf", "application/pdf",
+                               key="overview__brief_pdf", on_click="ignore")
+    pptx_column.download_button(
+        t("brief_pptx", lang), documents.pptx, f"{documents.stem}.pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        key="overview__brief_pptx", on_click="ignore")

@@ -146,3 +146,24 @@ def test_missing_font_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGISKILLS_FONT_DIR", str(tmp_path))
     with pytest.raises(brief_documents.FontMissing, match="fonts-dejavu-core"):
         brief_documents.fonts()
+
+
+def test_overview_makes_the_brief_on_click(demo_small, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from digiskills import ui
+
+    monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
+    monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))
+    ui.live_warehouse.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.session_state["role"] = "viewer"  # the brief is for leadership: the viewer role has it
+    at.query_params["month"] = "2026-10"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.get("download_button")  # nothing is made before the click
+    at.button(key="overview__brief_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [brief.t("brief_pdf", "vi"), brief.t("brief_pptx", "vi")]
+    ui.live_warehouse.clear()
