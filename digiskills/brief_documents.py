@@ -88,8 +88,9 @@ def projection_text(b: Brief) -> list[str]:
         last = p.future.iloc[-1]
         band = " (" + t("brief_band", lang, low=formatting.percent(last["low_pct"], lang),
                         high=formatting.percent(last["high_pct"], lang)) + ")"
-    lines.append(f"{p.goal.label(lang)}: {t('brief_projected', lang, deadline=formatting.date(p.goal.deadline, lang))} "
+    projected = (f"{t('brief_projected', lang, deadline=formatting.date(p.goal.deadline, lang))}: "
                  f"{formatting.percent(chosen.projected_at_deadline, lang)}{band}.")
+    lines.append(f"{p.goal.label(lang)}: {lowercase_first(projected)}" if p.carried_from else projected)
     required = p.result.required_monthly_gain
     lines.append(t("brief_method", lang, method=t(f"method_{chosen.method}", lang),
                    error=formatting.signed(chosen.backtest_mae, lang, 2, True).lstrip("+")
