@@ -2,20 +2,17 @@
 nothing raw on screen: no {placeholder}, "None", "NaN", "nan", a date of 1970, or a snake_case identifier."""
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digiskills import db
+from digiskills import db, ui
 
 ROOT = Path(__file__).resolve().parent.parent
-try:  # pages are behind a log-in once roles exist: the pages tests say how a test logs in
-    from test_pages import as_role
-except ImportError:
-    def as_role(at: AppTest, role: str) -> AppTest:
-        return at
+SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
 
 PAGES = ["pages/overview.py", "pages/map.py", "pages/funnel.py", "pages/projections.py", "pages/teams.py",
          "pages/explore.py", "pages/data.py"]
@@ -76,15 +73,20 @@ def months(demo_small):
 @pytest.mark.parametrize("geography", ["2025", "pre2025"])
 def test_every_page_renders_every_month_with_nothing_raw(demo_small, months, monkeypatch, lang, geography):
     monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
+    monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))
+    ui.live_warehouse.clear()
     problems = {}
     for month in months:
-        at = as_role(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "data_admin")
-        at.query_params.update({"month": month, "lang": lang, "geo": geography})
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        at.session_state["role"] = "data_admin"  # every page (the pages tests say how tests log in)
+        for key, value in {"month": month, "lang": lang, "geo": geography}.items():
+            at.query_params[key] = value
         at.run()
         for page in PAGES:
             at.switch_page(page).run()
             errors = [e.value for e in at.exception]
             raw = _raw_text_on(at)
             if errors or raw:
-                problems[f"{month} {page}"] = (errors[:1] + raw[:3])
+                problems[f"{month} {page}"] = errors[:1] + raw[:3]
+    ui.live_warehouse.clear()
     assert not problems, problems
