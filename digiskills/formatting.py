@@ -58,7 +58,7 @@ def month(value, lang: str) -> str:
 
 def by_suffix(column: str, value, lang: str) -> str:
     """Formats a table cell from its column name: _pct → percent, _date/_on → date, _at → date and time,
-    _month → month,
+    _per_month → a number, _month → month,
     _days → one decimal, numbers → grouped digits, anything else as text."""
     if column.endswith("_pct"):
         return percent(value, lang)
@@ -66,6 +66,8 @@ def by_suffix(column: str, value, lang: str) -> str:
         return date(value, lang)
     if column.endswith("_at"):
         return timestamp(value, lang)
+    if column.endswith("_per_month"):  # a rate (required_per_month), not a month
+        return number(value, lang, 0)
     if column.endswith("_month") or column == "month":
         return month(value, lang)
     if column.endswith("_days"):

@@ -47,6 +47,17 @@ TEXT: dict[str, tuple[str, str]] = {
                            "từ tháng 7/2025 được quy đổi ngược về đơn vị cũ (ước tính).",
                            "Administrative units before 1 July 2025: 16 districts and 164 communes of former Cà Mau "
                            "and Bạc Liêu. Figures from July 2025 are carried back to the former units (estimated)."),
+    "activity_awareness": ("Tuyên truyền", "Awareness"),
+    "activity_install_app": ("Cài đặt ứng dụng", "App installed"),
+    "activity_create_account": ("Tạo tài khoản", "Account created"),
+    "activity_activate_eid": ("Kích hoạt định danh điện tử mức 2", "e-ID level 2 activated"),
+    "activity_online_service": ("Nộp hồ sơ trực tuyến", "Online dossier submitted"),
+    "activity_cashless_payment": ("Thanh toán không dùng tiền mặt", "Cashless payment"),
+    "activity_other": ("Khác", "Other"),
+    "backtest_note": ("Phương pháp được chọn theo kiểm định ngược (6 tháng cuối): {method}, sai số tuyệt đối trung "
+                      "bình {error}. Đạt mục tiêu (dự báo): {reached}.",
+                      "Method chosen by backtest (last 6 months held out): {method}, mean absolute error {error}. "
+                      "Target reached (projected): {reached}."),
     "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
     "pre2025_after_reform": ("Từ 01/7/2025 không còn huyện và xã cũ: số liệu tháng này được quy đổi ngược từ 64 xã, "
                              "phường mới về đơn vị cũ theo bảng chuyển đổi (ước tính). Tổng toàn tỉnh không đổi.",

@@ -33,7 +33,7 @@ else:
                                  format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
     if kind == "visits":
         activity = cols[2].selectbox("Hoạt động" if lang == "vi" else "Activity", ACTIVITIES, key="explore__activity",
-                                     format_func=lambda a: ("Tất cả" if lang == "vi" else "All") if a is None else a)
+                                     format_func=lambda a: ("Tất cả" if lang == "vi" else "All") if a is None else t(f"activity_{a}", lang))
         frame = ui.run("explore/visits", date_from=date_from, date_to=date_to, **view.filters, activity=activity,
                        row_limit=ROW_LIMIT)
     else:

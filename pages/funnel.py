@@ -63,8 +63,9 @@ if breakdown != "none":
 
 st.subheader("Chuyển đổi theo tháng vào phễu" if lang == "vi" else "Conversion by month of entry")
 cohorts = ui.run("funnel/steps_by_group", **params, breakdown="entry_month")
-cohorts["step_label"] = [t(f"step_{s}", lang) for s in cohorts["step"]]
-wide = cohorts[cohorts["step_order"] > 1].pivot(index="group_key", columns="step_label",
+# Columns in step order, labelled after the pivot: the lines keep their colours in both languages.
+wide = cohorts[cohorts["step_order"] > 1].pivot(index="group_key", columns="step",
                                                  values="conversion_first_pct").reset_index()
-st.plotly_chart(charts.lines(wide, "group_key", {c: c for c in wide.columns if c != "group_key"}, lang,
+steps = cohorts[cohorts["step_order"] > 1].drop_duplicates("step").sort_values("step_order")["step"]
+st.plotly_chart(charts.lines(wide, "group_key", {s: t(f"step_{s}", lang) for s in steps}, lang,
                              y_is_share=True), width="stretch")

@@ -57,12 +57,9 @@ cards[3].metric("Cần tăng mỗi tháng" if lang == "vi" else "Required gain p
 cards[4].metric("Tháng so với lộ trình" if lang == "vi" else "Months vs. schedule",
                 formatting.signed(result.months_ahead, lang, 1) if result.months_ahead is not None else "–")
 if chosen:
-    st.caption(("Phương pháp được chọn theo kiểm định ngược (6 tháng cuối): {m}, sai số tuyệt đối trung bình {e}. "
-                "Đạt mục tiêu (dự báo): {r}.") if lang == "vi" else
-               ("Method chosen by backtest (last 6 months held out): {m}, mean absolute error {e}. "
-                "Target reached (projected): {r}.")
-               .format(m=METHOD_LABELS[chosen.method], e=formatting.signed(chosen.backtest_mae, lang, 2, True)[1:]
-                       if chosen.backtest_mae is not None else "–", r=formatting.month(chosen.reach_month, lang)))
+    st.caption(t("backtest_note", lang, method=METHOD_LABELS[chosen.method],
+                 error=formatting.signed(chosen.backtest_mae, lang, 2, True)[1:]
+                 if chosen.backtest_mae is not None else "–", reached=formatting.month(chosen.reach_month, lang)))
     future, required = projections.trajectories(months, shares, goal.target, goal.baseline_date, goal.deadline,
                                                 view.month, chosen.method)
     observed = unit_series.assign(month=pd.to_datetime(unit_series["month"]))

@@ -46,7 +46,7 @@ def _texts(at: AppTest) -> list[str]:
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
         layout = spec.get("layout", {})
-        texts += [str(t.get("name", "")) for t in spec.get("data", [])]
+        texts += [str(t["name"]) for t in spec.get("data", []) if t.get("name") is not None]
         for axis in ("xaxis", "yaxis"):
             title = layout.get(axis, {}).get("title", {})
             texts.append(str(title.get("text", "")) if isinstance(title, dict) else str(title))
