@@ -17,6 +17,7 @@ CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 NO_DATA_COLOUR = "#d9d9d9"
 LINE = "#2c7fb8"
 GOAL = "#d7301f"
+REFERENCE = "#666666"  # a goal drawn as a reference line: grey, so crossing it does not read as success
 
 
 def _layout(fig: go.Figure, height: int, title: str | None = None, lang: str | None = None) -> go.Figure:
@@ -139,9 +140,9 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
     for column, label in series.items():
         fig.add_trace(go.Scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label,
                                  line=dict(width=3), marker=dict(size=5)))
-    if goal is not None:
-        fig.add_hline(y=goal, line=dict(color=GOAL, dash="dash", width=2), annotation_text=goal_label,
-                      annotation_position="top left")
+    if goal is not None:  # a neutral reference, named in the legend (a label on the plot sits on the lines)
+        fig.add_trace(go.Scatter(x=[frame[x].min(), frame[x].max()], y=[goal, goal], mode="lines", name=goal_label,
+                                 line=dict(color=REFERENCE, dash="dash", width=2), hoverinfo="skip"))
     if y_is_share:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(showgrid=False)

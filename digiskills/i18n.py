@@ -58,6 +58,39 @@ TEXT: dict[str, tuple[str, str]] = {
                       "bình {error}. Đạt mục tiêu (dự báo): {reached}.",
                       "Method chosen by backtest (last 6 months held out): {method}, mean absolute error {error}. "
                       "Target reached (projected): {reached}."),
+    "other_indicators": ("Chỉ tiêu khác", "Other indicators"),
+    "explain_working_age_service_users": (
+        "Số người trong độ tuổi lao động (năm của tháng báo cáo) đã từng dùng dịch vụ công trực tuyến, tại cuối tháng, "
+        "chia cho dân số trong độ tuổi lao động của đơn vị: chỉ tiêu của QĐ 146/QĐ-TTg.",
+        "People of working age (in the reporting month's year) who have ever used an online public service, as of "
+        "the month's end, over the unit's working-age population: the QĐ 146/QĐ-TTg indicator."),
+    "explain_working_age_reached": (
+        "Số người trong độ tuổi lao động đã được tổ CNSCĐ đến hỗ trợ ít nhất một lần, tại cuối tháng, chia cho dân số "
+        "trong độ tuổi lao động.",
+        "People of working age a team has visited at least once, as of the month's end, over the working-age "
+        "population."),
+    "explain_households_reached": (
+        "Số hộ gia đình được tổ CNSCĐ đến hỗ trợ ít nhất một lần, cộng dồn đến cuối tháng, chia cho số hộ của đơn vị.",
+        "Households a team has visited at least once, to the month's end, over the unit's households."),
+    "explain_persons_trained": ("Số người (không trùng) đã hoàn thành ít nhất một buổi tập huấn, cộng dồn.",
+                                "People (each once) who completed at least one training session, to date."),
+    "explain_training_attendances": ("Số lượt người tham dự tập huấn (một người có thể nhiều lượt), cộng dồn.",
+                                     "Training attendances (person-times: one person may count several times), "
+                                     "to date."),
+    "explain_accounts_created": ("Số người được tổ giúp tạo tài khoản DVC hoặc kích hoạt định danh mức 2 (không tính "
+                                 "người đã có sẵn), cộng dồn.",
+                                 "People a team helped create a public-service account or activate e-ID level 2 "
+                                 "(not those who already had one), to date."),
+    "explain_eid_activations": ("Số người được tổ giúp kích hoạt định danh điện tử mức 2 (không tính người đã có), "
+                                "cộng dồn.",
+                                "People a team helped activate e-ID level 2 (not those who already had it), to date."),
+    "explain_active_users": (
+        "Số người (mọi độ tuổi) có giao dịch DVC trực tuyến trong tháng báo cáo hoặc hai tháng trước, kể cả người "
+        "chưa được tổ hỗ trợ. Bước 'người dùng thường xuyên' của Phễu nhỏ hơn: nó chỉ tính người đã qua các bước "
+        "trước của phễu.",
+        "People (any age) with an online public-service transaction in the reporting month or the two before, "
+        "including people no team has helped. The Funnel's 'active' step is smaller: it counts only people who "
+        "passed the funnel's earlier steps."),
     "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
     "pre2025_after_reform": ("Từ 01/7/2025 không còn huyện và xã cũ: số liệu tháng này được quy đổi ngược từ 64 xã, "
                              "phường mới về đơn vị cũ theo bảng chuyển đổi (ước tính). Tổng toàn tỉnh không đổi.",

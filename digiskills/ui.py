@@ -360,13 +360,15 @@ def url_choice(widget_key: str, param: str, options: list, default):
     return st.session_state[widget_key]
 
 
-def kpi_card(column, key: str, label: str, value: str, changes: list[str], trend=None) -> None:
+def kpi_card(column, key: str, label: str, value: str, changes: list[str], trend=None,
+             explanation: str | None = None) -> None:
+    """A card: label (its explanation — what it counts, as of when, over what — as a tooltip), value, changes."""
     with column:
         with st.container(border=True):
             st.markdown(f"<div style='font-size:1.05rem;color:#444;min-height:2.8em'>{label}</div>"
                         f"<div style='font-size:2.3rem;font-weight:700;line-height:1.2'>{value}</div>"
                         + "".join(f"<div style='font-size:0.95rem;color:#555'>{c}</div>" for c in changes),
-                        unsafe_allow_html=True)
+                        unsafe_allow_html=True, help=explanation)
             if trend is not None:
                 st.plotly_chart(trend, config={"displayModeBar": False, "staticPlot": True},
                                 width="stretch", key=key)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digiskills import charts, formatting, ui
+from digiskills import brief, charts, formatting, ui
 from digiskills.i18n import t
 
 view = ui.current_view()
@@ -12,12 +12,23 @@ st.caption(f"{t('month', lang)}: {formatting.month(view.month, lang)}")
 
 kpis = ui.run("overview/kpis_by_month", month=view.month, **view.filters).set_index("indicator")
 trend = ui.run("overview/kpis_trend_by_month", month=view.month, **view.filters)
+goal = view.goal
+goal_indicator = goal.metric.removesuffix("_cum")
+
+# The answer first: where the unit stands on the goal, what changed, who is behind and ahead (digiskills.brief).
+standing = brief.standing(ui.run, view.month, view.geography, view.commune_code or view.district_code, goal, lang)
+st.markdown(f"<div style='font-size:1.35rem;line-height:1.5;margin:0.2rem 0 1rem 0'>"
+            f"{brief.headline(standing, lang)}</div>", unsafe_allow_html=True)
 
 SHARES = {"working_age_service_users": "of_working_age", "working_age_reached": "of_working_age",
           "households_reached": "of_households"}
+# The goal's metric first and wide, then four cards; the rest on request.
+MAIN = [goal_indicator, *[i for i in ("households_reached", "working_age_reached", "accounts_created",
+                                      "active_users") if i != goal_indicator]][:5]
+OTHERS = [i for i in kpis.index if i not in MAIN]
 
-columns = st.columns(4)
-for i, indicator in enumerate(kpis.index):
+
+def card(column, indicator: str) -> None:
     row = kpis.loc[indicator]
     if indicator in SHARES:
         value = formatting.cell(row, "value_pct", lang)
@@ -31,23 +42,35 @@ for i, indicator in enumerate(kpis.index):
         changes = [f"{formatting.signed(row.value - row.previous_month, lang)} {t('vs_previous_month', lang)}",
                    f"{formatting.signed(row.value - row.year_ago, lang)} {t('vs_year_ago', lang)}"]
         figure = charts.sparkline(trend, "month", indicator)
-    goal = view.goal
-    label = t(indicator, lang) + (f" · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
-                                  f"({formatting.date(goal.deadline, lang)})"
-                                  if indicator == goal.metric.removesuffix("_cum") else "")
     if indicator.startswith("working_age"):  # a stock: people of working age in the month's year, not a running sum
         changes.append(t("stock_as_of", lang))
-    ui.kpi_card(columns[i % 4], f"overview__trend_{indicator}", label, value, changes, figure)
+    label = t(indicator, lang) + (f" · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
+                                  f"({formatting.date(goal.deadline, lang)})" if indicator == goal_indicator else "")
+    ui.kpi_card(column, f"overview__trend_{indicator}", label, value, changes, figure,
+                explanation=t(f"explain_{indicator}", lang))
 
-st.subheader(t("working_age_service_users", lang))
-st.plotly_chart(
-    charts.lines(trend, "month", {"working_age_service_users_pct": t("working_age_service_users", lang),
-                                  "working_age_reached_pct": t("working_age_reached", lang),
-                                  "households_reached_pct": t("households_reached", lang)},
-                 lang, y_is_share=True,
-                 goal=view.goal.target if view.goal.metric == "working_age_service_users" else None,
-                 goal_label=view.goal.label(lang)),
-    width="stretch")
+
+first, rest = st.columns([1, 2])
+card(first, MAIN[0])
+with rest:
+    for row_start in range(1, len(MAIN), 2):
+        pair = st.columns(2)
+        for column, indicator in zip(pair, MAIN[row_start:row_start + 2]):
+            card(column, indicator)
+if OTHERS:
+    with st.expander(t("other_indicators", lang)):
+        for column, indicator in zip(st.columns(len(OTHERS)), OTHERS):
+            card(column, indicator)
+
+# The goal's share against its target (a neutral reference line), with the people reached for context.
+shown = goal_indicator if f"{goal_indicator}_pct" in trend else "working_age_service_users"
+st.subheader(t(shown, lang))
+st.caption(t(f"explain_{shown}", lang))
+st.plotly_chart(charts.lines(trend, "month", {f"{shown}_pct": t(shown, lang),
+                                              "working_age_reached_pct": t("working_age_reached", lang)}, lang,
+                             y_is_share=True, goal=goal.target if shown == goal_indicator else None,
+                             goal_label=f"{t('goal', lang)} {formatting.percent(goal.target, lang, 0)}"),
+                width="stretch")
 
 
 # The monthly brief, one click (digiskills.brief): made only when asked (about 20 s), then kept for this view.
