@@ -72,8 +72,15 @@ def class_breaks(values: pd.Series, is_share: bool) -> list[float]:
     finite = finite[finite > 0]
     if finite.empty:
         return [1, 2, 3, 4, 5]
-    edges = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8, 1.0]))
-    return [float(e) for e in edges]
+    edges = []
+    for edge in np.quantile(finite, [0.2, 0.4, 0.6, 0.8, 1.0]):
+        # Two significant digits, and no class narrower than 2 % of the largest value: classes of 3.074–3.114
+        # only split hairs (units that are in fact level).
+        edge = float(f"{edge:.2g}") if edge < finite.max() else float(finite.max())
+        if not edges or edge - edges[-1] > 0.02 * float(finite.max()):
+            edges.append(edge)
+    edges[-1] = max(edges[-1], float(finite.max()))
+    return edges
 
 
 def class_labels(breaks: list[float], column: str, lang: str) -> list[str]:
@@ -88,7 +95,7 @@ def class_labels(breaks: list[float], column: str, lang: str) -> list[str]:
 
 
 def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[float], lang: str,
-               center: dict, zoom: float, height: int = 620) -> go.Figure:
+               center: dict, zoom: float, height: int = 620, hover_title: str = "") -> go.Figure:
     """Units coloured by the class of frame[column] (frame: unit_code, name, column); units with no data
     in grey; names and values on hover. Needs no tile server (map_style white-bg)."""
     labels = class_labels(breaks, column, lang)
@@ -99,7 +106,7 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
     # A withheld small count (digiskills.disclosure) is NaN here: grey like no data, "<5" on hover.
     withheld = frame[disclosure.suppressed_flag(column)] if disclosure.suppressed_flag(column) in frame \
         else pd.Series(False, index=frame.index)
-    hover = [f"<b>{n}</b><br>" + (disclosure.SHOWN_AS if w else formatting.by_suffix(column, v, lang)
+    hover = [f"<b>{n}</b><br>{hover_title}<br>" + (disclosure.SHOWN_AS if w else formatting.by_suffix(column, v, lang)
                                    if pd.notna(v) else t("no_data", lang))
              for n, v, w in zip(frame["name"], values, withheld)]
     fig = go.Figure()

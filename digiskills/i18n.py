@@ -91,6 +91,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "People (any age) with an online public-service transaction in the reporting month or the two before, "
         "including people no team has helped. The Funnel's 'active' step is smaller: it counts only people who "
         "passed the funnel's earlier steps."),
+    "back_to_province": ("← Toàn tỉnh", "← Whole province"),
     "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
     "pre2025_after_reform": ("Từ 01/7/2025 không còn huyện và xã cũ: số liệu tháng này được quy đổi ngược từ 64 xã, "
                              "phường mới về đơn vị cũ theo bảng chuyển đổi (ước tính). Tổng toàn tỉnh không đổi.",

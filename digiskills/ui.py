@@ -328,6 +328,12 @@ def geography_notice(view: View) -> None:
         st.info(t("pre2025_after_reform", view.lang))
 
 
+def back_to_province() -> None:
+    """The map's "← Toàn tỉnh": the whole province again (a callback, before the sidebar is drawn)."""
+    st.session_state["filter_level"] = "province"
+    _reset_units()
+
+
 def _reset_units() -> None:
     """A unit code means another place in the other geography (codes were reused): start from the province."""
     st.session_state["filter_district"] = ALL

@@ -11,23 +11,31 @@ from digiskills.i18n import t
 INDICATORS = ["working_age_service_users", "households_reached", "working_age_reached", "persons_reached",
               "persons_trained", "accounts_created", "eid_activations", "active_users", "first_services",
               "training_attendances", "support_activities"]
+MAP_HEIGHT = 540  # the map starts above the fold of a 1366×768 laptop and ends near it
 MEASURES = {"count": "value", "per_1000": "per_1000", "per_household": "per_household", "pct_goal": "goal_pct"}
 
 view = ui.current_view()
 lang = view.lang
 st.title(f"{t('page_map', lang)}: {view.unit_name}")
 
-indicator = ui.url_choice("map__indicator", "metric", INDICATORS, INDICATORS[0])
+goal = view.goal
+goal_indicator = goal.metric.removesuffix("_cum")
+# A leader's first look is the goal: its metric as "% of the goal" (else per 1,000 people), never a raw count
+# (the biggest unit would always look best).
+indicator = ui.url_choice("map__indicator", "metric", INDICATORS,
+                          goal_indicator if goal_indicator in INDICATORS else INDICATORS[0])
+if view.district_code or view.commune_code:
+    st.button(t("back_to_province", lang), key="map__back", on_click=ui.back_to_province)
 controls = st.columns([3, 2])
 indicator = controls[0].selectbox(t("indicator", lang), INDICATORS, key="map__indicator",
                                   format_func=lambda i: t(i, lang))
 # "% of the goal" for the indicator the chosen goal measures (and whose share the map query knows).
-goal = view.goal
-measures = [m for m in MEASURES if m != "pct_goal" or (indicator == goal.metric.removesuffix("_cum")
+measures = [m for m in MEASURES if m != "pct_goal" or (indicator == goal_indicator
                                                          and indicator.startswith(("working_age", "households")))]
-ui.url_choice("map__measure", "measure", measures, measures[0])
+default_measure = "pct_goal" if "pct_goal" in measures else "per_1000"
+ui.url_choice("map__measure", "measure", measures, default_measure)
 if st.session_state["map__measure"] not in measures:
-    st.session_state["map__measure"] = measures[0]
+    st.session_state["map__measure"] = default_measure
 measure = controls[1].radio(t("measure", lang), measures, key="map__measure", horizontal=True,
                             format_func=lambda m: t(f"measure_{m}", lang))
 ui.sync_url(metric=indicator, measure=measure)
@@ -40,9 +48,14 @@ frame = ui.run("map/indicator_by_unit_month", geography=view.geography, level=sh
                indicator=indicator, goal_target=goal.target)
 frame["name"] = frame["name"].fillna(t("unknown_commune", lang))
 month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
-# Classes from the latest month's spread of the units, kept for every month (earlier months fall lower).
-latest = frame[(frame["month"] == frame["month"].max()) & frame["unit_code"].notna()]
+# Classes from the latest month's spread of the province's units, kept for every month (earlier months fall
+# lower) and inside a district (its few communes would otherwise split hairs).
+province_wide = frame if not view.district_code else ui.run(
+    "map/indicator_by_unit_month", geography=view.geography, level=shown_level, district_code=None,
+    indicator=indicator, goal_target=goal.target)
+latest = province_wide[(province_wide["month"] == province_wide["month"].max()) & province_wide["unit_code"].notna()]
 breaks = charts.class_breaks(latest[column], is_share=column == "goal_pct")
+hover_title = f"{t(indicator, lang)} · {t(f'measure_{measure}', lang)} · {formatting.month(view.month, lang)}"
 
 
 def drill_down():
@@ -54,13 +67,11 @@ def drill_down():
         st.session_state["filter_commune"] = ui.ALL
 
 
-with st.expander(t("boundary_source", lang)):
-    upload = st.file_uploader(t("boundary_file", lang), type=["geojson", "json", "gpkg", "zip"], key="map__upload")
-    if upload is not None:
-        st.session_state["map__boundary_source"] = str(geo.save_user_file(upload.name, upload.getvalue()))
-    path = st.text_input(t("boundary_path", lang), key="map__boundary_path")
-    if path:
-        st.session_state["map__boundary_source"] = path
+upload = st.session_state.get("map__upload")
+if upload is not None:
+    st.session_state["map__boundary_source"] = str(geo.save_user_file(upload.name, upload.getvalue()))
+if st.session_state.get("map__boundary_path"):
+    st.session_state["map__boundary_source"] = st.session_state["map__boundary_path"]
 
 left, right = st.columns([3, 2])
 with left:
@@ -75,8 +86,9 @@ with left:
         shown = month_rows[month_rows["unit_code"].isin(shapes.unit_codes)]
         features = geo.subset(shapes, shown["unit_code"])
         # Fit for the narrowest map column we expect (a 1280 px laptop), so no unit is cut off.
-        fit = geo.view_of(features, width=480, height=620)
-        figure = charts.choropleth(features, shown, column, breaks, lang, fit["center"], fit["zoom"])
+        fit = geo.view_of(features, width=480, height=MAP_HEIGHT)
+        figure = charts.choropleth(features, shown, column, breaks, lang, fit["center"], fit["zoom"], MAP_HEIGHT,
+                                   hover_title=hover_title)
         st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
                         config={"displayModeBar": False, "scrollZoom": False})
         st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
@@ -89,6 +101,13 @@ with left:
                 st.write(list(shapes.missing_units))
 with right:
     st.subheader(f"{t('ranking', lang)} · {formatting.month(view.month, lang)}")
+    st.caption(f"{t(indicator, lang)}: {t(f'measure_{measure}', lang)}")
     ranked = charts.ranking(month_rows, column)
-    ui.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang), column: t(indicator, lang)},
-                  height=640)
+    ui.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang),
+                                 column: t(f"measure_{measure}", lang)}, height=MAP_HEIGHT)
+# The boundary source is chosen below the map (it is rarely changed); what was chosen applies from the top.
+with st.expander(t("boundary_source", lang)):
+    st.file_uploader(t("boundary_file", lang), type=["geojson", "json", "gpkg", "zip"], key="map__upload")
+    st.text_input(t("boundary_path", lang), key="map__boundary_path")
+
+
