@@ -18,8 +18,12 @@ PAGES = {name: st.Page(f"pages/{name}.py", title=t(f"page_{name}", lang), url_pa
          for name in ("overview", "map", "funnel", "projections", "teams", "explore", "data")}
 # Each role gets only the pages it may open (digiskills.auth.PAGE_ROLES); a restricted page checks the role again
 # at its top. Before the log-in every page is listed but hidden and none runs, so a deep link survives the log-in.
-page = st.navigation([p for name, p in PAGES.items() if role is None or auth.page_allowed(role, name)],
-                     position="sidebar" if role else "hidden")
+if role and ui.meeting_mode():  # the monthly meeting: one deck of slides, no sidebar (pages/meeting.py)
+    page = st.navigation([st.Page("pages/meeting.py", title=t("page_meeting", lang), url_path="meeting")],
+                         position="hidden")
+else:
+    page = st.navigation([p for name, p in PAGES.items() if role is None or auth.page_allowed(role, name)],
+                         position="sidebar" if role else "hidden")
 if role is None:
     with ui.user_errors(lang):
         ui.log_in(lang)

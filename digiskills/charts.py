@@ -185,8 +185,10 @@ def bars(frame: pd.DataFrame, x: str, y: str, lang: str, color: str | None = Non
     return _layout(fig, height)
 
 
-STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#91cf60", "acceleration_needed": "#fee08b",
-                  "stagnating": "#d73027", "missed": "#a50026", "not_enough_data": NO_DATA_COLOUR}
+# Blue for good, orange for bad (not green/red): readable for red-green colour-blind viewers and strong enough
+# for a washed-out projector.
+STATUS_COLOURS = {"achieved": "#2166ac", "on_track": "#67a9cf", "acceleration_needed": "#fdb863",
+                  "stagnating": "#e66101", "missed": "#7f3b08", "not_enough_data": NO_DATA_COLOUR}
 
 
 def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFrame, target: float,

@@ -92,6 +92,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "including people no team has helped. The Funnel's 'active' step is smaller: it counts only people who "
         "passed the funnel's earlier steps."),
     "back_to_province": ("← Toàn tỉnh", "← Whole province"),
+    "page_meeting": ("Họp giao ban", "Monthly meeting"),
+    "meeting_headline": ("Tình hình chung", "Where we stand"),
+    "meeting_map": ("Bản đồ % so với mục tiêu", "Map: % of the goal"),
+    "meeting_behind": ("Đơn vị chậm tiến độ", "Units behind"),
+    "meeting_projections": ("Dự báo", "Projections"),
+    "meeting_teams": ("Tổ công nghệ số cộng đồng", "Community digital-technology teams"),
+    "meeting_previous": ("← Trước", "← Previous"),
+    "meeting_next": ("Tiếp →", "Next →"),
+    "meeting_no_map": ("Chưa có ranh giới để vẽ bản đồ.", "No boundaries to draw the map."),
+    "meeting_mode": ("Chế độ họp (trình chiếu)", "Meeting mode (projector)"),
+    "meeting_leave": ("Thoát chế độ họp", "Leave meeting mode"),
     "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
     "pre2025_after_reform": ("Từ 01/7/2025 không còn huyện và xã cũ: số liệu tháng này được quy đổi ngược từ 64 xã, "
                              "phường mới về đơn vị cũ theo bảng chuyển đổi (ước tính). Tổng toàn tỉnh không đổi.",

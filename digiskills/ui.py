@@ -313,6 +313,7 @@ def shared_controls() -> View:
                                    format_func=lambda c: t("all_communes", lang) if c == ALL else names[c])
         district, commune = district or None, commune or None
         st.caption(t(f"units_note_{geography}", lang))
+        st.button(t("meeting_mode", lang), key="filter_meeting", on_click=enter_meeting, icon="📽")
         st.caption(t("share_link", lang))
 
     unit_name = names.get(commune or district or "", t(f"province_name_{geography}", lang))
@@ -378,6 +379,48 @@ def kpi_card(column, key: str, label: str, value: str, changes: list[str], trend
             if trend is not None:
                 st.plotly_chart(trend, config={"displayModeBar": False, "staticPlot": True},
                                 width="stretch", key=key)
+
+
+def meeting_mode() -> bool:
+    """?meeting=1: the monthly meeting on a projector (pages/meeting.py)."""
+    return st.query_params.get("meeting") == "1"
+
+
+def enter_meeting() -> None:
+    st.query_params["meeting"] = "1"
+    st.session_state["meeting__slide"] = 0
+
+
+def leave_meeting() -> None:
+    if "meeting" in st.query_params:
+        del st.query_params["meeting"]
+
+
+def meeting_style() -> None:
+    """Meeting mode's look: no sidebar or toolbar, a type scale read from the back of a room."""
+    st.markdown("""<style>
+      [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"] {display: none;}
+      .stMainBlockContainer {padding-top: 1.5rem; max-width: 100%;}
+      h1 {font-size: 2.6rem !important;}
+      [data-testid="stMetricLabel"] p {font-size: 1.5rem !important;}
+      [data-testid="stMetricValue"] {font-size: 3rem !important;}
+      .meeting-headline {font-size: 2.1rem; line-height: 1.45; margin: 1rem 0 2rem 0;}
+      .meeting-text {font-size: 1.6rem; line-height: 1.5; margin-bottom: 1rem;}
+      .meeting-position {font-size: 1.4rem; text-align: center; color: #444;}
+      [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] {font-size: 1.4rem;}
+      .stButton button p {font-size: 1.5rem;}
+    </style>""", unsafe_allow_html=True)
+
+
+def show_section(section) -> None:
+    """A section of the brief (digiskills.brief_documents.Section) on a page: its words and its table."""
+    for paragraph in section.paragraphs:
+        st.markdown(f"<div class='meeting-text'>{paragraph}</div>", unsafe_allow_html=True)
+    if section.table is not None:
+        frame = pd.DataFrame(section.table.rows, columns=section.table.header)
+        st.dataframe(frame, hide_index=True, width="stretch", height=38 * (len(frame) + 1) + 4)
+    for note in section.notes:
+        st.caption(note)
 
 
 def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None) -> None:
