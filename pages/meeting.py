@@ -37,6 +37,15 @@ def step(delta: int) -> None:
     st.session_state["meeting__slide"] = (st.session_state["meeting__slide"] + delta) % len(SLIDES)
 
 
+def projector(figure):
+    """Every text of a chart at the projector's size (the brief's figures set some sizes of their own)."""
+    return (figure.update_layout(width=None, font_size=CHART_FONT, legend_font_size=CHART_FONT,
+                                 legend_title_font_size=CHART_FONT)
+            .update_annotations(font_size=CHART_FONT)
+            .update_xaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT)
+            .update_yaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT))
+
+
 month = formatting.month(view.month, lang)
 st.title(f"{t(f'meeting_{SLIDES[slide]}', lang)} · {b.unit.name} · {month}")
 
@@ -48,7 +57,7 @@ if SLIDES[slide] == "headline":
 elif SLIDES[slide] == "map":
     figs = brief_documents.figures(b, run)
     if "map" in figs:
-        st.plotly_chart(figs["map"].update_layout(width=None, font=dict(size=CHART_FONT)), width="stretch",
+        st.plotly_chart(projector(figs["map"]), width="stretch",
                         config={"displayModeBar": False, "staticPlot": True})
     else:
         st.info(t("meeting_no_map", lang))
@@ -59,8 +68,7 @@ elif SLIDES[slide] == "projections":
                 unsafe_allow_html=True)
     figs = brief_documents.figures(b, run)
     if "projection" in figs:
-        st.plotly_chart(figs["projection"].update_layout(width=None, font=dict(size=CHART_FONT),
-                                                         legend=dict(font=dict(size=CHART_FONT))),
+        st.plotly_chart(projector(figs["projection"]),
                         width="stretch", config={"displayModeBar": False, "staticPlot": True})
 else:
     ui.show_section(brief_documents.sections(b)[2])
@@ -73,16 +81,16 @@ forward.button(t("meeting_next", lang), key="meeting__next", on_click=step, args
 # ←/→ on the keyboard press those two buttons (a presenter's clicker sends arrow keys). Streamlit has no key
 # bindings of its own (streamlit/streamlit#1291): a small script in the page listens on the parent document.
 components.html(f"""<script>
+// The handler lives in this frame, which a rerun may replace: each frame swaps in its own.
 const doc = window.parent.document;
-if (!doc.digiskillsMeetingKeys) {{
-  doc.digiskillsMeetingKeys = true;
-  doc.addEventListener('keydown', (e) => {{
-    if (e.target && ['INPUT', 'TEXTAREA'].includes(e.target.tagName)) return;
-    const label = e.key === 'ArrowRight' ? {t('meeting_next', lang)!r} : e.key === 'ArrowLeft'
-      ? {t('meeting_previous', lang)!r} : null;
-    if (!label) return;
-    const button = [...doc.querySelectorAll('button')].find(b => b.innerText.trim() === label);
-    if (button) {{ e.preventDefault(); button.click(); }}
-  }});
-}}
+if (doc.digiskillsMeetingKeys) doc.removeEventListener('keydown', doc.digiskillsMeetingKeys);
+doc.digiskillsMeetingKeys = (e) => {{
+  if (e.target && ['INPUT', 'TEXTAREA'].includes(e.target.tagName)) return;
+  const label = e.key === 'ArrowRight' ? {t('meeting_next', lang)!r} : e.key === 'ArrowLeft'
+    ? {t('meeting_previous', lang)!r} : null;
+  if (!label) return;
+  const button = [...doc.querySelectorAll('button')].find(b => b.innerText.trim() === label);
+  if (button) {{ e.preventDefault(); button.click(); }}
+}};
+doc.addEventListener('keydown', doc.digiskillsMeetingKeys);
 </script>""", height=0)

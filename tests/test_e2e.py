@@ -797,3 +797,76 @@ def test_log_out_returns_to_the_form(page, shots):
     expect(page.get_by_label(PASSWORD_LABEL)).to_be_visible()
     expect(page.locator(NAV_LINK)).to_have_count(0)
     expect(page.locator(CHART)).to_have_count(0)
+
+
+# --- leadership and the monthly meeting (issue 9) -------------------------------------------------------------------
+
+# Elements whose text must never be cut: KPI cards, st.metric values and labels, headings.
+CLIPPED = """() => [...document.querySelectorAll(
+    '[data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid="stMarkdownContainer"] div, h1, h2, h3')]
+  .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+  .map(el => el.innerText.slice(0, 60))"""
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("path", ["/", "/projections", "/?month=2025-12"])
+def test_no_card_or_label_is_clipped(page, shots, width, height, path):
+    """At a laptop's and a projector's size, every card value, metric and heading fits its box (the issue saw
+    "Đúng ti…" and "Cần tăn…" on the projections page at 1366 px)."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_app(page, path)
+    assert_no_error_shown(page, shots, f"clipped-{width}-{path}")
+    clipped = page.evaluate(CLIPPED)
+    screenshot(page, shots, f"cards-{width}x{height}-{path}")
+    assert clipped == [], clipped
+
+
+def test_the_overview_answers_first(page, shots):
+    """The first thing under the title is one sentence: the goal's share, its gap, the verdict, the change."""
+    open_app(page, "/?month=2025-12")
+    sentence = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"]').filter(
+        has_text="Tháng 12/2025, Tỉnh Cà Mau:").first
+    text = sentence.inner_text()
+    assert text.startswith("Tháng 12/2025, Tỉnh Cà Mau:"), text
+    assert "điểm %" in text and "không đạt" in text, text  # the 70 % goal's deadline month: missed
+    goal_card = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"]').filter(
+        has_text=re.compile(re.escape(f"· {t('goal', 'vi')} 70% (31/12/2025)"))).first
+    assert sentence.bounding_box()["y"] < goal_card.bounding_box()["y"]  # above the cards, the goal's first
+    screenshot(page, shots, "overview-answer-first")
+
+
+def test_meeting_mode_steps_through_the_slides_with_the_keyboard(page, shots):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_app(page, "/?meeting=1&month=2026-10")
+    assert_no_error_shown(page, shots, "meeting-headline")
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    titles = []
+    for slide in range(5):
+        title = page.locator("h1").first.inner_text()
+        assert title.endswith("10/2026"), title  # the month frozen, in every title
+        titles.append(title.split(" · ")[0])
+        if slide in (1, 3):  # the map and the projections: chart text readable from the back of the room
+            page.wait_for_selector(CHART)
+            sizes = page.evaluate(f"""() => [...document.querySelectorAll('{CHART} text')]
+                .filter(el => el.textContent.trim())
+                .map(el => [el.textContent.slice(0, 30), parseFloat(getComputedStyle(el).fontSize)])""")
+            assert sizes and min(size for _, size in sizes) >= 18, sizes
+        screenshot(page, shots, f"meeting-{slide + 1}")
+        page.locator("body").press("ArrowRight")
+        page.wait_for_function("t => document.querySelector('h1') && !document.querySelector('h1').innerText"
+                               ".startsWith(t)", arg=titles[-1])
+        wait_for_run(page)
+    assert titles == [t(f"meeting_{s}", "vi") for s in ("headline", "map", "behind", "projections", "teams")]
+    assert page.locator("h1").first.inner_text().startswith(titles[0])  # → after the last slide: back to the first
+
+
+def test_the_monthly_brief_downloads_in_one_click(page, shots):
+    open_app(page, "/?month=2026-10")
+    page.get_by_role("button", name=t("brief_make", "vi")).click()
+    button = page.get_by_role("button", name=t("brief_pdf", "vi"))
+    expect(button).to_be_visible(timeout=240_000)
+    with page.expect_download() as download:
+        button.click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    screenshot(page, shots, "overview-brief")
