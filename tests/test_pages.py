@@ -277,12 +277,13 @@ def test_map_ranks_the_units_of_the_province(geography, listed, count, open_app,
     frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography=geography, level=listed,
                                             district_code=None, indicator="households_reached", goal_target=0.7)
     month = frame[frame.month == pd.Timestamp(MONTH)]
-    shown = dict(zip(ranking[t("unit", "en")], ranking[t("households_reached", "en")]))
+    # The ranking's column is headed by its measure (the indicator is named above the table).
+    shown = dict(zip(ranking[t("unit", "en")], ranking[t("measure_count", "en")]))
     assert shown == {t("unknown_commune", "en") if pd.isna(name) else name: formatting.number(v, "en")
                      for name, v in zip(month.name, month.value)}
     # Every household reached by June 2025 is in exactly one row: the rows add up to the province's card, the
     # same number in both geographies.
-    values = [int(v.replace(",", "")) for v in ranking[t("households_reached", "en")] if v != "–"]  # no data
+    values = [int(v.replace(",", "")) for v in ranking[t("measure_count", "en")] if v != "–"]  # no data
     assert sum(values) == kpi_total(demo_small.db, geography, MONTH) == kpi_total(demo_small.db, "2025", MONTH)
 
 
@@ -303,10 +304,11 @@ def test_map_ranks_the_communes_of_the_chosen_district(open_app, demo_small):
                                             district_code=DISTRICT, indicator="households_reached", goal_target=0.7)
     month = frame[frame.month == pd.Timestamp(MONTH)]
     assert len(ranking) == 16
-    shown = dict(zip(ranking[t("unit", "en")], ranking[t("households_reached", "en")]))
+    # The ranking's column is headed by its measure (the indicator is named above the table).
+    shown = dict(zip(ranking[t("unit", "en")], ranking[t("measure_count", "en")]))
     assert shown == {name: formatting.number(v, "en") for name, v in zip(month.name, month.value)}
     # Ranked highest first.
-    values = [int(v.replace(",", "")) for v in ranking[t("households_reached", "en")]]
+    values = [int(v.replace(",", "")) for v in ranking[t("measure_count", "en")]]
     assert values == sorted(values, reverse=True)
     # The district's households reached, counted straight from the visits, add up over its communes.
     assert sum(values) == households_reached_by("2025-06-30", DISTRICT, demo_small.db)
@@ -320,7 +322,7 @@ def test_map_ranks_the_communes_of_a_former_district_area(open_app, demo_small):
     assert title(at) == f"{t('page_map', 'en')}: {DISTRICT_NAME}"
     ranking = at.dataframe[0].value
     assert len(ranking) == 7 and COMMUNE_NAME in set(ranking[t("unit", "en")])
-    values = [int(v.replace(",", "")) for v in ranking[t("households_reached", "en")]]
+    values = [int(v.replace(",", "")) for v in ranking[t("measure_count", "en")]]
     assert values == sorted(values, reverse=True)
     assert sum(values) == households_placed_by("2026-10-31", DISTRICT, "2025", demo_small.db)
 
@@ -406,7 +408,8 @@ def test_a_link_opens_the_matching_map_view_and_follows_the_controls(open_app):
     assert at.selectbox(key="map__indicator").value == "households_reached"
     assert at.radio(key="map__measure").value == "per_1000"
     assert title(at) == f"Map: {DISTRICT_NAME}" and at.subheader[0].value == f"{t('ranking', 'en')} · 2025-06"
-    assert list(at.dataframe[0].value.columns) == [t("rank", "en"), t("unit", "en"), t("households_reached", "en")]
+    # The ranking names its measure (the issue saw "% so với mục tiêu" values under the indicator's name).
+    assert list(at.dataframe[0].value.columns) == [t("rank", "en"), t("unit", "en"), t("measure_per_1000", "en")]
     # Every control writes itself back into the URL, so a copied link reproduces the view.
     at.radio(key="map__measure").set_value("count")
     rerun(at)
