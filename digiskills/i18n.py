@@ -187,7 +187,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "median_days": ("Trung vị số ngày", "Median days"),
     "p90_days": ("Số ngày (phân vị 90)", "90th-percentile days"),
     "breakdown": ("Phân tách theo", "Break down by"),
-    "breakdown_none": ("Không", "None"),
+    "breakdown_none": ("Không chia nhóm", "No breakdown"),
     "breakdown_district": ("Huyện", "District"),
     "breakdown_commune": ("Xã", "Commune"),
     "breakdown_sex": ("Giới tính", "Sex"),
