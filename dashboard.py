@@ -34,5 +34,6 @@ ui.account_sidebar(lang)
 with ui.user_errors(lang):
     ui.ensure_warehouse(lang)
     view = st.session_state["view"] = ui.shared_controls()
+    ui.fallback_notice(lang)
     ui.geography_notice(view)
     page.run()

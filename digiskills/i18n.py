@@ -103,6 +103,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "meeting_no_map": ("Chưa có ranh giới để vẽ bản đồ.", "No boundaries to draw the map."),
     "meeting_mode": ("Chế độ họp (trình chiếu)", "Meeting mode (projector)"),
     "meeting_leave": ("Thoát chế độ họp", "Leave meeting mode"),
+    "versions_title": ("Phiên bản dữ liệu", "Data versions"),
+    "versions_waiting": ("Lần nạp mới đang chờ duyệt: {flags} điểm cần xem (tỷ lệ mục tiêu toàn tỉnh tháng mới nhất: "
+                         "đang công bố {before}, bản mới {after}). Số liệu đang hiển thị chưa đổi.",
+                         "A new import is waiting for review: {flags} flag(s) (the province's goal share in the "
+                         "latest month: published {before}, new {after}). The figures shown have not changed."),
+    "versions_publish": ("Công bố bản mới", "Publish the new version"),
+    "versions_discard": ("Bỏ bản mới", "Discard the new version"),
+    "versions_kept": ("Đang giữ {count} phiên bản trước để có thể hoàn tác.",
+                      "{count} earlier version(s) kept for undo."),
+    "versions_rollback": ("Hoàn tác lần nạp gần nhất", "Undo the latest import"),
+    "versions_rollback_help": ("Khôi phục phiên bản trước đó cho mọi người xem, ngay lập tức.",
+                               "Restores the previous version for everyone, at once."),
+    "fallback_notice": ("Tệp dữ liệu hiện hành bị hỏng: đang hiển thị phiên bản tốt gần nhất. Hãy báo quản trị dữ "
+                        "liệu.", "The live data file is damaged: showing the last good version. Tell the data "
+                        "admin."),
     "reform_marker": ("Sắp xếp đơn vị hành chính", "Administrative reform"),
     "pre2025_after_reform": ("Từ 01/7/2025 không còn huyện và xã cũ: số liệu tháng này được quy đổi ngược từ 64 xã, "
                              "phường mới về đơn vị cũ theo bảng chuyển đổi (ước tính). Tổng toàn tỉnh không đổi.",

@@ -323,6 +323,12 @@ def shared_controls() -> View:
     return view
 
 
+def fallback_notice(lang: str) -> None:
+    """A banner while readers use the last good version because the live file does not open."""
+    if live_warehouse().fallback is not None:
+        st.error(t("fallback_notice", lang))
+
+
 def geography_notice(view: View) -> None:
     """The former units after the reform are an estimate (carried back through the crosswalk): say so on top."""
     if view.geography == "pre2025" and view.month and view.month >= units.REFORM_DATE:

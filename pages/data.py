@@ -5,7 +5,7 @@ never inside this server; the page polls the worker's progress, and no upload is
 import pandas as pd
 import streamlit as st
 
-from digiskills import formatting, limits, staging, ui, worker
+from digiskills import formatting, limits, staging, ui, versions, worker
 from digiskills.i18n import t
 from digiskills.masking import mask
 
@@ -94,6 +94,26 @@ if reports:
             with st.expander(f"{r.file}: {t('quarantine', lang)} ({formatting.number(r.rows_rejected, lang)})"):
                 st.dataframe(pd.DataFrame([{"line": x["line"], "reason": x["reason_vi" if lang == "vi" else "reason_en"]}
                                            for x in r.rejects]), hide_index=True, width="stretch")
+
+# Publish, don't overwrite (digiskills.versions): an import whose review flags something waits here.
+st.subheader(t("versions_title", lang))
+waiting = versions.pending_review(live_db)
+if waiting is not None:
+    st.warning(t("versions_waiting", lang, flags=formatting.number(len(waiting.flags), lang),
+                 before=formatting.percent(waiting.headline_before, lang),
+                 after=formatting.percent(waiting.headline_after, lang)))
+    for flag in waiting.flags[:20]:
+        st.markdown(f"- {mask(flag['vi' if lang == 'vi' else 'en'])}")
+    publish_column, discard_column = st.columns(2)
+    publish_column.button(t("versions_publish", lang), key="data__publish", type="primary",
+                          on_click=versions.publish, args=(live_db,))
+    discard_column.button(t("versions_discard", lang), key="data__discard", on_click=versions.discard,
+                          args=(live_db,))
+kept = versions.versions(live_db)
+st.caption(t("versions_kept", lang, count=formatting.number(len(kept), lang)))
+if kept:
+    st.button(t("versions_rollback", lang), key="data__rollback", on_click=versions.rollback, args=(live_db,),
+              help=t("versions_rollback_help", lang))
 
 st.subheader(t("freshness", lang))
 freshness = ui.run("data/freshness_by_table")

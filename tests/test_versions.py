@@ -2,6 +2,7 @@
 versions are kept, the latest publish can be undone, and a corrupted live file falls back to the last good one."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,26 @@ def test_the_command_line_reviews_publishes_and_rolls_back(live, tmp_path):
     assert "waiting for review" in listed
     assert cli(live, "publish").returncode == 0 and _headline(live) > 1
     assert cli(live, "rollback").returncode == 0 and _headline(live) == before
+
+
+def test_the_data_page_publishes_and_undoes(live, tmp_path, monkeypatch):
+    """A data admin sees the waiting import and its flags, publishes it, and undoes it, on the Data page."""
+    from streamlit.testing.v1 import AppTest
+
+    from digiskills import ui
+
+    load(live, write_csv(tmp_path / "units.csv", DENOMINATOR_ATTACK))
+    before = _headline(live)
+    monkeypatch.setenv("DIGISKILLS_DB", str(live))
+    ui.live_warehouse.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=120)
+    at.session_state["role"] = "data_admin"
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("chờ duyệt" in w.value for w in at.warning)
+    at.button(key="data__publish").click().run()
+    assert _headline(live) > 1 and versions.pending_review(live) is None
+    at.button(key="data__rollback").click().run()
+    assert _headline(live) == before
+    ui.live_warehouse.clear()
