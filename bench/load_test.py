@@ -64,19 +64,23 @@ async def _session(browser, base: str, rounds: int, login: tuple[str, str] | Non
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
     page = await context.new_page()
     try:
-        if login:
-            await page.goto(base + "/", timeout=PAGE_TIMEOUT_MS)
-            await page.get_by_label("Tên đăng nhập").fill(login[0])
-            await page.get_by_label("Mật khẩu").fill(login[1])
-            await page.keyboard.press("Enter")
-            await _settle(page)
         for _ in range(rounds):
             for name in PAGES:
                 started = time.perf_counter()
                 ok, errors = True, 0
                 try:
+                    # Every URL opened is a new Streamlit session: it logs in through the form, as a person would.
                     await page.goto(f"{base}/{name}", timeout=PAGE_TIMEOUT_MS)
+                    if login:
+                        await page.wait_for_selector("input[type=password]", timeout=PAGE_TIMEOUT_MS)
+                        await page.get_by_label("Tên đăng nhập").fill(login[0])
+                        await page.get_by_label("Mật khẩu").fill(login[1])
+                        await page.locator('[data-testid="stFormSubmitButton"] button').click()
+                        await page.wait_for_function("() => !document.querySelector('input[type=password]')",
+                                                     timeout=PAGE_TIMEOUT_MS)
                     await _settle(page)
+                    # A page that shows no title (a refusal, a form) did not load what was asked.
+                    ok = await page.locator("h1").count() > 0
                     errors = await page.locator("[data-testid=stException]").count()
                 except Exception:  # a load that never settles is a failed load, counted, not raised
                     ok = False
