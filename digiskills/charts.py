@@ -106,7 +106,8 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
     # A withheld small count (digiskills.disclosure) is NaN here: grey like no data, "<5" on hover.
     withheld = frame[disclosure.suppressed_flag(column)] if disclosure.suppressed_flag(column) in frame \
         else pd.Series(False, index=frame.index)
-    hover = [f"<b>{n}</b><br>{hover_title}<br>" + (disclosure.SHOWN_AS if w else formatting.by_suffix(column, v, lang)
+    title = f"{hover_title}<br>" if hover_title else ""
+    hover = [f"<b>{n}</b><br>{title}" + (disclosure.SHOWN_AS if w else formatting.by_suffix(column, v, lang)
                                    if pd.notna(v) else t("no_data", lang))
              for n, v, w in zip(frame["name"], values, withheld)]
     fig = go.Figure()
