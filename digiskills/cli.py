@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", type=Path, help="warehouse file (default DIGISKILLS_DB or data/warehouse.duckdb)")
     p = sub.add_parser("clean-staging", help="delete uploads and scratch files left by finished or killed imports")
     p = sub.add_parser("demo", help="write realistic demo exports under data/demo/ and build the warehouse")
-    p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: Cà Mau's real size)")
+    p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: the merged province's real size)")
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--out", type=Path, default=Path("data") / "demo")
     for name, help_text in (("publish", "make the imported version waiting for review live"),
