@@ -25,9 +25,11 @@ with bounds as (
         select date_trunc('month', min(session_date)), date_trunc('month', max(session_date)) from training_sessions
     )
 )
-select unnest(generate_series(first_month, last_month, interval 1 month))::date as month
+select cast(t.month as date) as month
 from bounds
-where first_month is not null;
+cross join unnest(generate_series(first_month, last_month, interval 1 month)) as t(month)
+where first_month is not null
+order by month;
 
 create or replace table commune_month as
 with communes as (
@@ -44,16 +46,18 @@ grid as (
 ),
 
 placed_persons as (
-    select pp.geography, pp.commune_code, p.*  exclude (unit_set, commune_code, district_code)
+    select pp.geography, pp.commune_code, p.birth_year, p.sex,
+           p.reached_on, p.trained_on, p.installed_on, p.first_service_on
     from persons as p join person_places as pp using (person_id)
 ),
 
+-- The standard UNPIVOT form (not DuckDB's `unpivot … into name`), so that Spark SQL runs it too
+-- (docs/scaling.md); like DuckDB's, it drops the null dates.
 person_firsts as (
-    unpivot (select geography, commune_code, reached_on, trained_on, installed_on, first_service_on
-             from placed_persons)
-    on reached_on as persons_reached, trained_on as persons_trained, installed_on as persons_installed,
-       first_service_on as first_services
-    into name indicator value done_on
+    select geography, commune_code, indicator, done_on
+    from placed_persons
+    unpivot (done_on for indicator in (reached_on as persons_reached, trained_on as persons_trained,
+                                       installed_on as persons_installed, first_service_on as first_services))
 ),
 
 -- Accounts and e-IDs the teams helped create: "already had it" is not a creation.
@@ -68,10 +72,10 @@ created_firsts as (
 ),
 
 household_firsts as (
-    unpivot (select hp.geography, hp.commune_code, h.reached_on, h.account_on
-             from households as h join household_places as hp using (household_id))
-    on reached_on as households_reached, account_on as households_with_account
-    into name indicator value done_on
+    select geography, commune_code, indicator, done_on
+    from (select hp.geography, hp.commune_code, h.reached_on, h.account_on
+          from households as h join household_places as hp using (household_id)) as placed_households
+    unpivot (done_on for indicator in (reached_on as households_reached, account_on as households_with_account))
 ),
 
 firsts as (
