@@ -67,6 +67,8 @@ RULES: dict[str, Rule] = {
         counts=("entities", "skipped", "drop_off", "still_in_window"),
         derived={"median_days": ("entities",), "p90_days": ("entities",)},
         margins=("step_order",)),
+    "funnel/active_users_by_funnel_entry": Rule(
+        counts=("persons_reached", "active_users", "active_users_not_entered")),
     "projections/goal_share_by_unit_month": Rule(
         counts=("value",), derived={"share_pct": ("value",)}, margins=("month",)),
     "projections/goal_cascade_by_commune": Rule(

@@ -188,17 +188,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "legend_fixed": ("Các khoảng màu cố định cho mọi tháng.", "Colour classes stay the same for every month."),
     # Funnel
     "step_reached": ("Được tiếp cận", "Reached"),
-    "step_trained": ("Được tập huấn", "Trained"),
+    "step_guided": ("Được tổ hướng dẫn tận nơi", "Guided by a team"),
+    "step_trained": ("Được tập huấn (lớp)", "Trained in a class"),
+    "step_guided_or_trained": ("Được hướng dẫn hoặc tập huấn", "Guided or trained"),
     "step_installed": ("Cài ứng dụng", "App installed"),
     "step_account": ("Có tài khoản/định danh mức 2", "Account or e-ID level 2"),
+    "step_eid": ("Định danh điện tử mức 2", "e-ID level 2"),
     "step_first_service": ("Nộp hồ sơ trực tuyến lần đầu", "First online public service"),
-    "step_active": ("Người dùng thường xuyên (90 ngày)", "Active user (90 days)"),
+    "step_cashless": ("Thanh toán không dùng tiền mặt", "Cashless payment"),
+    "step_active": ("Dùng DVC trong 90 ngày (sau các bước trên)", "Used online services in the last 90 days (after the steps above)"),
+    "funnel_steps": ("Các bước của phễu (theo thứ tự chọn)", "Funnel steps (in the order chosen)"),
+    "funnel_steps_help": ("Chọn các bước và thứ tự của chúng. Mặc định: được hướng dẫn hoặc tập huấn → cài ứng dụng → "
+                          "tài khoản → DVC lần đầu → dùng DVC trong 90 ngày. Bước 'dùng DVC trong 90 ngày' luôn đứng cuối.",
+                          "Choose the steps and their order. Default: guided or trained → app installed → account → "
+                          "first online service → used online services in the last 90 days. That last step always "
+                          "comes last."),
+    "funnel_reached_context": ("Bối cảnh: {reached} người đã được tổ tiếp cận (có lượt hỗ trợ) đến cuối tháng; {first} người "
+                               "vào phễu ở bước đầu \"{step}\".",
+                               "Context: {reached} people had a team visit by the month's end; {first} entered the "
+                               "funnel at its first step, \"{step}\"."),
+    "funnel_active_reconciled": ("Trang Tổng quan ghi {total} người dùng DVC trong 90 ngày (mọi người, kể cả người chưa được "
+                                 "tổ hỗ trợ). Trong đó {outside} người chưa vào phễu (chưa qua bước đầu), {funnel} người đi "
+                                 "hết các bước của phễu, và {between} người đã vào phễu nhưng chưa ghi nhận đủ các bước "
+                                 "trước theo cách tính đã chọn.",
+                                 "The Overview counts {total} online-service users in the last 90 days (everyone, including "
+                                 "people no team helped). Of them, {outside} never entered this funnel (no first step), "
+                                 "{funnel} passed every step of the funnel, and {between} entered it but have not every "
+                                 "earlier step on record under the options chosen."),
+    "funnel_open_explore": ("Xem những người này trong Khám phá", "See these people in Explore"),
     "step": ("Bước", "Step"),
     "count": ("Số lượng", "Count"),
     "conversion_previous": ("Chuyển đổi từ bước trước", "Conversion from previous step"),
     "conversion_first": ("Chuyển đổi từ bước đầu", "Conversion from first step"),
     "drop_off": ("Rời phễu", "Drop-off"),
-    "skipped": ("Đã có trước khi tiếp cận", "Already done before reached"),
+    "skipped": ("Đã làm trước khi vào phễu", "Done before entering the funnel"),
     "median_days": ("Trung vị số ngày", "Median days"),
     "p90_days": ("Số ngày (phân vị 90)", "90th-percentile days"),
     "breakdown": ("Phân tách theo", "Break down by"),

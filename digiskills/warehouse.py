@@ -24,6 +24,11 @@ from digiskills import crosswalk, denominators, pseudonym, units, versions
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "2"  # 2: unit sets, crosswalk, geographies (the 1 July 2025 reform)
 WRITER_MEMORY = os.environ.get("DIGISKILLS_MEMORY_LIMIT", "4GB")
+# Every page of every session reads through one reader instance per warehouse version (digiskills.db): its caps
+# bound the server's memory and keep one heavy view (a province funnel at scale 10 once took 8.4 GB) from
+# starving the others. Beyond the memory cap DuckDB spills to the system's temp folder or fails that one query.
+READER_MEMORY = os.environ.get("DIGISKILLS_READER_MEMORY", "1GB")
+READER_THREADS = int(os.environ.get("DIGISKILLS_READER_THREADS", str(os.cpu_count() or 2)))
 
 
 def warehouse_path() -> Path:
@@ -88,7 +93,8 @@ def connect_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
     ATTACH from a fresh in-memory database, not duckdb.connect(path): the Python client caches database
     instances by path and would hand back the old file after an import renamed a new one over it.
     """
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": READER_MEMORY, "threads": READER_THREADS,
+                                 "temp_directory": str(Path(tempfile.gettempdir()) / "digiskills-reader-spill")})
     path = str(db_path.resolve()).replace("'", "''")
     con.execute(f"attach '{path}' as warehouse (read_only)")
     con.execute("use warehouse")

@@ -1,11 +1,11 @@
-"""Phễu / Funnel: from reached to active user, where people drop out, and how long each step takes."""
+"""Phễu / Funnel: the steps the analyst chooses (by default from guided or trained to active user), where people
+drop out, and how long each step takes."""
 
 import streamlit as st
 
-from digiskills import charts, formatting, ui
+from digiskills import charts, formatting, funnel, ui
 from digiskills.i18n import t
 
-STEPS = ["reached", "trained", "installed", "account", "first_service", "active"]
 WINDOWS = {"unlimited": None, "30": 30, "90": 90, "180": 180}
 BREAKDOWNS = ["none", "district", "commune", "sex", "age_band", "team"]
 
@@ -13,6 +13,10 @@ view = ui.current_view()
 lang = view.lang
 st.title(f"{t('page_funnel', lang)}: {view.unit_name}")
 
+chosen = st.multiselect(t("funnel_steps", lang), list(funnel.STEPS), default=list(funnel.DEFAULT_STEPS),
+                        key="funnel__steps", help=t("funnel_steps_help", lang),
+                        format_func=lambda s: t(f"step_{s}", lang))
+steps = funnel.valid_steps(chosen)
 row = st.columns(4)
 mode = row[0].radio(t("order_mode", lang), ["sequential", "any"], key="funnel__mode", horizontal=True,
                     format_func=lambda m: t(f"mode_{m}", lang))
@@ -24,10 +28,15 @@ counting = row[2].radio(t("counting", lang), ["persons", "households"], key="fun
 breakdowns = BREAKDOWNS if counting == "persons" else [b for b in BREAKDOWNS if b not in ("sex", "age_band")]
 breakdown = row[3].selectbox(t("breakdown", lang), breakdowns, key="funnel__breakdown",
                              format_func=lambda b: t(f"breakdown_{b}", lang))
-params = dict(month=view.month, **view.filters, mode=mode, window_days=WINDOWS[window], counting=counting)
+params = dict(month=view.month, **view.filters, steps=steps, mode=mode, window_days=WINDOWS[window],
+              counting=counting)
 
 overall = ui.run("funnel/steps_by_group", **params, breakdown="none")
 overall["step_label"] = [t(f"step_{s}", lang) for s in overall["step"]]
+context = ui.run("funnel/active_users_by_funnel_entry", month=view.month, **view.filters, first_step=steps[0]).iloc[0]
+entered = overall.loc[overall["step_order"] == 1, "entities"]
+st.caption(t("funnel_reached_context", lang, reached=formatting.number(context["persons_reached"], lang),
+             first=formatting.number(entered.iloc[0] if len(entered) else 0, lang), step=t(f"step_{steps[0]}", lang)))
 left, right = st.columns([2, 3])
 with left:
     st.plotly_chart(charts.funnel(overall, lang), width="stretch")
@@ -45,6 +54,17 @@ with right:
                                   "conversion_first_pct": t("conversion_first", lang),
                                   "drop_off": t("drop_off", lang), "skipped": t("skipped", lang),
                                   "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)})
+    # The overview's active users, reconciled with the funnel's last step (persons only; not when a count is
+    # withheld from a viewer, since the difference would give it back).
+    active = overall[overall["step"] == "active"]
+    withheld = [c for c in (*overall.columns, *context.index) if c.endswith("_is_suppressed")]
+    if len(active) and counting == "persons" and not any(
+            (overall[c].any() if c in overall else bool(context[c])) for c in withheld):
+        total, outside, passed = (int(context["active_users"]), int(context["active_users_not_entered"]),
+                                  int(active["entities"].iloc[0]))
+        st.info(t("funnel_active_reconciled", lang, total=formatting.number(total, lang),
+                  outside=formatting.number(outside, lang), funnel=formatting.number(passed, lang),
+                  between=formatting.number(total - outside - passed, lang)))
 
 if breakdown != "none":
     grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from digiskills import charts, db, disclosure, exports, formatting, ui
+from digiskills.funnel import DEFAULT_STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -150,8 +151,8 @@ def sampled_results(queries: db.Warehouse):
             yield "teams/activity_by_month", dict(**base, **place)
             for breakdown, counting in [("sex", "persons"), ("age_band", "persons"), ("commune", "persons"),
                                         ("none", "households")]:
-                yield "funnel/steps_by_group", dict(**base, **place, mode="sequential", window_days=None,
-                                                    breakdown=breakdown, counting=counting)
+                yield "funnel/steps_by_group", dict(**base, **place, steps=list(DEFAULT_STEPS), mode="sequential",
+                                                    window_days=None, breakdown=breakdown, counting=counting)
         for level in ("district", "commune"):
             yield "map/indicator_by_unit_month", dict(geography=geography, level=level, district_code=None,
                                                       indicator="persons_trained", goal_target=0.7)

@@ -1,4 +1,4 @@
-"""The funnel (queries/reports/funnel/steps_by_group.sql over the persons model) and the goal metric
+"""The funnel (queries/reports/funnel/steps_by_group.sql over the funnel_persons mart) and the goal metric
 (commune_month.working_age_service_users), checked three ways:
 
 1. by hand, on a dozen people written as small Vietnamese-header export files and loaded with ingest_paths into a
@@ -26,8 +26,11 @@ from digiskills.ingest import ingest_paths
 from places_support import GEOGRAPHIES, Places, home_rows, placing_unit
 
 D = dt.date
+# The funnel as it was before the analyst chose the steps: now one custom step list among others, and the one the
+# first hand cases are worked for.
 STEPS = ("reached", "trained", "installed", "account", "first_service")
 ALL_STEPS = (*STEPS, "active")
+DEFAULT_STEPS = ("guided_or_trained", "installed", "account", "first_service", "active")
 TODAY = D(2025, 3, 1)  # the day the hand fixture is "imported": every date in it is in the past
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -143,17 +146,17 @@ def hand(tmp_path_factory):
 
 def funnel(db: Path, month: dt.date, mode: str, window_days: int | None, breakdown: str = "none",
            counting: str = "persons", district_code: str | None = None, commune_code: str | None = None,
-           geography: str = "2025"):
+           geography: str = "2025", steps=ALL_STEPS):
     return Warehouse(db).run("funnel/steps_by_group", geography=geography, month=month, district_code=district_code,
-                             commune_code=commune_code, mode=mode, window_days=window_days, breakdown=breakdown,
-                             counting=counting)
+                             commune_code=commune_code, steps=list(steps), mode=mode, window_days=window_days,
+                             breakdown=breakdown, counting=counting)
 
 
-def by_group(frame: pd.DataFrame) -> dict[str, dict[str, list[int]]]:
-    """{group: {"entities": [6 counts in step order], "skipped": [...], "still_in_window": n}}"""
+def by_group(frame: pd.DataFrame, steps=ALL_STEPS) -> dict[str, dict[str, list[int]]]:
+    """{group: {"entities": [counts in step order], "skipped": [...], "still_in_window": n}}"""
     out = {}
     for group, part in frame.sort_values("step_order").groupby("group_key", sort=True):
-        assert list(part["step"]) == list(ALL_STEPS)
+        assert list(part["step"]) == list(steps)
         out[group] = {"entities": [int(v) for v in part["entities"]], "skipped": [int(v) for v in part["skipped"]],
                       "still_in_window": int(part["still_in_window"].iloc[0])}
     return out
@@ -260,6 +263,75 @@ def test_funnel_conversion_and_time_to_convert(hand):
     assert frame.loc["first_service", "median_days"] == 25
 
 
+# The default funnel (guided or trained -> installed -> account -> first service -> active), worked by hand.
+# Entry: each person's first guidance at a visit (hands-on help with an app, account, e-ID, dossier or payment,
+# whether it worked or not; "already had it" and "declined" are not help) or completed class, whichever is first.
+#   P1 trained 20/01 (entry); installed and account 05/02; dossier 01/03; portal 05/2024: active. All 5 steps.
+#   P2 guided 01/02 (account created; entry); installed "already had it": a skip at 01/02; account: his e-ID was
+#      "already had it", so account is a skip too; portal 31/03 >= 01/02; not active in 04-06. 4 steps.
+#   P3 trained 20/01 (entry); installed and account at the visit of 10/03; her portal use of 29/02 came after
+#      entry but before her account: lost in sequential mode, counted in any order. Not active.
+#   P4 guided at home 20/06 (install), never in a class: entry 20/06; installed 20/06; no account. 2 steps — the
+#      previous funnel lost him at "trained".
+#   P5 declined an install 01/02 (not guidance); trained 15/02 (entry); install, account, dossier 05/04. No portal
+#      use: not active. 4 steps.
+#   P6 guided 08/03 (install at a visit; entry), trained 12/03; installed 08/03; no account. 2 steps.
+# Sequential: [6, 6, 4, 3, 1], skipped [0, 1, 1, 0, 0]. Any order: P3 counts at first service: [6, 6, 4, 4, 1].
+DEFAULT_HAND = {"sequential": ([6, 6, 4, 3, 1], [0, 1, 1, 0, 0]), "any": ([6, 6, 4, 4, 1], [0, 1, 1, 0, 0])}
+
+
+@pytest.mark.parametrize("geography", GEOGRAPHIES)
+@pytest.mark.parametrize("mode", ["sequential", "any"])
+def test_default_funnel_worked_by_hand(hand, mode, geography):
+    got = by_group(funnel(hand, JUNE, mode, None, geography=geography, steps=DEFAULT_STEPS), DEFAULT_STEPS)
+    entities, skipped = DEFAULT_HAND[mode]
+    assert got == {"all": {"entities": entities, "skipped": skipped, "still_in_window": 0}}
+
+
+def test_default_funnel_keeps_the_people_guided_at_home(hand):
+    # P4 was guided at home and installed the app but never sat in a class: the previous funnel (reached ->
+    # trained -> ...) lost him at "trained"; the default counts him at its first two steps.
+    previous = funnel(hand, JUNE, "sequential", None, commune_code="32248").set_index("step")
+    default = funnel(hand, JUNE, "sequential", None, commune_code="32248", steps=DEFAULT_STEPS).set_index("step")
+    assert int(previous.loc["installed", "entities"]) == 4  # P1, P2, P3, P5
+    assert int(default.loc["installed", "entities"]) == 5  # and P4
+
+
+def test_a_custom_step_list_worked_by_hand(hand):
+    # reached -> guided -> first service (sequential, no window). Entry: the first visit. guided: P1 05/02, P2
+    # 01/02, P3 10/03, P4 20/06, P5 05/04, P6 08/03 (by phone only) = 6, none before entry. first service on or
+    # after guidance: P1 01/03, P2 31/03, P5 05/04, P6 30/04; P3's portal use (29/02) came before her first visit
+    # (10/03): a skip, counted at her guidance. P4 none. = 5, 1 skipped.
+    steps = ("reached", "guided", "first_service")
+    got = by_group(funnel(hand, JUNE, "sequential", None, steps=steps), steps)
+    assert got == {"all": {"entities": [6, 6, 5], "skipped": [0, 0, 1], "still_in_window": 0}}
+    # Time to first service from guidance, skips excluded: P1 25 (05/02 -> 01/03), P2 59 (01/02 -> 31/03), P5 0,
+    # P6 53 (08/03 -> 30/04): median 39.
+    frame = funnel(hand, JUNE, "sequential", None, steps=steps).set_index("step")
+    assert frame.loc["first_service", "median_days"] == 39
+
+
+def test_funnel_context_reconciles_the_overviews_active_users(hand):
+    # June 2024, Đất Mũi and Phường 9 together (the province): reached by a team: P1-P6 = 6. Active users (portal use
+    # in 04-06/2024, any age, as the overview counts them): P1 (05), P6 (04), P10 (05), P12 (06, no commune) = 4.
+    # Of them, not entered the default funnel (never guided or trained): P10 and P12 = 2. The funnel's active
+    # step: P1 = 1. The one left, P6, entered but has no account step: 4 = 2 + 1 + 1.
+    context = Warehouse(hand).run("funnel/active_users_by_funnel_entry", geography="2025", month=JUNE,
+                                  district_code=None, commune_code=None, first_step="guided_or_trained")
+    assert context.iloc[0].to_dict() == {"persons_reached": 6, "active_users": 4, "active_users_not_entered": 2}
+    overview = Warehouse(hand).run("overview/kpis_by_month", geography="2025", month=JUNE, district_code=None,
+                                   commune_code=None).set_index("indicator")
+    assert int(overview.loc["active_users", "value"]) == 4  # the same number the overview shows
+
+
+def test_steps_are_made_valid():
+    from digiskills.funnel import DEFAULT_STEPS as DEFAULT, valid_steps
+
+    assert valid_steps(["active", "installed", "reached", "installed", "nonsense"]) == ["installed", "reached", "active"]
+    assert valid_steps([]) == list(DEFAULT) == list(DEFAULT_STEPS)
+    assert valid_steps(["active"]) == list(DEFAULT)
+
+
 def commune_month(db: Path, column: str, geography: str) -> dict[tuple[str | None, dt.date], int]:
     con = duckdb.connect()
     try:
@@ -358,7 +430,11 @@ def test_eid_already_held_is_not_an_activation(hand):
 # funnel (sequential / any order, window, breakdowns, persons / households) and the goal metric.
 # ---------------------------------------------------------------------------------------------------------------
 ACTIVITY_STEPS = {"install_app": ["installed"], "create_account": ["account"], "activate_eid": ["account", "eid"],
-                  "online_service": ["first_service"]}
+                  "online_service": ["first_service"], "cashless_payment": ["cashless"]}
+# Hands-on help at a visit ("guided"): these activities, whether they worked or not.
+GUIDANCE = ["install_app", "create_account", "activate_eid", "online_service", "cashless_payment"]
+EVENT_STEPS = ["reached", "guided", "trained", "guided_or_trained", "installed", "account", "eid", "first_service",
+               "cashless"]
 
 
 def add_months(d: dt.date, n: int) -> dt.date:
@@ -410,9 +486,15 @@ class Reference:
         helped = helped.explode("step").dropna(subset=["step"])
         used = usage[usage["transactions"] > 0]
         trained = attendance[attendance["completed"].astype(bool)]
+        guided = visits[visits["activity"].isin(GUIDANCE) & visits["result"].isin(["success", "failed"])]
         events = pd.concat([
             pd.DataFrame({"person_id": visits["person_id"], "step": "reached", "date": visits["visit_date"],
                           "already": False}),
+            pd.DataFrame({"person_id": guided["person_id"], "step": "guided", "date": guided["visit_date"],
+                          "already": False}),
+            pd.DataFrame({"person_id": pd.concat([guided["person_id"], trained["person_id"]]),
+                          "step": "guided_or_trained",
+                          "date": pd.concat([guided["visit_date"], trained["session_date"]]), "already": False}),
             pd.DataFrame({"person_id": helped["person_id"], "step": helped["step"], "date": helped["visit_date"],
                           "already": helped["result"] == "already_done"}),
             pd.DataFrame({"person_id": trained["person_id"], "step": "trained", "date": trained["session_date"],
@@ -422,9 +504,9 @@ class Reference:
                           "already": False}),
         ], ignore_index=True)
         grouped = events.groupby(["person_id", "step"])
-        persons = grouped["date"].min().unstack().reindex(columns=[*STEPS, "eid"]).astype("datetime64[ns]")
+        persons = grouped["date"].min().unstack().reindex(columns=EVENT_STEPS).astype("datetime64[ns]")
         already = grouped["already"].any().unstack()
-        for step in ("installed", "account", "first_service"):
+        for step in EVENT_STEPS:
             persons[f"{step}_already"] = (already[step].astype("boolean").fillna(False).astype(bool)
                                           if step in already else False)
         self.dates = {key: np.sort(part.to_numpy()) for key, part in grouped["date"]}
@@ -460,19 +542,17 @@ class Reference:
         first, last = seen.min(), seen.max()
         self.months = months_between(D(first.year, first.month, 1), D(last.year, last.month, 1))
 
-    def step_dates(self, reached: pd.Series, mode: str) -> pd.DataFrame:
-        """Per entrant: the date each step counts at (NaT: not done) and <step>_skip (done before the team
-        reached the person, or recorded as already had)."""
-        p = self.persons.loc[reached.index]
-        out = pd.DataFrame({"reached": reached}, index=reached.index)
-        previous = reached
-        for step in STEPS[1:]:
-            skip = (p[step] < reached).fillna(False).astype(bool)
-            if step != "trained":
-                skip = skip | p[f"{step}_already"]
-            out[f"{step}_skip"] = skip
+    def step_dates(self, entry: pd.Series, mode: str, event_steps: list[str]) -> pd.DataFrame:
+        """Per entrant: the date each step counts at (NaT: not done) and <step>_skip (done before the person
+        entered the funnel at its first step, or recorded as already had). Column i: the i-th step."""
+        p = self.persons.loc[entry.index]
+        out = pd.DataFrame({0: entry}, index=entry.index)
+        previous = entry
+        for i, step in enumerate(event_steps[1:], start=1):
+            skip = (p[step] < entry).fillna(False).astype(bool) | p[f"{step}_already"]
+            out[f"{i}_skip"] = skip
             if mode == "any":
-                out[step] = p[step].where(~skip, reached)
+                out[i] = p[step].where(~skip, entry)
                 continue
             # Sequential: the first date of the step at or after the previous step's date.
             later = []
@@ -480,9 +560,9 @@ class Reference:
                 dates = self.dates.get((person_id, step))
                 after = dates[dates >= np.datetime64(since)] if dates is not None and pd.notna(since) else []
                 later.append(after[0] if len(after) else pd.NaT)
-            out[step] = pd.Series(pd.to_datetime(later), index=out.index).where(~skip, previous)
-            out.loc[previous.isna(), step] = pd.NaT
-            previous = out[step]
+            out[i] = pd.Series(pd.to_datetime(later), index=out.index).where(~skip, previous)
+            out.loc[previous.isna(), i] = pd.NaT
+            previous = out[i]
         return out
 
     def placed(self, geography: str) -> pd.DataFrame:
@@ -500,45 +580,48 @@ class Reference:
 
     def funnel(self, month: dt.date, mode: str, window_days: int | None, breakdown: str, counting: str,
                district_code: str | None = None, commune_code: str | None = None,
-               geography: str = "2025") -> pd.DataFrame:
+               geography: str = "2025", steps=ALL_STEPS) -> pd.DataFrame:
         as_of = month_end(month)
-        persons = self.placed(geography)
-        p = persons[persons["reached"].notna() & (persons["reached"] <= as_of)]
+        event_steps = [s for s in steps if s != "active"]
+        persons = self.placed(geography).copy()
+        persons["entry"] = persons[event_steps[0]]
+        p = persons[persons["entry"].notna() & (persons["entry"] <= as_of)]
         if district_code is not None:
             p = p[p["district"] == district_code]
         if commune_code is not None:
             p = p[p["commune"] == commune_code]
-        age = (p["reached"].dt.year - p["birth_year"].astype("float")).astype("float")
+        age = (p["entry"].dt.year - p["birth_year"].astype("float")).astype("float")
         bands = np.select([age.isna().to_numpy(), (age < 15).to_numpy(), (age < 25).to_numpy(),
                            (age < 40).to_numpy(), (age < 55).to_numpy(), (age < 65).to_numpy()],
                           ["unknown", "<15", "15-24", "25-39", "40-54", "55-64"], "65+")
         group = {"none": pd.Series("all", index=p.index), "district": p["district"], "commune": p["commune"],
                  "sex": p["sex"].fillna("unknown"), "team": p["team"], "age_band": pd.Series(bands, index=p.index),
-                 "entry_month": p["reached"].dt.strftime("%Y-%m")}[breakdown]
+                 "entry_month": p["entry"].dt.strftime("%Y-%m")}[breakdown]
         entity = p["household"] if counting == "households" else pd.Series(p.index, index=p.index)
         window = pd.Timedelta(days=window_days) if window_days is not None else None
-        late = pd.Series(False, index=p.index) if window is None else (p["reached"] + window > as_of)
+        late = pd.Series(False, index=p.index) if window is None else (p["entry"] + window > as_of)
         still = pd.DataFrame({"group_key": group[late], "entity": entity[late]}).drop_duplicates()
         still = still.groupby("group_key").size()
         entrants = p.index[~late]
-        dates = self.step_dates(p.loc[entrants, "reached"], mode)
+        dates = self.step_dates(p.loc[entrants, "entry"], mode, event_steps)
         active = set(self.usage.loc[(self.usage["month"] >= pd.Timestamp(add_months(month, -2)))
                                     & (self.usage["month"] <= pd.Timestamp(month)), "person_id"])
         frames = []
         done = pd.Series(True, index=entrants)
         latest = pd.Series(pd.NaT, index=entrants, dtype="datetime64[ns]")
-        for order, step in enumerate(STEPS, start=1):
-            when = dates[step]
+        for i, step in enumerate(event_steps):
+            when = dates[i]
             ok = when.notna() & (when <= as_of)
             if window is not None:
-                ok &= when <= dates["reached"] + window
+                ok &= when <= dates[0] + window
             done &= ok  # a step counts only when every earlier step counts too
             latest = pd.concat([latest, when], axis=1).max(axis=1)
-            skip = dates[f"{step}_skip"] if step != "reached" else pd.Series(False, index=entrants)
-            frames.append(pd.DataFrame({"step_order": order, "done": done, "date": latest.where(done),
+            skip = dates[f"{i}_skip"] if i else pd.Series(False, index=entrants)
+            frames.append(pd.DataFrame({"step_order": i + 1, "done": done, "date": latest.where(done),
                                         "skip": skip & done}))
-        frames.append(pd.DataFrame({"step_order": 6, "done": done & entrants.isin(active), "date": pd.NaT,
-                                    "skip": False}, index=entrants))
+        if "active" in steps:
+            frames.append(pd.DataFrame({"step_order": len(event_steps) + 1, "done": done & entrants.isin(active),
+                                        "date": pd.NaT, "skip": False}, index=entrants))
         rows = pd.concat(frames)
         rows["group_key"] = group.loc[rows.index].to_numpy()
         rows["entity"] = entity.loc[rows.index].to_numpy()
@@ -556,13 +639,14 @@ class Reference:
         entities["days"] = (entities["date"] - previous).dt.days.where(previous_order == entities["step_order"] - 1)
         counts = entities.groupby(["group_key", "step_order"]).agg(
             entities=("entity", "size"), skipped=("skip", "sum"))
-        timed = entities[entities["step_order"].between(2, 5) & ~entities["skip"] & entities["days"].notna()]
+        timed = entities[entities["step_order"].between(2, len(event_steps)) & ~entities["skip"]
+                         & entities["days"].notna()]
         stats = timed.groupby(["group_key", "step_order"])["days"].agg(
             median_days="median", p90_days=lambda s: s.quantile(0.9))
-        index = pd.MultiIndex.from_product([sorted(set(group[~late])), range(1, 7)],
+        index = pd.MultiIndex.from_product([sorted(set(group[~late])), range(1, len(steps) + 1)],
                                            names=["group_key", "step_order"])
         out = counts.reindex(index).fillna(0).astype(int).join(stats).reset_index()
-        out["step"] = out["step_order"].map(dict(enumerate(ALL_STEPS, start=1)))
+        out["step"] = out["step_order"].map(dict(enumerate(steps, start=1)))
         out["still_in_window"] = out["group_key"].map(still).fillna(0).astype(int)
         previous_count = out.groupby("group_key")["entities"].shift()
         first_count = out.groupby("group_key")["entities"].transform("first")
@@ -614,6 +698,9 @@ def test_the_reference_agrees_with_the_hand_counts(hand):
             got = {g: ([int(v) for v in part["entities"]], [int(v) for v in part["skipped"]],
                        int(part["still_in_window"].iloc[0])) for g, part in frame.groupby("group_key")}
             assert got == expected, (mode, window, counting, breakdown, geography)
+        for mode, (entities, skipped) in DEFAULT_HAND.items():
+            frame = reference.funnel(JUNE, mode, None, "none", "persons", geography=geography, steps=DEFAULT_STEPS)
+            assert (list(frame["entities"]), list(frame["skipped"])) == (entities, skipped), (mode, geography)
         assert reference.working_age_service_users(geography) == {
             (c, m): n for c, series in hand_metric(geography).items() for m, n in zip(HAND_MONTHS, series) if n}
     assert reference.months == HAND_MONTHS
@@ -624,9 +711,16 @@ def demo_reference(demo_small):
     return Reference(demo_small.db)
 
 
-# (month, mode, window_days, breakdown, counting, district_code, commune_code): the page's default and the
-# combinations a meeting asks about. The demo runs July 2022 - October 2026.
+# (month, mode, window_days, breakdown, counting, district_code, commune_code[, steps]): the page's default and the
+# combinations a meeting asks about (the previous funnel, reached -> trained -> ..., unless steps are given). The
+# demo runs July 2022 - October 2026.
+CUSTOM_STEPS = ("reached", "guided", "eid", "cashless", "active")
 DEMO_CASES = [
+    (D(2026, 10, 1), "sequential", None, "none", "persons", None, None, DEFAULT_STEPS),
+    (D(2026, 10, 1), "any", 90, "sex", "persons", None, None, DEFAULT_STEPS),
+    (D(2025, 9, 1), "sequential", 30, "entry_month", "households", "973", None, DEFAULT_STEPS),
+    (D(2026, 10, 1), "sequential", None, "district", "persons", None, None, CUSTOM_STEPS),
+    (D(2024, 6, 1), "any", None, "age_band", "persons", None, None, ("account", "guided", "trained")),
     (D(2025, 6, 1), "sequential", None, "none", "persons", None, None),
     (D(2025, 6, 1), "any", None, "none", "persons", None, None),
     (D(2024, 6, 1), "sequential", 30, "none", "persons", None, None),
@@ -643,11 +737,13 @@ DEMO_CASES = [
 
 
 @pytest.mark.parametrize("geography", GEOGRAPHIES)
-@pytest.mark.parametrize("case", DEMO_CASES, ids=lambda c: "-".join(str(v) for v in c if v is not None))
+@pytest.mark.parametrize("case", DEMO_CASES, ids=lambda c: "-".join(
+    ("+".join(v) if isinstance(v, tuple) else str(v)) for v in c if v is not None))
 def test_funnel_matches_the_reference_on_the_demo(demo_small, demo_reference, case, geography):
-    month, mode, window, breakdown, counting, district, commune = case
-    sql = funnel(demo_small.db, month, mode, window, breakdown, counting, district, commune, geography)
-    reference = demo_reference.funnel(month, mode, window, breakdown, counting, district, commune, geography)
+    month, mode, window, breakdown, counting, district, commune, *steps = case
+    steps = steps[0] if steps else ALL_STEPS
+    sql = funnel(demo_small.db, month, mode, window, breakdown, counting, district, commune, geography, steps)
+    reference = demo_reference.funnel(month, mode, window, breakdown, counting, district, commune, geography, steps)
     assert len(sql) > 0  # the case selects somebody
     assert_same_funnel(sql, reference, str(case))
 
@@ -678,12 +774,16 @@ def assert_never_rises(frame: pd.DataFrame, what) -> None:
        mode=st.sampled_from(["sequential", "any"]), window=st.sampled_from([None, 0, 7, 30, 90, 365]),
        breakdown=st.sampled_from(["none", "district", "sex", "age_band", "entry_month", "team"]),
        counting=st.sampled_from(["persons", "households"]),
-       district=st.sampled_from([None, "970", "973", "964", "954"]), geography=st.sampled_from(GEOGRAPHIES))
+       district=st.sampled_from([None, "970", "973", "964", "954"]), geography=st.sampled_from(GEOGRAPHIES),
+       steps=st.lists(st.sampled_from(EVENT_STEPS), min_size=1, max_size=5, unique=True), active=st.booleans())
 def test_funnel_counts_never_rise_along_the_steps_on_the_demo(demo_small, month, mode, window, breakdown, counting,
-                                                              district, geography):
-    # 954: TP Bạc Liêu, a district of old Bạc Liêu (a former district area in '2025').
-    assert_never_rises(funnel(demo_small.db, month, mode, window, breakdown, counting, district, geography=geography),
-                       (month, mode, window, breakdown, counting, district, geography))
+                                                              district, geography, steps, active):
+    # 954: TP Bạc Liêu, a district of old Bạc Liêu (a former district area in '2025'). Any step list the analyst
+    # may choose.
+    steps = [*steps, "active"] if active else steps
+    frame = funnel(demo_small.db, month, mode, window, breakdown, counting, district, geography=geography, steps=steps)
+    assert set(frame["step"]) <= set(steps)
+    assert_never_rises(frame, (month, mode, window, breakdown, counting, district, geography, steps))
 
 
 ACTIVITIES = ["Tuyên truyền", "Cài đặt ứng dụng", "Tạo tài khoản", "Kích hoạt định danh điện tử mức 2",
@@ -745,7 +845,36 @@ def test_funnel_on_generated_exports_never_rises_and_matches_the_reference(peopl
         db, _ = load_exports(Path(folder), *generated_exports(people))
         reference = Reference(db)
         for mode in ("sequential", "any"):
-            sql = funnel(db, month, mode, window, breakdown, counting, geography=geography)
-            assert_never_rises(sql, (mode, people))
-            assert_same_funnel(sql, reference.funnel(month, mode, window, breakdown, counting, geography=geography),
-                               str((mode, geography, people)))
+            for steps in (ALL_STEPS, DEFAULT_STEPS):
+                sql = funnel(db, month, mode, window, breakdown, counting, geography=geography, steps=steps)
+                assert_never_rises(sql, (mode, people))
+                assert_same_funnel(sql, reference.funnel(month, mode, window, breakdown, counting,
+                                                         geography=geography, steps=steps),
+                                   str((mode, steps, geography, people)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The issue's example, on the scale-1 demo: Đầm Dơi (former district area 970), October 2026.
+# ---------------------------------------------------------------------------------------------------------------
+def test_dam_doi_default_funnel_no_longer_loses_the_people_guided_at_home(demo_scale1):
+    october = D(2026, 10, 1)
+    args = dict(month=october, mode="sequential", window_days=None, breakdown="none", counting="persons",
+                district_code="970")
+    previous = funnel(demo_scale1.db, **args).set_index("step")["entities"]
+    default = funnel(demo_scale1.db, **args, steps=DEFAULT_STEPS).set_index("step")["entities"]
+    context = Warehouse(demo_scale1.db).run("funnel/active_users_by_funnel_entry", geography="2025", month=october,
+                                            district_code="970", commune_code=None,
+                                            first_step="guided_or_trained").iloc[0]
+    reached = previous["reached"]
+    assert reached == context["persons_reached"]  # the funnel's reach is the overview's
+    # The previous funnel made a class a gate: under a fifth of the reached pass "trained" (the issue saw 9,660
+    # of 61,735), and everything after it shrinks with it.
+    assert previous["trained"] < 0.2 * reached
+    # Guided at home or trained in a class: nearly everyone reached (teams guide people house by house), and most
+    # of them installed an app and have an account — no 80 % "drop-off" at training.
+    assert default["guided_or_trained"] >= 0.9 * reached
+    assert default["installed"] >= 0.8 * default["guided_or_trained"]
+    assert default["account"] >= 0.9 * default["installed"]
+    assert default["installed"] >= 5 * previous["installed"]
+    # The overview's active users = those who never entered the funnel + the funnel's active + those in between.
+    assert 0 < default["active"] < context["active_users"] - context["active_users_not_entered"] + 1

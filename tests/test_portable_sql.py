@@ -21,7 +21,6 @@ EXCEPTIONS = {
     ("000_macros.sql", "retirement_age"): "a DuckDB macro; Spark has no CREATE MACRO",
     ("000_macros.sql", "is_working_age"): "a DuckDB macro; Spark has no CREATE MACRO",
     ("000_macros.sql", "age_band"): "a DuckDB macro; Spark has no CREATE MACRO",
-    ("020_person_steps.sql", "first_done_since"): "a DuckDB macro (a correlated subquery); Spark has no CREATE MACRO",
     ("045_places.sql", "allocation_point"): "a DuckDB macro over md5_number_lower, which Spark does not have",
     ("080_commune_month_views.sql", "commune_month_long"):
         "DuckDB's UNPIVOT statement over columns(* exclude …): sqlglot cannot parse it, Spark needs the column list",

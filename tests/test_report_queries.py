@@ -43,6 +43,9 @@ KNOWN_WRONG: set[str] = set()
 # in both geographies (added below). test_every_report_query_has_cases keeps this list in step with
 # queries/reports.
 ALL = dict(district_code=None, commune_code=None)
+# The funnel's steps before the analyst could choose them (reached -> trained -> ... -> active): the list the
+# funnel reference below implements (tests/test_funnel.py checks the default and custom lists).
+PREVIOUS_FUNNEL = ["reached", "trained", "installed", "account", "first_service", "active"]
 CASES: dict[str, list[dict]] = {
     "shared/reporting_months": [{}],
     "shared/reporting_units": [{}],
@@ -63,17 +66,20 @@ CASES: dict[str, list[dict]] = {
          dict(level="commune", district_code=DISTRICT, indicator="working_age_service_users", goal_target=0.9),
          dict(level="district", district_code=DISTRICT, indicator="persons_trained", goal_target=0.7)],
     "funnel/steps_by_group": [
-        dict(month=LATEST, **ALL, mode="sequential", window_days=None, breakdown="none", counting="persons"),
-        dict(month=LATEST, **ALL, mode="any", window_days=None, breakdown="none", counting="persons"),
-        dict(month=MONTH, district_code=DISTRICT, commune_code=None, mode="sequential", window_days=90,
+        dict(month=LATEST, **ALL, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None, breakdown="none", counting="persons"),
+        dict(month=LATEST, **ALL, steps=PREVIOUS_FUNNEL, mode="any", window_days=None, breakdown="none", counting="persons"),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=None, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=90,
              breakdown="commune", counting="persons"),
-        dict(month=MONTH, **ALL, mode="any", window_days=180, breakdown="district", counting="households"),
-        dict(month=LATEST, **ALL, mode="sequential", window_days=None, breakdown="sex", counting="persons"),
-        dict(month=LATEST, **ALL, mode="any", window_days=30, breakdown="age_band", counting="persons"),
-        dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, mode="sequential", window_days=None,
+        dict(month=MONTH, **ALL, steps=PREVIOUS_FUNNEL, mode="any", window_days=180, breakdown="district", counting="households"),
+        dict(month=LATEST, **ALL, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None, breakdown="sex", counting="persons"),
+        dict(month=LATEST, **ALL, steps=PREVIOUS_FUNNEL, mode="any", window_days=30, breakdown="age_band", counting="persons"),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None,
              breakdown="team", counting="households"),
-        dict(month=D(2023, 3, 1), **ALL, mode="sequential", window_days=None, breakdown="entry_month",
+        dict(month=D(2023, 3, 1), **ALL, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None, breakdown="entry_month",
              counting="persons")],
+    "funnel/active_users_by_funnel_entry": [
+        dict(month=LATEST, **ALL, first_step="guided_or_trained"),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, first_step="reached")],
     "projections/goal_share_by_unit_month": [
         dict(level="province", district_code=None, metric="working_age_service_users",
              population="working_age_population"),
@@ -1007,8 +1013,8 @@ def test_goal_cascade_matches_the_reference(params, warehouse, ref):
 FUNNEL_STEPS = ["reached", "trained", "installed", "account", "first_service"]
 
 
-def expected_funnel(ref: Reference, geography, month, district_code, commune_code, mode, window_days, breakdown,
-                    counting):
+def expected_funnel(ref: Reference, geography, month, district_code, commune_code, steps, mode, window_days,
+                    breakdown, counting):
     """The funnel per the header of funnel/steps_by_group.sql, person by person, people where they lie in the
     geography."""
     end = month_end(month)

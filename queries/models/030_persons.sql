@@ -2,10 +2,8 @@
 -- Grain: one row per person. Params: none.
 -- Columns: person_id, unit_set, commune_code, district_code (home unit as recorded, in its unit set),
 --   former_unit_set, former_commune_code (the former unit the export named, if it was mapped), household_id, team_id, birth_year, sex,
---   reached_on, trained_on, installed_on, account_on, eid_on, first_service_on, cashless_on (first date,
---   in any order), <step>_before_reach (the step was done before the team reached the person, or the export
---   says the person already had it), <step>_seq_on (the step's first date at or after the previous step,
---   for the sequential funnel; a step done before reach counts at the previous step's date).
+--   reached_on, guided_on, trained_on, installed_on, account_on, eid_on, first_service_on, cashless_on (first
+--   date of each step, in any order; the funnel's step-by-step dates are in funnel_persons).
 -- Home unit: the commune of the person's first visit, else of their first training, else of their
 -- first service-use row that names a commune. Birth year and sex: the most frequent value given.
 -- Ties are broken by value so that a rebuild from the same files gives the same persons.
@@ -60,68 +58,26 @@ first_steps as (
     select
         person_id,
         min(done_on) filter (where step = 'reached') as reached_on,
+        min(done_on) filter (where step = 'guided') as guided_on,
         min(done_on) filter (where step = 'trained') as trained_on,
         min(done_on) filter (where step = 'installed') as installed_on,
         min(done_on) filter (where step = 'account') as account_on,
         min(done_on) filter (where step = 'eid') as eid_on,
         min(done_on) filter (where step = 'first_service') as first_service_on,
-        min(done_on) filter (where step = 'cashless') as cashless_on,
-        coalesce(bool_or(is_preexisting) filter (where step = 'installed'), false) as installed_already,
-        coalesce(bool_or(is_preexisting) filter (where step = 'account'), false) as account_already,
-        coalesce(bool_or(is_preexisting) filter (where step = 'first_service'), false) as first_service_already
+        min(done_on) filter (where step = 'cashless') as cashless_on
     from person_steps
     group by person_id
-),
-
-flags as (
-    select
-        *,
-        coalesce(trained_on < reached_on, false) as trained_before_reach,
-        coalesce(installed_already or installed_on < reached_on, false) as installed_before_reach,
-        coalesce(account_already or account_on < reached_on, false) as account_before_reach,
-        coalesce(first_service_already or first_service_on < reached_on, false) as first_service_before_reach
-    from first_steps
-),
-
--- Each step's first date at or after the previous step's (a step done before reach counts at the previous
--- step's date).
-seq_trained as (
-    select p.*, case when p.reached_on is null then null when p.trained_before_reach then p.reached_on
-                     else first_done_since(p.person_id, 'trained', p.reached_on) end as trained_seq_on
-    from flags as p
-),
-
-seq_installed as (
-    select p.*, case when p.trained_seq_on is null then null when p.installed_before_reach then p.trained_seq_on
-                     else first_done_since(p.person_id, 'installed', p.trained_seq_on) end as installed_seq_on
-    from seq_trained as p
-),
-
-seq_account as (
-    select p.*, case when p.installed_seq_on is null then null when p.account_before_reach then p.installed_seq_on
-                     else first_done_since(p.person_id, 'account', p.installed_seq_on) end as account_seq_on
-    from seq_installed as p
-),
-
-seq_first_service as (
-    select p.*, case when p.account_seq_on is null then null when p.first_service_before_reach then p.account_seq_on
-                     else first_done_since(p.person_id, 'first_service', p.account_seq_on) end as first_service_seq_on
-    from seq_account as p
 ),
 
 final as (
     select
         a.person_id, a.home.unit_set, a.home.commune_code, a.home.district_code,
         a.home.former_unit_set, a.home.former_commune_code, a.household_id, a.team_id, a.birth_year, a.sex,
-        f.reached_on, f.trained_on, f.installed_on, f.account_on, f.eid_on, f.first_service_on, f.cashless_on,
-        coalesce(f.trained_before_reach, false) as trained_before_reach,
-        coalesce(f.installed_before_reach, false) as installed_before_reach,
-        coalesce(f.account_before_reach, false) as account_before_reach,
-        coalesce(f.first_service_before_reach, false) as first_service_before_reach,
-        f.trained_seq_on, f.installed_seq_on, f.account_seq_on, f.first_service_seq_on
+        f.reached_on, f.guided_on, f.trained_on, f.installed_on, f.account_on, f.eid_on, f.first_service_on,
+        f.cashless_on
     from attributes as a
     -- People with no step at all (e.g. only an uncompleted training) are people of the exports too.
-    left join seq_first_service as f using (person_id)
+    left join first_steps as f using (person_id)
 )
 
 select * from final;
