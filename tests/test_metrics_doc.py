@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from digiskills import db
+from digiskills.funnel import DEFAULT_STEPS, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
@@ -29,8 +30,9 @@ def _queries_used_by_pages() -> set[str]:
 
 def _parameters_for(name: str, month: dt.date) -> dict:
     values = {"geography": "2025", "month": month, "district_code": None, "commune_code": None, "level": "district",
-              "indicator": "households_reached", "goal_target": 0.7, "mode": "sequential", "window_days": None,
-              "breakdown": "none", "counting": "persons", "metric": "working_age_service_users",
+              "indicator": "households_reached", "goal_target": 0.7, "steps": list(DEFAULT_STEPS),
+              "first_step": DEFAULT_STEPS[0], "mode": "sequential", "window_days": None, "breakdown": "none",
+              "counting": "persons", "metric": "working_age_service_users",
               "population": "working_age_population", "target": 0.9, "deadline": dt.date(2030, 12, 31),
               "date_from": dt.date(2020, 1, 1), "date_to": month, "activity": None, "row_limit": 1000,
               "ingest_id": 1}
@@ -76,6 +78,6 @@ def test_every_goal_metric_is_documented():
         assert goal.metric.removesuffix("_cum") in DOCUMENTED, goal.id
 
 
-@pytest.mark.parametrize("step", ["reached", "trained", "installed", "account", "first_service", "active"])
+@pytest.mark.parametrize("step", STEPS)
 def test_every_funnel_step_is_defined(step):
     assert f"**{step}**" in DOC
