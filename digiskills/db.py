@@ -2,6 +2,7 @@
 cache keyed by the SQL text, the parameters and the warehouse version, so that an import refreshes every
 page without a restart. Safe to call from Streamlit's session threads."""
 
+import contextlib
 import re
 import threading
 from collections import OrderedDict
@@ -32,6 +33,17 @@ def query_path(name: str) -> Path:
 def parameters(sql: str) -> list[str]:
     """The named parameters ($name) a query uses, in order of first use."""
     return list(dict.fromkeys(_PARAM.findall(sql)))
+
+
+def statement(name: str, params: dict) -> tuple[str, dict]:
+    """The SQL text of report query `name` and the values it binds (only the parameters it uses; extra ones are
+    ignored). Raises TypeError when one it uses is missing."""
+    sql = query_path(name).read_text(encoding="utf-8")
+    wanted = parameters(sql)
+    missing = [p for p in wanted if p not in params]
+    if missing:
+        raise TypeError(f"query {name} needs parameter(s) {', '.join(missing)}")
+    return sql, {p: params[p] for p in wanted}
 
 
 class Warehouse:
@@ -78,12 +90,7 @@ class Warehouse:
         version = self.version()
         if version is None:
             raise NoWarehouse(f"no warehouse at {self.path}")
-        sql = query_path(name).read_text(encoding="utf-8")
-        wanted = parameters(sql)
-        missing = [p for p in wanted if p not in params]
-        if missing:
-            raise TypeError(f"query {name} needs parameter(s) {', '.join(missing)}")
-        bound = {p: params[p] for p in wanted}
+        sql, bound = statement(name, params)
         key = (sql, tuple(sorted((k, _hashable(v)) for k, v in bound.items())), version)
         with self._lock:
             if key in self._cache:
@@ -102,6 +109,21 @@ class Warehouse:
                 while len(self._cache) > CACHE_ENTRIES:
                     self._cache.popitem(last=False)
         return frame.copy()
+
+    @contextlib.contextmanager
+    def cursor(self):
+        """A cursor on the warehouse as it is now, closed on exit: for a caller that streams a query's rows itself
+        (digiskills.downloads copies them to a file). Safe in any thread; the main database is in memory, so
+        COPY … TO a local file works although the warehouse is attached read-only."""
+        version = self.version()
+        if version is None:
+            raise NoWarehouse(f"no warehouse at {self.path}")
+        cursor = self._connection(version).cursor()
+        try:
+            cursor.execute("use warehouse")
+            yield cursor
+        finally:
+            cursor.close()
 
 
 def _hashable(value):

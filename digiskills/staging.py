@@ -5,9 +5,12 @@ Layout, under DIGISKILLS_STAGING (default: a 'staging' folder beside the warehou
   <batch id>/lock          held (flock) by whoever owns the batch: the page while it saves, then the worker
   <batch id>/<upload>      the files as uploaded, mode 0600, deleted when the import ends
   <batch id>/status.json   the worker's progress and, at the end, its (masked) reports
-  scratch-<pid>-<random>/  a reader's temporary copies (a CSV re-encoded to UTF-8, numbered lines)
+  scratch-<pid>-<random>/  a reader's temporary copies (a CSV re-encoded to UTF-8, numbered lines), and the
+                           downloads Explore makes on a click (digiskills.downloads.build), deleted once read
+  download-<pid>-<random>.<format>  a download prepared ahead of its click (a large Excel file), mode 0600
 A batch whose lock is free has no live owner: clean_stale() deletes its uploads (and the whole folder once its
-status is an hour old); a scratch folder whose process is gone is deleted. Both run at every import and at app start.
+status is an hour old); a scratch folder whose process is gone is deleted, and a prepared download once its
+process is gone or it is an hour old. They run at every import and at app start.
 """
 
 import contextlib
@@ -25,6 +28,7 @@ from pathlib import Path
 STATUS = "status.json"
 LOCK = "lock"
 RESULT_TTL_S = 3600  # a finished batch's status (no personal data) is kept this long for the page to show it
+DOWNLOAD_TTL_S = 3600  # a prepared download (pseudonymous rows) is kept this long for its button
 
 
 _active: dict[str, Path] = {}
@@ -69,6 +73,14 @@ def scratch(db_path: Path | None = None):
         shutil.rmtree(path, ignore_errors=True)
         with contextlib.suppress(OSError):
             base.rmdir()  # only if empty: an import leaves nothing behind, not even the folder
+
+
+def download_file(suffix: str, db_path: Path | None = None) -> Path:
+    """A new, empty file for a prepared download (download-<pid>-<random>.<suffix>), readable by its owner only."""
+    base = _private_dir(root(db_path))
+    path = base / f"download-{os.getpid()}-{secrets.token_hex(8)}.{suffix}"
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
 
 
 class Batch:
@@ -185,6 +197,16 @@ def clean_stale(db_path: Path | None = None, now: float | None = None) -> list[P
             pid = path.name.split("-")[1]
             if not (pid.isdigit() and _alive(int(pid))):
                 shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+                removed.append(path)
+            continue
+        if path.name.startswith("download-") and path.is_file():
+            pid = path.name.split("-")[1]
+            try:
+                expired = now - path.stat().st_mtime > DOWNLOAD_TTL_S
+            except FileNotFoundError:  # its page removed it meanwhile
+                continue
+            if expired or not (pid.isdigit() and _alive(int(pid))):
+                path.unlink(missing_ok=True)
                 removed.append(path)
             continue
         if not path.is_dir():

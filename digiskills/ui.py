@@ -18,16 +18,18 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from digiskills import auth, db, disclosure, formatting, goals, units, warehouse
+from digiskills import auth, db, disclosure, exports, formatting, goals, units, warehouse
 from digiskills.i18n import t
 
 LEVELS = ("province", "district", "commune")
 GEOGRAPHIES = units.GEOGRAPHIES  # the first is the default: the province as it is now
 ALL = ""  # "all districts/communes" in a selectbox (None would show Streamlit's placeholder instead)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Controls whose option labels depend on the language; see _keep_choices.
 LOCALISED_CHOICES = ("filter_geography", "filter_month", "filter_goal", "filter_level", "filter_district", "filter_commune", "map__indicator",
                      "map__measure", "funnel__mode", "funnel__window", "funnel__counting", "funnel__breakdown",
-                     "projections__colour", "explore__kind", "explore__activity")
+                     "projections__colour", "explore__kind", "explore__activity", "explore__result", "explore__sex",
+                     "explore__step", "explore__audience", "explore__format", "explore__commune", "explore__team")
 _build_lock = threading.Lock()
 log = logging.getLogger("digiskills")
 if not log.handlers:  # Streamlit configures only its own loggers: the server log gets ours on stderr
@@ -429,14 +431,84 @@ def show_section(section) -> None:
         st.caption(note)
 
 
-def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None) -> None:
-    """A display table: cells formatted for the language, columns renamed to their labels."""
+def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None, *,
+               key: str | None = None, on_select="rerun"):
+    """A display table: cells formatted for the language, columns renamed to their labels. With a `key`, one row
+    can be picked (`on_select`: "rerun" or a callback); returns the selection event (else None)."""
     flags = [c for c in frame.columns if disclosure.is_flag(c) and c.rsplit("_is_", 1)[0] in labels]
     shown = formatting.table(frame[list(labels) + flags], lang).rename(columns=labels)
     fitted = 38 * (len(shown) + 1) + 4  # rows are 38 px: no empty rows below a short table
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(height, fitted) if height else "auto")
+    picking = dict(key=key, on_select=on_select, selection_mode="single-row") if key else {}
+    event = st.dataframe(shown, hide_index=True, width="stretch", height=min(height, fitted) if height else "auto",
+                         **picking)
     if any(frame[c].any() for c in flags):
         st.caption(t("small_cells_note", lang))
+    return event if key else None
+
+
+def picked_row(event) -> int | None:
+    """The position of the row picked in a show_table(key=…) table, or None."""
+    rows = event.selection.rows if event is not None else []
+    return rows[0] if rows else None
+
+
+def chart_data(frame: pd.DataFrame, lang: str, labels: dict[str, str], file_stem: str) -> None:
+    """"Xem dữ liệu" under a chart: the rows it draws (the columns of `labels`, in that order, formatted like every
+    table; withheld small counts as "<5") in a folded section, and for roles that may download, the same rows as
+    CSV and Excel files made only when a button is clicked. `file_stem` names the files and keys the buttons (one
+    per chart on a page)."""
+    with st.expander(t("view_data", lang)):
+        show_table(frame, lang, labels, height=420)
+        if not may(auth.DOWNLOAD_ROLE):
+            return
+        flags = [c for c in frame.columns if disclosure.is_flag(c) and c.rsplit("_is_", 1)[0] in labels]
+        rows = disclosure.shown(frame[list(labels) + flags])
+        for column in rows.columns:  # a month or a date, not a timestamp at midnight
+            if pd.api.types.is_datetime64_any_dtype(rows[column]):
+                rows[column] = rows[column].dt.date
+        rows = rows.rename(columns=labels)
+        csv_column, xlsx_column = st.columns(2)
+        # Callables: Streamlit runs them only when the button is clicked, not on every rerun.
+        csv_column.download_button(t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{file_stem}.csv",
+                                   "text/csv", key=f"{file_stem}__csv", on_click="ignore")
+        xlsx_column.download_button(t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, file_stem),
+                                    f"{file_stem}.xlsx", XLSX_MIME, key=f"{file_stem}__xlsx", on_click="ignore")
+
+
+def explore_link(lang: str, label: str, **params) -> None:
+    """A link to Explore with its filters in the URL (e.g. kind="persons", step="account": the people who did that
+    step by the end of the month, in the sidebar's unit and month), for the roles that may open Explore; nothing
+    for the others. Explore reads the filters when it opens (pages/explore.py, URL_FILTERS)."""
+    if may(auth.PAGE_ROLES["explore"]):
+        st.page_link("pages/explore.py", label=label, icon="🔎",
+                     query_params={k: str(v) for k, v in params.items() if v is not None})
+
+
+# The funnel step of the people behind an indicator, for a click-through to Explore's persons (no step: everyone).
+EXPLORE_STEPS = {"persons_reached": "reached", "households_reached": "reached", "working_age_reached": "reached",
+                 "persons_trained": "trained", "accounts_created": "account", "eid_activations": "account",
+                 "first_services": "first_service", "working_age_service_users": "first_service",
+                 "active_users": "active"}
+
+
+def unit_in_explore(unit_code: str, unit_name: str, lang: str, key: str, **params) -> None:
+    """A button "Xem trong Khám phá: <unit>" for the roles that may open Explore: the sidebar moves to the unit
+    (as a click on the map drills down) and Explore opens with `params` (e.g. kind="persons") in its URL."""
+    if may(auth.PAGE_ROLES["explore"]):
+        st.button(t("view_in_explore", lang, unit=unit_name), key=key, icon="🔎", on_click=_open_unit_in_explore,
+                  args=(unit_code, {k: str(v) for k, v in params.items() if v is not None}))
+
+
+def _open_unit_in_explore(unit_code: str, params: dict) -> None:
+    """A callback (it runs before the sidebar is drawn again); current_view() then switches to Explore."""
+    geography = st.session_state.get("filter_geography", GEOGRAPHIES[0])
+    unit = run("shared/reporting_units", geography=geography).set_index("unit_code")
+    if unit_code in unit.index and unit.level[unit_code] == "commune":
+        st.session_state.update(filter_level="commune", filter_district=unit.parent_code[unit_code] or ALL,
+                                filter_commune=unit_code)
+    elif unit_code in unit.index:
+        st.session_state.update(filter_level="district", filter_district=unit_code, filter_commune=ALL)
+    st.session_state["ui__open_explore"] = params
 
 
 def current_view() -> View:
@@ -444,6 +516,9 @@ def current_view() -> View:
     if _legacy_pages_mode():
         st.rerun()  # go through dashboard.py for its navigation, page settings and controls
     view = st.session_state.get("view")
+    opening = st.session_state.pop("ui__open_explore", None)
+    if opening is not None and may(auth.PAGE_ROLES["explore"]):  # a "Xem trong Khám phá" click (unit_in_explore)
+        st.switch_page("pages/explore.py", query_params=opening)
     return view if view is not None else shared_controls()
 
 

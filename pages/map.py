@@ -59,12 +59,23 @@ hover_title = f"{t(indicator, lang)} · {t(f'measure_{measure}', lang)} · {form
 
 
 def drill_down():
-    """A click on a district opens its communes (the callback runs before the sidebar is drawn again)."""
+    """A click on a district opens its communes (the callback runs before the sidebar is drawn again); a click on
+    a commune picks it for "Xem trong Khám phá"."""
     points = st.session_state["map__chart"].selection.get("points", [])
     if points and shown_level == "district":
         st.session_state["filter_level"] = "commune"
         st.session_state["filter_district"] = points[0]["location"]
         st.session_state["filter_commune"] = ui.ALL
+    elif points:
+        st.session_state["map__picked"] = points[0]["location"]
+
+
+def pick_from_ranking():
+    """A row picked in the ranking picks its unit (the last click, on the map or here, wins)."""
+    row = ui.picked_row(st.session_state["map__ranking"])
+    codes = st.session_state.get("map__ranked_codes", [])
+    if row is not None and row < len(codes) and codes[row]:
+        st.session_state["map__picked"] = codes[row]
 
 
 upload = st.session_state.get("map__upload")
@@ -91,6 +102,11 @@ with left:
                                    hover_title=hover_title)
         st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
                         config={"displayModeBar": False, "scrollZoom": False})
+        ui.chart_data(month_rows.sort_values("name"), lang,
+                      {"name": t("unit", lang), "value": t("measure_count", lang),
+                       "per_1000": t("measure_per_1000", lang), "per_household": t("measure_per_household", lang),
+                       **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {})},
+                      f"map_{indicator}_{view.unit_code}_{view.month:%Y-%m}")
         st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
         st.caption(f"{t('boundary_source', lang)}: {shapes.attribution}. {t('legend_fixed', lang)} "
                    + (t("drill_hint", lang) if shown_level == "district" else ""))
@@ -103,8 +119,21 @@ with right:
     st.subheader(f"{t('ranking', lang)} · {formatting.month(view.month, lang)}")
     st.caption(f"{t(indicator, lang)}: {t(f'measure_{measure}', lang)}")
     ranked = charts.ranking(month_rows, column)
+    st.session_state["map__ranked_codes"] = [c if isinstance(c, str) else None for c in ranked["unit_code"]]
     ui.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang),
-                                 column: t(f"measure_{measure}", lang)}, height=MAP_HEIGHT)
+                                 column: t(f"measure_{measure}", lang)}, height=MAP_HEIGHT,
+                  key="map__ranking", on_select=pick_from_ranking)
+    # The rows behind a unit's figure: the unit picked on the map or in the ranking, else the sidebar's unit.
+    picked = st.session_state.get("map__picked")
+    names = dict(zip(month_rows["unit_code"], month_rows["name"]))
+    if picked in names:
+        ui.unit_in_explore(picked, names[picked], lang, "map__explore", kind="persons",
+                           step=ui.EXPLORE_STEPS.get(indicator))
+    elif view.district_code or view.commune_code:
+        ui.unit_in_explore(view.commune_code or view.district_code, view.unit_name, lang, "map__explore",
+                           kind="persons", step=ui.EXPLORE_STEPS.get(indicator))
+    if ui.may("analyst"):
+        st.caption(t("pick_unit_hint", lang))
 # The boundary source is chosen below the map (it is rarely changed); what was chosen applies from the top.
 with st.expander(t("boundary_source", lang)):
     st.file_uploader(t("boundary_file", lang), type=["geojson", "json", "gpkg", "zip"], key="map__upload")

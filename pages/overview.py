@@ -71,6 +71,11 @@ st.plotly_chart(charts.lines(trend, "month", {f"{shown}_pct": t(shown, lang),
                              y_is_share=True, goal=goal.target if shown == goal_indicator else None,
                              goal_label=f"{t('goal', lang)} {formatting.percent(goal.target, lang, 0)}"),
                 width="stretch")
+# The figures of this chart and of the cards' small trend lines, month by month.
+ui.chart_data(trend, lang, {"month": t("month", lang), **{
+    c: f"{t(c.removesuffix('_pct'), lang)} (%)" if c.endswith("_pct") else t(c, lang)
+    for c in trend.columns if c != "month" and not c.endswith(("_is_suppressed", "_is_unreliable"))}},
+    f"overview_{view.unit_code}_{view.month:%Y-%m}")
 
 
 # The monthly brief, one click (digiskills.brief): made only when asked (about 20 s), then kept for this view.

@@ -68,6 +68,15 @@ if chosen:
               "band": "Khoảng 90%" if lang == "vi" else "90% band", "goal": goal.label(lang)}
     st.plotly_chart(charts.projection(observed, future, required, goal.target, goal.deadline, labels, lang),
                     width="stretch")
+    drawn = (observed[["month", "share_pct"]].rename(columns={"share_pct": "observed_pct"})
+             .merge(future.drop(columns="chosen", errors="ignore"), on="month", how="outer")
+             .merge(required.rename(columns={"share_pct": "required_pct"}), on="month", how="outer")
+             .sort_values("month"))
+    ui.chart_data(drawn, lang, {"month": t("month", lang), "observed_pct": labels["observed"],
+                                **{f"{m}_pct": labels[m] for m in METHOD_LABELS},
+                                "low_pct": t("band_low", lang), "high_pct": t("band_high", lang),
+                                "required_pct": labels["required"]},
+                  f"projections_{goal.id}_{view.unit_code}_{view.month:%Y-%m}")
 
 # Every unit one level down (districts of the province, communes of a district), all three methods.
 table_level = view.listed_level
@@ -78,14 +87,20 @@ table["method_label"] = table["method"].map(METHOD_LABELS)
 for method in projections.METHODS:
     table[f"{method}_status_label"] = table[f"{method}_status"].map(STATUS)
 st.subheader(t(f"level_{table_level}_{view.geography}", lang))
-ui.show_table(table, lang, {
+picked = ui.picked_row(ui.show_table(table, lang, {
     "name": t("unit", lang), "status_label": t("status", lang), "current_pct": "Hiện tại" if lang == "vi" else "Now",
     "method_label": "Phương pháp" if lang == "vi" else "Method",
     "cagr_projected_pct": "CAGR", "cagr_status_label": f"CAGR · {t('status', lang)}",
     "linear_projected_pct": METHOD_LABELS["linear"], "linear_status_label": f"{METHOD_LABELS['linear']} · {t('status', lang)}",
     "logistic_projected_pct": "Logistic", "logistic_status_label": f"Logistic · {t('status', lang)}",
     "required_monthly_gain_pct": "Cần tăng/tháng" if lang == "vi" else "Required/month",
-    "months_ahead": "Tháng ± lộ trình" if lang == "vi" else "Months ± schedule"})
+    "months_ahead": "Tháng ± lộ trình" if lang == "vi" else "Months ± schedule"}, key="projections__units"))
+# The people a unit's goal counts, in Explore.
+if picked is not None:
+    ui.unit_in_explore(table["unit_code"].iloc[picked], table["name"].iloc[picked], lang, "projections__explore",
+                       kind="persons", step=ui.EXPLORE_STEPS.get(goal.metric.removesuffix("_cum")))
+elif ui.may("analyst"):
+    st.caption(t("pick_unit_hint", lang))
 
 shapes = None
 try:
@@ -96,7 +111,7 @@ if shapes is not None:
     colour_by = st.radio("Tô màu bản đồ theo" if lang == "vi" else "Colour the map by", ["status", "attainment"],
                          key="projections__colour", horizontal=True,
                          format_func=lambda c: t("status", lang) if c == "status" else
-                         ("Mức đạt dự báo tại hạn (% mục tiêu)" if lang == "vi" else "Projected attainment at the deadline (% of goal)"))
+                         t("attainment", lang))
     features = geo.subset(shapes, table["unit_code"])
     fit = geo.view_of(features, width=480, height=520)
     if colour_by == "status":
@@ -107,6 +122,11 @@ if shapes is not None:
         figure = charts.choropleth(features, table, "attainment_pct", breaks, lang, fit["center"], fit["zoom"], 520)
         st.markdown(charts.legend_html(breaks, "attainment_pct", lang), unsafe_allow_html=True)
     st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+    ui.chart_data(table, lang, {"name": t("unit", lang), "status_label": t("status", lang),
+                                "current_pct": t("brief_now", lang),
+                                "projected_pct": t("brief_projected", lang, deadline=formatting.date(goal.deadline, lang)),
+                                **({"attainment_pct": t("attainment", lang)} if "attainment_pct" in table else {})},
+                  f"projections_map_{goal.id}_{view.unit_code}_{view.month:%Y-%m}")
 
 st.subheader("Giao chỉ tiêu cho từng xã" if lang == "vi" else "The goal cascaded to communes")
 cascade = ui.run("projections/goal_cascade_by_commune", geography=view.geography, month=view.month,

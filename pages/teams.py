@@ -29,16 +29,28 @@ with left:
 with right:
     st.plotly_chart(charts.lines(trend, "month", {"activities_per_member": t("visits_per_member", lang)}, lang),
                     width="stretch")
+ui.chart_data(trend, lang, {"month": t("month", lang), "teams": t("teams", lang),
+                            "active_members": t("active_members", lang),
+                            "support_activities": t("support_activities", lang),
+                            "activities_per_member": t("visits_per_member", lang)},
+              f"teams_{view.unit_code}_{view.month:%Y-%m}")
 
 if not view.commune_code:
     st.subheader(f"{t('households_covered', lang)} · {formatting.month(view.month, lang)}")
     coverage = ui.run("teams/coverage_by_unit", geography=view.geography, month=view.month,
                       level=view.listed_level, district_code=view.district_code)
-    ui.show_table(coverage, lang, {"name": t("unit", lang), "teams": t("teams", lang),
-                                   "active_members": t("active_members", lang),
-                                   "activities_per_member": t("visits_per_member", lang),
-                                   "households_reached": t("households_covered", lang),
-                                   "households": t("households_total", lang), "coverage_pct": "%"})
+    picked = ui.picked_row(ui.show_table(
+        coverage, lang, {"name": t("unit", lang), "teams": t("teams", lang),
+                         "active_members": t("active_members", lang),
+                         "activities_per_member": t("visits_per_member", lang),
+                         "households_reached": t("households_covered", lang),
+                         "households": t("households_total", lang), "coverage_pct": "%"}, key="teams__coverage"))
+    # The month's support activities of the unit picked in the table, in Explore.
+    if picked is not None and isinstance(coverage["unit_code"].iloc[picked], str):
+        ui.unit_in_explore(coverage["unit_code"].iloc[picked], coverage["name"].iloc[picked], lang, "teams__explore",
+                           kind="visits")
+    elif ui.may("analyst"):
+        st.caption(t("pick_unit_hint", lang))
 
 inactive = ui.run("teams/inactive_teams", month=view.month, **view.filters)
 st.subheader(f"{t('inactive_teams', lang)}: {formatting.number(len(inactive), lang)}")

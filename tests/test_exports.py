@@ -1,18 +1,22 @@
-"""Safe downloads (digiskills/exports.py, issue 8 §5): text a spreadsheet would run as a formula (= + - @, tab,
-carriage return; OWASP's CSV-injection guidance) is written with a leading quote, the Excel file holds no formula
-cell, and Explore's two download buttons serve exactly such files."""
+"""Safe downloads (digiskills/exports.py, issue 8 §5; digiskills/downloads.py, issue 10): text a spreadsheet would
+run as a formula (= + - @, tab, carriage return; OWASP's CSV-injection guidance) is written with a leading quote,
+the Excel file holds no formula cell, and Explore's download buttons serve exactly such files, made from the
+warehouse by DuckDB (the neutralising is done in SQL) whatever the rows hold."""
 
+import datetime as dt
 import io
 import os
+import shutil
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from digiskills import exports, ui
+from digiskills import db, downloads, exports, ui
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -59,45 +63,81 @@ def test_csv_and_xlsx_helpers_neutralise_every_cell():
     check_xlsx(exports.xlsx_bytes(hostile_frame(), "visits"))
 
 
+@pytest.fixture(scope="module")
+def hostile_warehouse(demo_small, tmp_path_factory):
+    """A copy of the small demo whose text holds formulas where an export could carry them: hamlets, source file
+    names, household ids (also in the persons table), a team's id."""
+    path = tmp_path_factory.mktemp("hostile") / "warehouse.duckdb"
+    shutil.copyfile(demo_small.db, path)
+    con = duckdb.connect(str(path))
+    con.execute("create temp table hostile as select unnest($values) as value, generate_subscripts($values, 1) as i",
+                {"values": HOSTILE})
+    for table, column, key in [("visits", "hamlet", "visit_id"), ("ingest_log", "file_name", "ingest_id"),
+                               ("persons", "household_id", "person_id")]:
+        con.execute(f"update {table} set {column} = (select value from hostile "
+                    f"where i = 1 + (hash({table}.{key}) % {len(HOSTILE)}))")
+    con.close()
+    return path
+
+
+def hostile_download(path, kind: str, fmt: str) -> bytes:
+    params = {"geography": "2025", "district_code": None, "commune_code": None, "sex": None, "born_from": None,
+              "born_to": None, "team_id": None}
+    if kind == "visits":
+        params.update(date_from=dt.date(2022, 1, 1), date_to=dt.date(2026, 12, 31), activity=None, result=None)
+    else:
+        params.update(month=dt.date(2026, 10, 1), step=None)
+    return downloads.build(db.Warehouse(path), f"explore/{kind}", params, fmt, "vi", sheet_name=kind)
+
+
 @pytest.mark.parametrize("kind", ["visits", "persons"])
-def test_explore_downloads_are_safe(kind, demo_small, monkeypatch):
-    # Hostile text as an export could carry it (a hamlet or a name typed as a formula), put into the rows
-    # Explore gets from the warehouse; the bytes served by both download buttons are checked.
-    real_run = ui.run
+def test_explore_csv_downloads_neutralise_every_cell(kind, hostile_warehouse, monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGISKILLS_STAGING", str(tmp_path / "staging"))
+    data = hostile_download(hostile_warehouse, kind, "csv")
+    assert data.startswith(downloads.BOM) and b"\r\n" in data
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    cells = frame.to_numpy().ravel()
+    # Every hostile value reached the file, each behind a quote; no cell starts a formula.
+    assert {"'" + v for v in HOSTILE if not v.startswith("\r")} <= set(cells)
+    assert not [c for c in cells if c.startswith(exports.FORMULA_STARTS)]
+    assert not [c for c in frame.columns if c.startswith(exports.FORMULA_STARTS)]
 
-    def run_with_hostile_text(name, **params):
-        frame = real_run(name, **params)
-        if name.startswith("explore/") and len(frame):
-            texts = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) and c != "total_rows"]
-            for column in texts[:3]:
-                frame[column] = [HOSTILE[i % len(HOSTILE)] for i in range(len(frame))]
-        return frame
 
-    served = []
-    real_store = MemoryMediaFileStorage.load_and_get_id
+@pytest.mark.parametrize("kind", ["visits", "persons"])
+def test_explore_excel_downloads_hold_no_formula(kind, hostile_warehouse, monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGISKILLS_STAGING", str(tmp_path / "staging"))
+    sheet = openpyxl.load_workbook(io.BytesIO(hostile_download(hostile_warehouse, kind, "xlsx"))).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    texts = [c.value for c in cells if c.data_type == "s"]
+    assert "'" + HOSTILE[0] in texts and "'-2+3" in texts
+    assert not [v for v in texts if v.startswith(exports.FORMULA_STARTS)]
 
-    def keep(self, path_or_data, mimetype, kind, filename=None):  # the bytes behind each download button
-        served.append((mimetype, path_or_data))
-        return real_store(self, path_or_data, mimetype, kind, filename)
 
-    monkeypatch.setattr(ui, "run", run_with_hostile_text)
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
-    monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))
+def test_the_explore_page_serves_the_safe_files(hostile_warehouse, monkeypatch, tmp_path):
+    # The page's CSV and Excel buttons (made on the click: their callables are kept and called here).
+    made = {}
+    real_add = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[file_name.rsplit(".", 1)[-1]] = data_callable
+        return real_add(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    monkeypatch.setenv("DIGISKILLS_DB", str(hostile_warehouse))
+    monkeypatch.setenv("DIGISKILLS_STAGING", str(tmp_path / "staging"))
     ui.live_warehouse.clear()
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
     at.session_state["role"] = "analyst"
-    at.query_params["month"] = "2025-06"
+    at.query_params.update(month="2025-06", kind="visits")
     at.switch_page("pages/explore.py")
     at.run()
-    at.radio(key="explore__kind").set_value(kind).run()
     assert not at.exception, [e.value for e in at.exception]
-    csv = [data for mime, data in served if mime == "text/csv"][-1]
-    xlsx = [data for mime, data in served if "spreadsheetml" in mime][-1]
-    frame = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(io.BytesIO(made["csv"]()), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert len(frame) and any(v.startswith("'=") for v in frame.to_numpy().ravel())
     assert not any(v.startswith(exports.FORMULA_STARTS) for v in frame.to_numpy().ravel())
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(made["xlsx"]())).active
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    assert not any(c.value.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells if c.data_type == "s")
+    assert not any(c.value.startswith(exports.FORMULA_STARTS) for c in cells if c.data_type == "s")
+    ui.live_warehouse.clear()

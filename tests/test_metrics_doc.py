@@ -35,7 +35,8 @@ def _parameters_for(name: str, month: dt.date) -> dict:
               "counting": "persons", "metric": "working_age_service_users",
               "population": "working_age_population", "target": 0.9, "deadline": dt.date(2030, 12, 31),
               "date_from": dt.date(2020, 1, 1), "date_to": month, "activity": None, "row_limit": 1000,
-              "ingest_id": 1}
+              "ingest_id": 1, "result": None, "sex": None, "born_from": None, "born_to": None, "step": None,
+              "team_id": None, "audience": None, "format": None}
     sql = db.query_path(name).read_text(encoding="utf-8")
     return {p: values[p] for p in db.parameters(sql)}
 

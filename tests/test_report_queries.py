@@ -43,6 +43,7 @@ KNOWN_WRONG: set[str] = set()
 # in both geographies (added below). test_every_report_query_has_cases keeps this list in step with
 # queries/reports.
 ALL = dict(district_code=None, commune_code=None)
+NO_PERSON_FILTERS = dict(sex=None, born_from=None, born_to=None, team_id=None)  # Explore's filters, all off
 # The funnel's steps before the analyst could choose them (reached -> trained -> ... -> active): the list the
 # funnel reference below implements (tests/test_funnel.py checks the default and custom lists).
 PREVIOUS_FUNNEL = ["reached", "trained", "installed", "account", "first_service", "active"]
@@ -104,21 +105,41 @@ CASES: dict[str, list[dict]] = {
         dict(month=LATEST, **ALL), dict(month=MONTH, district_code=DISTRICT, commune_code=None),
         dict(month=D(2023, 1, 1), district_code=DISTRICT, commune_code=COMMUNE)],
     "explore/visits": [
-        dict(date_from=MONTH, date_to=D(2025, 6, 30), **ALL, activity=None, row_limit=50_000),
-        dict(date_from=D(2024, 1, 1), date_to=D(2024, 12, 31), district_code=DISTRICT, commune_code=None,
-             activity="activate_eid", row_limit=50_000),
-        dict(date_from=D(2022, 7, 1), date_to=D(2026, 10, 31), district_code=DISTRICT, commune_code=COMMUNE,
-             activity=None, row_limit=100)],
-    "explore/trainings": [
-        dict(date_from=D(2022, 1, 1), date_to=D(2026, 12, 31), **ALL, row_limit=50_000),
-        dict(date_from=D(2024, 1, 1), date_to=D(2025, 6, 30), district_code=DISTRICT, commune_code=None,
+        dict(date_from=MONTH, date_to=D(2025, 6, 30), **ALL, activity=None, **NO_PERSON_FILTERS, result=None,
              row_limit=50_000),
+        dict(date_from=D(2024, 1, 1), date_to=D(2024, 12, 31), district_code=DISTRICT, commune_code=None,
+             activity="activate_eid", **NO_PERSON_FILTERS, result=None, row_limit=50_000),
+        dict(date_from=D(2022, 7, 1), date_to=D(2026, 10, 31), district_code=DISTRICT, commune_code=COMMUNE,
+             activity=None, **NO_PERSON_FILTERS, result=None, row_limit=100),
+        # Explore's column filters, together, and a row limit of none (a download's query).
+        dict(date_from=D(2022, 7, 1), date_to=D(2026, 10, 31), district_code=DISTRICT, commune_code=None,
+             activity="install_app", result="success", sex="female", born_from=1960, born_to=1990, team_id=None,
+             row_limit=None),
+        dict(date_from=D(2025, 1, 1), date_to=D(2026, 10, 31), **ALL, activity=None, result="declined",
+             sex="male", born_from=None, born_to=1970, team_id=None, row_limit=50_000)],
+    "explore/trainings": [
+        dict(date_from=D(2022, 1, 1), date_to=D(2026, 12, 31), **ALL, audience=None, format=None, row_limit=50_000),
+        dict(date_from=D(2024, 1, 1), date_to=D(2025, 6, 30), district_code=DISTRICT, commune_code=None,
+             audience=None, format=None, row_limit=50_000),
         dict(date_from=D(2025, 7, 1), date_to=D(2026, 10, 31), district_code=DISTRICT, commune_code=COMMUNE,
-             row_limit=50_000)],
+             audience=None, format=None, row_limit=50_000),
+        dict(date_from=D(2022, 1, 1), date_to=D(2026, 12, 31), **ALL, audience="citizen", format="in_person",
+             row_limit=None)],
     "explore/persons": [
-        dict(month=LATEST, **ALL, row_limit=50_000),
-        dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, row_limit=50_000),
-        dict(month=MONTH, district_code=DISTRICT, commune_code=None, row_limit=10)],
+        dict(month=LATEST, **ALL, **NO_PERSON_FILTERS, step=None, row_limit=50_000),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, **NO_PERSON_FILTERS, step=None,
+             row_limit=50_000),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=None, **NO_PERSON_FILTERS, step=None, row_limit=10),
+        # Explore's column filters; "step": people who did it by the end of the month (the funnel's links).
+        dict(month=LATEST, **ALL, sex="female", born_from=1960, born_to=1990, team_id=None, step="account",
+             row_limit=None),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=None, **NO_PERSON_FILTERS, step="trained",
+             row_limit=None),
+        dict(month=LATEST, **ALL, **NO_PERSON_FILTERS, step="active", row_limit=None),
+        dict(month=LATEST, **ALL, sex="unknown", born_from=None, born_to=None, team_id=None, step="first_service",
+             row_limit=None)],
+    "explore/teams_by_unit": [dict(**ALL), dict(district_code=DISTRICT, commune_code=None),
+                              dict(district_code=DISTRICT, commune_code=COMMUNE)],
     "data/freshness_by_table": [{}],
     "data/ingest_log": [{}],
     "data/quarantine_by_file": [dict(ingest_id=20, row_limit=5000), dict(ingest_id=40, row_limit=7)],
@@ -1141,10 +1162,13 @@ def test_explore_visits_match_the_reference(params, warehouse, ref):
     mask &= ref.in_scope(communes, geography, params["district_code"], params["commune_code"])
     if params["activity"]:
         mask &= v.activity == params["activity"]
+    mask &= matches_person_filters(v, params)
+    if params["result"]:
+        mask &= v.result == params["result"]
     expected = v[mask]
     # total_rows is every matching activity; the rows shown stop at the limit, newest first.
     assert (got.total_rows == len(expected)).all() and len(expected) > 0
-    assert len(got) == min(len(expected), params["row_limit"])
+    assert len(got) == min(len(expected), params["row_limit"] or len(expected))
     newest = expected.sort_values("visit_date", ascending=False).visit_date.iloc[:len(got)]
     assert [pd.Timestamp(d) for d in got.visit_date] == list(newest)
     assert set(got.person_key) <= set(expected.person_key)
@@ -1157,6 +1181,20 @@ def test_explore_visits_match_the_reference(params, warehouse, ref):
     assert got.source_file.notna().all()
 
 
+def matches_person_filters(frame: pd.DataFrame, params: dict) -> pd.Series:
+    """Explore's filters on a person's sex (no sex recorded: 'unknown'), birth year (inclusive) and team."""
+    mask = pd.Series(True, index=frame.index)
+    if params["sex"]:
+        mask &= frame.sex.fillna("unknown") == params["sex"]
+    if params["born_from"] is not None:
+        mask &= frame.birth_year >= params["born_from"]
+    if params["born_to"] is not None:
+        mask &= frame.birth_year <= params["born_to"]
+    if params["team_id"]:
+        mask &= frame.team_id == params["team_id"]
+    return mask
+
+
 @pytest.mark.parametrize("params", CASES["explore/trainings"], ids=str)
 def test_explore_trainings_match_the_reference(params, warehouse, ref):
     got = warehouse.run("explore/trainings", **params).set_index("session_id")
@@ -1166,6 +1204,9 @@ def test_explore_trainings_match_the_reference(params, warehouse, ref):
     communes = ref.session_communes(geography)
     mask = (s.session_date >= pd.Timestamp(params["date_from"])) & (s.session_date <= pd.Timestamp(params["date_to"]))
     mask &= ref.in_scope(communes, geography, params["district_code"], params["commune_code"])
+    for column in ("audience", "format"):
+        if params[column]:
+            mask &= s[column] == params[column]
     sessions = s[mask].assign(commune=communes[mask]).set_index("session_id")
     assert sorted(got.index) == sorted(sessions.index) and len(sessions) > 0
     assert list(got.commune_name) == [ref.names[geography][sessions.commune[i]] for i in got.index]
@@ -1184,6 +1225,13 @@ def test_explore_persons_stage_counts_match_the_reference(params, warehouse, ref
     # Every person of the exports, those with no step yet included (they are at stage "later").
     p = ref.placed_persons(geography)
     p = p[ref.in_scope(p.commune_code, geography, params["district_code"], params["commune_code"])]
+    p = p[matches_person_filters(p, params)]
+    if params["step"] == "active":
+        active = ref.active_months
+        p = p[p.index.isin(active.person_id[active.month == pd.Timestamp(params["month"])])]
+    elif params["step"]:
+        p = p[p[f"{params['step']}_on"] <= end]
+    assert len(p) > 0 or params["sex"] == "unknown"
     # The furthest step done by the end of the month, in the funnel's order, whatever the order of the dates.
     stage = pd.Series("later", index=p.index)
     for step in ["reached", "trained", "installed", "account", "first_service"]:
@@ -1199,9 +1247,19 @@ def test_explore_persons_stage_counts_match_the_reference(params, warehouse, ref
         assert len(got) == params["row_limit"]
 
 
+@pytest.mark.parametrize("params", CASES["explore/teams_by_unit"], ids=str)
+def test_explore_team_list_matches_the_reference(params, warehouse, ref):
+    got = warehouse.run("explore/teams_by_unit", **params)
+    geography = params["geography"]
+    places = ref.placed_teams(geography)
+    expected = places[ref.in_scope(places.commune_code, geography, params["district_code"], params["commune_code"])]
+    assert sorted(got.team_id) == sorted(expected.team_id) and len(got) > 0
+
+
 @pytest.mark.parametrize("geography", GEOGRAPHIES)
 def test_explore_persons_lists_every_person_in_the_exports(geography, warehouse, ref):
-    got = warehouse.run("explore/persons", geography=geography, month=LATEST, **ALL, row_limit=50_000)
+    got = warehouse.run("explore/persons", geography=geography, month=LATEST, **ALL, **NO_PERSON_FILTERS, step=None,
+                        row_limit=50_000)
     # Every person_id of person_links is a person of the exports (visits, attendance or service use).
     assert int(got.total_rows.iloc[0]) == ref.links.person_id.nunique()
 

@@ -1,8 +1,14 @@
 -- People for analysts, with the furthest funnel step each reached (any order) by the end of the month;
 -- only the pseudonymous person key, never an ID, phone or name.
 -- Grain: one row per person.
--- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all), $row_limit
--- Columns: person_id, district_name, commune_name, household_id, birth_year, sex, reached_on, trained_on, installed_on, account_on, first_service_on, stage, total_rows
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all),
+--   $sex ('male', 'female', 'unknown': none recorded; null: all), $born_from, $born_to (birth years, inclusive; null: open),
+--   $step (a step of person_steps, e.g. 'reached', 'trained', 'account', 'first_service', or 'active': used an online
+--   public service in the month or the two before it; only people who did it by the end of the month; null: all),
+--   $team_id (the team that first reached the person; null: all), $row_limit (null: every row)
+-- Columns: person_id, district_name, commune_name, household_id, team_id, birth_year, sex, reached_on, trained_on, installed_on, account_on, first_service_on, stage, total_rows
+-- The screen shows the first $row_limit rows; a download runs the same query with $row_limit null, so it holds
+-- exactly total_rows rows.
 with scoped as (
     select p.* exclude (unit_set, commune_code, district_code), pp.commune_code, pp.district_code,
            last_day($month::date) as as_of
@@ -10,10 +16,24 @@ with scoped as (
     join person_places as pp on pp.person_id = p.person_id and pp.geography = $geography
     where ($district_code is null or pp.district_code = $district_code)
       and ($commune_code is null or pp.commune_code = $commune_code)
+      and ($sex is null or coalesce(p.sex, 'unknown') = $sex)
+      and ($born_from is null or p.birth_year >= $born_from)
+      and ($born_to is null or p.birth_year <= $born_to)
+      and ($team_id is null or p.team_id = $team_id)
+),
+
+-- person_steps, not the persons columns: every step the models know (the funnel's too) filters the same way.
+stepped as (
+    select s.* from scoped as s
+    where $step is null
+       or ($step = 'active' and s.person_id in (
+               select m.person_id from service_months as m
+               where m.month between $month::date - interval 2 month and $month::date))
+       or s.person_id in (select x.person_id from person_steps as x where x.step = $step and x.done_on <= s.as_of)
 )
 
 select
-    s.person_id, d.name as district_name, c.name as commune_name, s.household_id, s.birth_year, s.sex,
+    s.person_id, d.name as district_name, c.name as commune_name, s.household_id, s.team_id, s.birth_year, s.sex,
     s.reached_on, s.trained_on, s.installed_on, s.account_on, s.first_service_on,
     case when s.first_service_on <= s.as_of then 'first_service'
          when s.account_on <= s.as_of then 'account'
@@ -22,7 +42,7 @@ select
          when s.reached_on <= s.as_of then 'reached'
          else 'later' end as stage,
     count(*) over () as total_rows
-from scoped as s
+from stepped as s
 left join reporting_units as c on c.geography = $geography and c.unit_code = s.commune_code
 left join reporting_units as d on d.geography = $geography and d.unit_code = s.district_code
 order by s.reached_on desc nulls last, s.person_id
