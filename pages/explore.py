@@ -13,10 +13,6 @@ from digiskills import downloads, formatting, labels, ui
 from digiskills.i18n import TEXT, t
 
 SCREEN_ROWS = 10_000  # rows on screen (newest first); a download holds every row the filters match
-# xlsxwriter writes about 7,000 rows a second here, and Streamlit waits 3 minutes for a file made on a click:
-# up to this many rows the Excel file is made on the click, beyond it it is prepared first, under a spinner.
-EXCEL_ON_CLICK_ROWS = 100_000
-EXCEL_ROWS_PER_MINUTE = 400_000
 KINDS = ("visits", "trainings", "persons")
 # The steps people may be filtered by: the funnel's (person_steps) and "active"; those the catalogue names.
 STEPS = [s for s in ("reached", "guided", "trained", "guided_or_trained", "installed", "account", "eid",
@@ -188,7 +184,7 @@ with xlsx_column:
         st.download_button(xlsx_label, b"", key="explore__xlsx", disabled=True)
         st.caption(t("explore_excel_too_big", lang, limit=formatting.number(downloads.EXCEL_MAX_ROWS, lang),
                      total=count))
-    elif total <= EXCEL_ON_CLICK_ROWS:
+    elif total <= downloads.EXCEL_ON_CLICK_ROWS:
         st.download_button(xlsx_label, functools.partial(make, "xlsx"), f"{stem}.xlsx", downloads.MIME["xlsx"],
                            key="explore__xlsx", on_click="ignore", disabled=not total)
     elif prepared:
@@ -199,7 +195,7 @@ with xlsx_column:
         st.button(t("download_prepare", lang, rows=count), key="explore__xlsx_prepare",
                   on_click=lambda: st.session_state.update(explore__xlsx_wanted=excel_file))
         if st.session_state.pop("explore__xlsx_wanted", None) == excel_file:
-            minutes = max(1, round(total / EXCEL_ROWS_PER_MINUTE))
+            minutes = max(1, round(total / downloads.EXCEL_ROWS_PER_MINUTE))
             with st.spinner(t("download_preparing", lang, rows=count, minutes=minutes)):
                 path = downloads.prepare(ui.live_warehouse(), query, params, "xlsx", lang, geography=view.geography,
                                          sheet_name=t(f"explore_kind_{kind}", lang))

@@ -25,5 +25,6 @@ where v.visit_date between $date_from::date and $date_to::date
   and ($sex is null or coalesce(v.sex, 'unknown') = $sex)
   and ($born_from is null or v.birth_year >= $born_from)
   and ($born_to is null or v.birth_year <= $born_to)
-order by v.visit_date desc, v.visit_id
+-- The natural key last, so that the screen and a download list the same rows in the same order.
+order by v.visit_date desc, v.visit_id, v.person_key, v.activity, v.app nulls first
 limit $row_limit;
