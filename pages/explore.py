@@ -17,9 +17,9 @@ KINDS = ("visits", "trainings", "persons")
 # The steps people may be filtered by: the funnel's (person_steps) and "active"; those the catalogue names.
 STEPS = [s for s in ("reached", "guided", "trained", "guided_or_trained", "installed", "account", "eid",
                      "first_service", "cashless", "active") if f"step_{s}" in TEXT]
-FILTERS = {  # each kind's filters, in the order they are shown
-    "persons": ("commune", "step", "sex", "team", "born_from", "born_to"),
-    "visits": ("date_from", "date_to", "commune", "activity", "result", "sex", "team", "born_from", "born_to"),
+FILTERS = {  # each kind's filters, in the order they are shown, five to a row ("born": the two birth years)
+    "persons": ("commune", "step", "sex", "team", "born"),
+    "visits": ("date_from", "date_to", "commune", "activity", "result", "sex", "team", "born"),
     "trainings": ("date_from", "date_to", "commune", "audience", "format"),
 }
 URL_PARAMS = {"kind": "kind", "commune": "commune", "step": "step", "sex": "sex", "team": "team",
@@ -117,7 +117,11 @@ shown_filters = [f for f in FILTERS[kind] if f != "commune" or communes]
 values = {}
 for start in range(0, len(shown_filters), 5):
     for column, name in zip(st.columns(5), shown_filters[start:start + 5]):
-        values[name] = control(column, name)
+        if name == "born":
+            for inner, year in zip(column.columns(2), ("born_from", "born_to")):
+                values[year] = control(inner, year)
+        else:
+            values[name] = control(column, name)
 chosen = {name: (None if value == ALL else value) for name, value in values.items()}
 commune = view.commune_code or chosen.get("commune")
 
@@ -149,16 +153,6 @@ total = int(frame["total_rows"].iloc[0]) if len(frame) else 0
 rows = frame.drop(columns="total_rows")
 st.caption(t("explore_rows_all" if total <= len(rows) else "explore_rows_some", lang,
              total=formatting.number(total, lang), shown=formatting.number(len(rows), lang)))
-columns = {}
-for name in rows.columns:
-    if pd.api.types.is_datetime64_any_dtype(rows[name]):
-        columns[labels.header(name, lang, view.geography)] = st.column_config.DateColumn(
-            format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
-    elif pd.api.types.is_integer_dtype(rows[name]):
-        columns[labels.header(name, lang, view.geography)] = st.column_config.NumberColumn(format="%d")
-st.dataframe(labels.display(rows, lang, view.geography), hide_index=True, width="stretch", height=520,
-             column_config=columns, placeholder="–")
-
 # Downloads: every filtered row, made by digiskills.downloads only when a button is clicked (Streamlit runs the
 # callable then, in its own thread), never on a rerun.
 make = functools.partial(downloads.build, ui.live_warehouse(), query, params, lang=lang, geography=view.geography,
@@ -202,3 +196,12 @@ with xlsx_column:
             st.session_state["explore__xlsx_prepared"] = (excel_file, str(path))
             st.rerun()
 st.caption(t("explore_download_note", lang))
+columns = {}
+for name in rows.columns:
+    if pd.api.types.is_datetime64_any_dtype(rows[name]):
+        columns[labels.header(name, lang, view.geography)] = st.column_config.DateColumn(
+            format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
+    elif pd.api.types.is_integer_dtype(rows[name]):
+        columns[labels.header(name, lang, view.geography)] = st.column_config.NumberColumn(format="%d")
+st.dataframe(labels.display(rows, lang, view.geography), hide_index=True, width="stretch", height=520,
+             column_config=columns, placeholder="–")

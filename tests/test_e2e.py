@@ -14,6 +14,7 @@ map plotly keeps on the chart element (`_fullLayout.map._subplot.map`) to ask wh
 project lon/lat to pixels, and they check a screenshot of the canvas for the colours actually drawn.
 """
 
+import csv
 import io
 import json
 import os
@@ -118,6 +119,7 @@ PASSWORD_INPUT = 'input[type="password"]'
 LOGIN_BUTTON = '[data-testid="stFormSubmitButton"] button'
 UPLOADER = '[data-testid="stFileUploader"]'
 DOWNLOAD = '[data-testid="stDownloadButton"]'
+SNAKE_CASE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")  # a column's code name (visit_date), not a header in words
 
 # A script run is over: the app root says so and no element is left stale from the previous run.
 RUN_FINISHED = """() => {
@@ -777,10 +779,37 @@ def test_a_viewer_gets_no_rows_and_no_upload_even_by_url(page, shots, path):
 def test_an_analyst_explores_and_downloads_but_cannot_import(page, shots):
     open_app(page, "/explore", "analyst")
     check_page(page, shots, "page_explore", True, 0, PROVINCE)
-    expect(page.locator(DOWNLOAD)).to_have_count(2)
+    expect(page.locator(DOWNLOAD)).to_have_count(3)  # CSV, Excel, Parquet
     open_app(page, "/data", "analyst")
     expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(t("page_overview", "vi") + ": ")))
     expect(page.locator(UPLOADER)).to_have_count(0)
+
+
+def test_an_analyst_downloads_every_row_explore_filters(page, shots):
+    """An analyst opens Explore's people, keeps the women, and downloads the CSV: it holds exactly as many data rows
+    as the page says match the filters (more than the screen shows), and neither the file nor the table is headed
+    by a column's code name."""
+    open_app(page, "/explore?kind=persons&month=2026-10", "analyst")
+    wait_for_title_or_exception(page, t("page_explore", "vi"), prefix=True)
+    page.get_by_role("combobox", name=t("col_sex", "vi")).click()
+    page.get_by_role("option", name=t("female", "vi"), exact=True).click()
+    wait_for_run(page)
+    expect(page).to_have_url(re.compile(r"[?&]sex=female(&|$)"))
+    caption = page.locator('[data-testid="stCaptionContainer"]', has_text="khớp bộ lọc")  # explore_rows_*
+    numbers = [int(n.replace(".", "")) for n in re.findall(r"\d[\d.]*", caption.inner_text())]
+    total, on_screen = numbers[0], numbers[1]
+    assert total > on_screen > 0, caption.inner_text()
+    headers = page.locator(TABLE).locator('[role="columnheader"]').all_inner_texts()
+    assert headers and not [h for h in headers if SNAKE_CASE.match(h.strip())], headers
+    with page.expect_download() as download:
+        page.locator(DOWNLOAD, has_text=t("download_csv", "vi")).click()
+    assert download.value.suggested_filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"), newline="")))
+    assert len(rows) - 1 == total  # the header, then every filtered row
+    assert not [h for h in rows[0] if SNAKE_CASE.match(h)]
+    sex = rows[0].index(t("col_sex", "vi"))
+    assert {row[sex] for row in rows[1:]} == {t("female", "vi")}
+    screenshot(page, shots, "explore-persons-women")
 
 
 def test_a_data_admin_imports(page, shots):
