@@ -15,7 +15,7 @@ with ui.user_errors(lang):
     role = ui.logged_in_role()
 
 PAGES = {name: st.Page(f"pages/{name}.py", title=t(f"page_{name}", lang), url_path=name, default=name == "overview")
-         for name in ("overview", "map", "funnel", "projections", "teams", "explore", "data")}
+         for name in ("overview", "map", "funnel", "projections", "teams", "explore", "console", "data")}
 # Each role gets only the pages it may open (digiskills.auth.PAGE_ROLES); a restricted page checks the role again
 # at its top. Before the log-in every page is listed but hidden and none runs, so a deep link survives the log-in.
 if role and ui.meeting_mode():  # the monthly meeting: one deck of slides, no sidebar (pages/meeting.py)

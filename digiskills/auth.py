@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # Ordered: each role may do everything the roles before it may.
 ROLES = ("viewer", "analyst", "data_admin")
 # The least role a page needs (every other page: viewer). Pages are named by their url path.
-PAGE_ROLES = {"explore": "analyst", "data": "data_admin"}
+PAGE_ROLES = {"explore": "analyst", "console": "analyst", "data": "data_admin"}
 DOWNLOAD_ROLE = "analyst"  # row-level and aggregate downloads
 DEFAULT_USERS_FILE = Path(".streamlit") / "digiskills-users.toml"  # beside the config, git-ignored
 DEMO_ADMIN = "admin"

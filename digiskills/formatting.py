@@ -59,7 +59,11 @@ def month(value, lang: str) -> str:
 def by_suffix(column: str, value, lang: str) -> str:
     """Formats a table cell from its column name: _pct → percent, _date/_on → date, _at → date and time,
     _per_month → a number, _month → month,
-    _days → one decimal, numbers → grouped digits, anything else as text."""
+    _days → one decimal, a year or an identifier (year, _year, _id, _line) → its digits ungrouped,
+    numbers → grouped digits, anything else as text."""
+    if (column == "year" or column.endswith(("_year", "_id", "_line"))) and isinstance(value, int) \
+            and not isinstance(value, bool):
+        return str(value)
     if column.endswith("_pct"):
         return percent(value, lang)
     if column.endswith(("_date", "_on")):

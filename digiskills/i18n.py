@@ -11,6 +11,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_projections": ("Dự báo", "Projections"),
     "page_teams": ("Tổ CNSCĐ", "Teams"),
     "page_explore": ("Khám phá", "Explore"),
+    "page_console": ("Truy vấn SQL", "SQL console"),
     "page_data": ("Dữ liệu", "Data"),
     "language": ("Ngôn ngữ / Language", "Ngôn ngữ / Language"),
     "month": ("Tháng báo cáo", "Reporting month"),
@@ -466,6 +467,65 @@ TEXT: dict[str, tuple[str, str]] = {
                        "again."),
     "upload_too_big": ("Tệp {file} lớn {size}, vượt giới hạn {limit}; không nạp tệp này. Hãy tách tệp theo tháng.",
                        "File {file} is {size}, over the limit of {limit}; it was not imported. Split it by month."),
+    # SQL console (pages/console.py, digiskills/console.py, docs/security.md "SQL console")
+    "console_intro": ("Truy vấn kho dữ liệu bằng SQL (DuckDB), chỉ đọc: không đọc hay ghi tệp, không đổi cấu hình. Mỗi "
+                      "truy vấn chạy tối đa {seconds} giây với {memory} bộ nhớ và trả về tối đa {rows} dòng.",
+                      "Query the warehouse in SQL (DuckDB), read-only: no files read or written, no settings changed. "
+                      "Each query runs for at most {seconds} seconds in {memory} of memory and returns at most {rows} "
+                      "rows."),
+    "console_sql": ("Câu truy vấn: một câu SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE hoặc EXPLAIN",
+                    "Query: one SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN statement"),
+    "console_run": ("Chạy truy vấn", "Run the query"),
+    "console_running": ("Đang chạy truy vấn…", "Running the query…"),
+    "console_saved": ("Truy vấn đã lưu", "Saved queries"),
+    "console_choose": ("Chọn một truy vấn", "Choose a query"),
+    "console_open": ("Mở", "Open"),
+    "console_delete": ("Xóa", "Delete"),
+    "console_name": ("Lưu với tên", "Save as"),
+    "console_save": ("Lưu", "Save"),
+    "console_saved_ok": ("Đã lưu truy vấn “{name}”.", "Saved the query “{name}”."),
+    "console_deleted": ("Đã xóa truy vấn “{name}”.", "Deleted the query “{name}”."),
+    "console_shared": ("Truy vấn đã lưu dùng chung cho mọi chuyên viên của máy chủ này.",
+                       "Saved queries are shared by every analyst of this server."),
+    "console_bad_name": ("Tên không hợp lệ: 1–80 ký tự, bắt đầu bằng chữ hoặc số; được dùng chữ, số, khoảng trắng "
+                         "và . , ( ) + / - _.",
+                         "Invalid name: 1–80 characters starting with a letter or digit; letters, digits, spaces "
+                         "and . , ( ) + / - _ allowed."),
+    "console_too_long": ("Câu truy vấn quá dài để lưu (tối đa {chars} ký tự).",
+                         "The query is too long to save (at most {chars} characters)."),
+    "console_too_many": ("Đã lưu đủ {count} truy vấn; hãy xóa bớt trước khi lưu thêm.",
+                         "{count} queries are saved already; delete some before saving more."),
+    "console_empty": ("Chưa có câu truy vấn.", "There is no query."),
+    "console_one_statement": ("Mỗi lần chỉ chạy được một câu lệnh.", "Run one statement at a time."),
+    "console_not_a_query": ("Chỉ chạy được câu lệnh đọc dữ liệu: SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, "
+                            "EXPLAIN.",
+                            "Only statements that read data may run: SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, "
+                            "EXPLAIN."),
+    "console_error": ("DuckDB báo lỗi:", "DuckDB reports an error:"),
+    "console_timeout": ("Truy vấn chạy quá {seconds} giây nên đã bị dừng. Hãy lọc bớt hoặc gộp nhóm.",
+                        "The query ran longer than {seconds} seconds and was stopped. Filter or aggregate more."),
+    "console_busy": ("Đang có nhiều truy vấn khác chạy; hãy thử lại sau ít phút.",
+                     "Other queries are running; please try again in a moment."),
+    "console_result": ("{rows} dòng, {seconds} giây.", "{rows} rows, {seconds} s."),
+    "console_capped": ("Kết quả có {total} dòng; chỉ hiển thị {rows} dòng đầu.",
+                       "The result has {total} rows; only the first {rows} are shown."),
+    "console_capped_uncounted": ("Kết quả có hơn {rows} dòng (không kịp đếm hết trong thời gian cho phép); chỉ "
+                                 "hiển thị {rows} dòng đầu.",
+                                 "The result has more than {rows} rows (too many to count in the time allowed); "
+                                 "only the first {rows} are shown."),
+    "console_download_capped": ("Tệp tải về chỉ chứa {rows} dòng đang hiển thị, không phải toàn bộ kết quả. Cần "
+                                "đủ: hãy lọc hoặc gộp nhóm (GROUP BY) để kết quả dưới {rows} dòng.",
+                                "The downloads hold the {rows} rows shown, not the whole result. For all of it, "
+                                "filter or aggregate (GROUP BY) until the result has fewer than {rows} rows."),
+    "console_schema": ("Bảng và cột trong kho dữ liệu", "Warehouse tables and columns"),
+    "console_table": ("Bảng", "Table"),
+    "console_kind_table": ("bảng", "table"),
+    "console_kind_view": ("khung nhìn", "view"),
+    "console_column": ("Cột", "Column"),
+    "console_type": ("Kiểu", "Type"),
+    "console_description": ("Mô tả", "Description"),
+    "console_no_description": ("Tài liệu chưa mô tả bảng này.", "The documentation does not describe this table."),
+    "console_source": ("Theo {source}", "From {source}"),
     # Log-in and roles (digiskills/auth.py, docs/security.md)
     "login_title": ("Đăng nhập", "Log in"),
     "login_user": ("Tên đăng nhập", "Username"),

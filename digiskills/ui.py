@@ -29,7 +29,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOCALISED_CHOICES = ("filter_geography", "filter_month", "filter_goal", "filter_level", "filter_district", "filter_commune", "map__indicator",
                      "map__measure", "funnel__mode", "funnel__window", "funnel__counting", "funnel__breakdown",
                      "projections__colour", "explore__kind", "explore__activity", "explore__result", "explore__sex",
-                     "explore__step", "explore__audience", "explore__format", "explore__commune", "explore__team")
+                     "explore__step", "explore__audience", "explore__format", "explore__commune", "explore__team",
+                     "console__table")
 _build_lock = threading.Lock()
 log = logging.getLogger("digiskills")
 if not log.handlers:  # Streamlit configures only its own loggers: the server log gets ours on stderr

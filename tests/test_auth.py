@@ -40,12 +40,12 @@ def test_each_role_may_do_what_the_roles_before_it_may():
 
 @pytest.mark.parametrize("role, pages", [
     ("viewer", {"overview", "map", "funnel", "projections", "teams"}),
-    ("analyst", {"overview", "map", "funnel", "projections", "teams", "explore"}),
-    ("data_admin", {"overview", "map", "funnel", "projections", "teams", "explore", "data"}),
+    ("analyst", {"overview", "map", "funnel", "projections", "teams", "explore", "console"}),
+    ("data_admin", {"overview", "map", "funnel", "projections", "teams", "explore", "console", "data"}),
     (None, set()),
 ])
 def test_pages_of_each_role(role, pages):
-    every = {"overview", "map", "funnel", "projections", "teams", "explore", "data"}
+    every = {"overview", "map", "funnel", "projections", "teams", "explore", "console", "data"}
     assert {p for p in every if auth.page_allowed(role, p)} == pages
 
 

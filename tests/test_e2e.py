@@ -730,8 +730,8 @@ def switch_language(page, label: str) -> None:
 
 # The pages each role finds in the sidebar (digiskills.auth.PAGE_ROLES), in the sidebar's order.
 AGGREGATE_PAGES = ["page_overview", "page_map", "page_funnel", "page_projections", "page_teams"]
-ROLE_PAGES = {"viewer": AGGREGATE_PAGES, "analyst": AGGREGATE_PAGES + ["page_explore"],
-              "admin": AGGREGATE_PAGES + ["page_explore", "page_data"]}
+ROLE_PAGES = {"viewer": AGGREGATE_PAGES, "analyst": AGGREGATE_PAGES + ["page_explore", "page_console"],
+              "admin": AGGREGATE_PAGES + ["page_explore", "page_console", "page_data"]}
 
 
 def test_nothing_is_shown_before_the_log_in(page, shots):
@@ -763,7 +763,7 @@ def test_each_role_sees_exactly_its_pages(page, shots, user):
     check_page(page, shots, "page_overview", True, 9, PROVINCE)
 
 
-@pytest.mark.parametrize("path", ["/explore", "/data", "/explore?geo=pre2025&level=commune&unit=32162"])
+@pytest.mark.parametrize("path", ["/explore", "/data", "/console", "/explore?geo=pre2025&level=commune&unit=32162"])
 def test_a_viewer_gets_no_rows_and_no_upload_even_by_url(page, shots, path):
     """A viewer following a link to Explore or Data gets the overview of aggregates: no row-level table, no
     download, no upload widget."""
@@ -783,6 +783,26 @@ def test_an_analyst_explores_and_downloads_but_cannot_import(page, shots):
     open_app(page, "/data", "analyst")
     expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(t("page_overview", "vi") + ": ")))
     expect(page.locator(UPLOADER)).to_have_count(0)
+
+
+def test_an_analyst_queries_the_warehouse_in_the_sql_console(page, shots):
+    """The SQL console runs the analyst's query in its sandbox and shows the rows with two downloads; a statement
+    that would write is refused with a message, not run."""
+    open_app(page, "/console", "analyst")
+    wait_for_title_or_exception(page, t("page_console", "vi"))
+    editor = page.get_by_label(t("console_sql", "vi"))
+    run = page.get_by_role("button", name=t("console_run", "vi"))
+    editor.fill("select activity, count(*) as support_activities from visits group by activity order by activity")
+    run.click()
+    wait_for_run(page)
+    expect(page.locator(DOWNLOAD)).to_have_count(2)
+    expect(page.locator(TABLE)).to_have_count(2)  # the schema browser's columns, and the result
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    editor.fill("drop table visits")
+    run.click()
+    wait_for_run(page)
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_have_text(t("console_not_a_query", "vi"))
+    expect(page.locator(DOWNLOAD)).to_have_count(0)
 
 
 def test_an_analyst_downloads_every_row_explore_filters(page, shots):

@@ -19,7 +19,7 @@ from digiskills import formatting, goals, ui
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
-PAGES = ["overview", "map", "funnel", "projections", "teams", "explore", "data"]
+PAGES = ["overview", "map", "funnel", "projections", "teams", "explore", "console", "data"]
 REFERENCE = re.compile(r"\b[0-9a-f]{8}\b")
 # Values a link could carry: valid ones, the overflow, and the usual hostile and malformed strings.
 ABSURD = ["99999999999999999999-01", "2025-13", "0000-00", "-1", "1e308", "NaN", "", " ", "None", "null",

@@ -24,7 +24,7 @@ from ingest_support import visit, write_csv
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
-PAGES = ["overview", "map", "funnel", "projections", "teams", "explore", "data"]
+PAGES = ["overview", "map", "funnel", "projections", "teams", "explore", "console", "data"]
 # Pages whose title names the unit shown (the map and data pages have a plain title).
 TITLED_WITH_UNIT = {"overview", "funnel", "projections", "teams", "explore", "map"}
 D = dt.date

@@ -1,0 +1,156 @@
+"""Truy vấn SQL / SQL console: analysts query the warehouse in SQL inside a sandbox (digiskills.console), look
+up its tables with their documented meaning (digiskills.console_schema) and keep named queries
+(digiskills.console_queries)."""
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from digiskills import console, console_queries, console_schema, exports, formatting, ui, warehouse
+from digiskills.i18n import t
+
+view = ui.current_view()
+lang = view.lang
+ui.require("analyst", lang)  # pseudonymous rows and downloads: analysts and data admins only
+st.title(t("page_console", lang))
+limit = console.limits()
+st.caption(t("console_intro", lang, seconds=formatting.number(limit.timeout_s, lang), memory=limit.memory,
+             rows=formatting.number(limit.rows, lang)))
+
+
+@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
+def schema_tables(path: str, version) -> list[console_schema.Table]:
+    """The schema browser's tables; `version` keys the cache so that an import shows at once."""
+    return console_schema.tables(Path(path))
+
+
+def markdown_text(text: str) -> str:
+    """Documentation text shown as written: no HTML tag, LaTeX or emphasis made of its <, $ and *."""
+    return text.replace("<", "&lt;").replace("$", "\\$").replace("*", "\\*").replace("\n", "  \n")
+
+
+def open_saved() -> None:
+    chosen = console_queries.load().get(st.session_state.get("console__saved"))
+    if chosen:
+        st.session_state["console__sql"] = chosen.sql
+        st.session_state["console__name"] = chosen.name
+
+
+# Callbacks leave a message as (kind, i18n key, values): the script writes it in the language of its run.
+def save_query() -> None:
+    try:
+        saved = console_queries.save(st.session_state.get("console__name", ""), st.session_state["console__sql"],
+                                     saved_by=st.session_state.get("user", ""))
+    except (console_queries.InvalidQuery, console.Refused) as problem:
+        st.session_state["console__message"] = ("error", problem.reason, {"chars": console_queries.MAX_SQL_CHARS,
+                                                                          "count": console_queries.MAX_SAVED})
+    except duckdb.Error as error:  # a syntax error: DuckDB's own message
+        st.session_state["console__message"] = ("duckdb", "console_error", {"message": str(error)})
+    else:
+        st.session_state["console__saved"] = saved.name
+        st.session_state["console__message"] = ("success", "console_saved_ok", {"name": saved.name})
+
+
+def delete_query() -> None:
+    name = st.session_state.get("console__saved")
+    if name and console_queries.delete(name):
+        st.session_state["console__saved"] = None
+        st.session_state["console__message"] = ("success", "console_deleted", {"name": name})
+
+
+def run_query() -> None:
+    st.session_state["console__pending"] = st.session_state["console__sql"]
+
+
+saved = console_queries.load()
+if "console__sql" not in st.session_state:  # a first visit opens the first saved query (an example)
+    first = next(iter(saved.values()), None)
+    st.session_state["console__sql"] = first.sql if first else ""
+if st.session_state.get("console__saved") not in saved:
+    st.session_state["console__saved"] = None
+
+editor, browser = st.columns([3, 2], gap="large")
+with editor:
+    choice, open_button, delete_button = st.columns([4, 1, 1], vertical_alignment="bottom")
+    choice.selectbox(t("console_saved", lang), list(saved), key="console__saved", placeholder=t("console_choose", lang),
+                     help=t("console_shared", lang))
+    open_button.button(t("console_open", lang), key="console__open", on_click=open_saved, width="stretch")
+    delete_button.button(t("console_delete", lang), key="console__delete", on_click=delete_query, width="stretch")
+    st.text_area(t("console_sql", lang), key="console__sql", height=280)
+    run_column, name_column, save_column = st.columns([2, 3, 1], vertical_alignment="bottom")
+    run_column.button(t("console_run", lang), key="console__run", type="primary", on_click=run_query, icon="▶")
+    name_column.text_input(t("console_name", lang), key="console__name", max_chars=80)
+    save_column.button(t("console_save", lang), key="console__save", on_click=save_query, width="stretch")
+    if message := st.session_state.pop("console__message", None):
+        kind, key, values = message
+        if kind == "duckdb":
+            st.error(t(key, lang))
+            st.code(values["message"], language=None)
+        else:
+            getattr(st, kind)(t(key, lang, **values))
+
+with browser:
+    st.subheader(t("console_schema", lang))
+    path = warehouse.warehouse_path()
+    tables = {table.name: table for table in schema_tables(str(path), warehouse.version(path))}
+    if st.session_state.get("console__table") not in tables:  # first visit, or a table gone after an import
+        st.session_state["console__table"] = "commune_month" if "commune_month" in tables else next(iter(tables), None)
+    chosen = st.selectbox(t("console_table", lang), list(tables), key="console__table",
+                          format_func=lambda n: f"{n} ({t('console_kind_' + tables[n].kind, lang)})")
+    if chosen in tables:
+        table = tables[chosen]
+        if not table.descriptions:
+            st.caption(t("console_no_description", lang))
+        for source, text in table.descriptions:
+            st.markdown(markdown_text(text))
+            st.caption(t("console_source", lang, source=source))
+        st.dataframe(table.columns.rename(columns={"column_name": t("console_column", lang),
+                                                   "data_type": t("console_type", lang),
+                                                   "description": t("console_description", lang)}),
+                     hide_index=True, width="stretch", height=38 * (len(table.columns) + 1) + 4)
+
+if pending := st.session_state.pop("console__pending", None):
+    for key in ("console__result", "console__shown"):
+        st.session_state.pop(key, None)
+    try:
+        with st.spinner(t("console_running", lang)):
+            result = console.run(pending, limit=limit)
+    except console.Refused as refusal:
+        st.error(t(refusal.reason, lang))
+    except console.TimedOut:
+        st.error(t("console_timeout", lang, seconds=formatting.number(limit.timeout_s, lang)))
+    except console.Busy:
+        st.warning(t("console_busy", lang))
+    except duckdb.Error as error:  # the analyst's own SQL: DuckDB's message is what they need to fix it
+        st.error(t("console_error", lang))
+        st.code(str(error), language=None)
+    else:
+        ui.log.info("console query by %s: %d rows in %.1f s: %s", st.session_state.get("user", "?"),
+                    len(result.frame), result.seconds, " ".join(pending.split())[:500])
+        st.session_state["console__result"] = result
+
+if result := st.session_state.get("console__result"):
+    shown = formatting.number(len(result.frame), lang)
+    st.caption(t("console_result", lang, rows=shown, seconds=formatting.number(result.seconds, lang, 2)))
+    if result.is_truncated:
+        if result.total_rows is None:
+            st.warning(t("console_capped_uncounted", lang, rows=shown))
+        else:
+            st.warning(t("console_capped", lang, rows=shown, total=formatting.number(result.total_rows, lang)))
+    # Formatting 10,000 rows takes a moment: once per result and language, not at every click on the page.
+    formatted = st.session_state.setdefault("console__shown", {})
+    if lang not in formatted:
+        formatted[lang] = console.shown(result.frame, lang)
+    st.dataframe(formatted[lang], hide_index=True, width="stretch", height=min(520, 38 * (len(result.frame) + 1) + 4))
+    rows = console.downloadable(result.frame)
+    stamp = f"console_{dt.datetime.now():%Y%m%d-%H%M%S}"
+    downloads = st.columns([1, 1, 3])
+    # Files are made when a button is clicked (an Excel file of 10,000 rows takes seconds), by digiskills.exports.
+    downloads[0].download_button(t("download_csv", lang), lambda: exports.csv_bytes(rows), file_name=f"{stamp}.csv",
+                                 mime="text/csv", key="console__csv")
+    downloads[1].download_button(t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),
+                                 file_name=f"{stamp}.xlsx", key="console__xlsx", mime=ui.XLSX_MIME)
+    if result.is_truncated:
+        downloads[2].caption(t("console_download_capped", lang, rows=shown))
