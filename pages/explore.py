@@ -110,7 +110,8 @@ def control(column, name: str):
                                    key=key, placeholder=t("all", lang))
     label = {"commune": t("commune", lang), "step": t("filter_step", lang), "team": t("filter_team", lang)}.get(
         name) or labels.header(name, lang)
-    return column.selectbox(label, OPTIONS[name], key=key, format_func=lambda v: option_label(name, v))
+    return column.selectbox(label, OPTIONS[name], key=key, format_func=lambda v: option_label(name, v),
+                            help=t("filter_step_help", lang) if name == "step" else None)
 
 
 shown_filters = [f for f in FILTERS[kind] if f != "commune" or communes]

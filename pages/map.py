@@ -102,14 +102,14 @@ with left:
                                    hover_title=hover_title)
         st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
                         config={"displayModeBar": False, "scrollZoom": False})
+        st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
+        st.caption(f"{t('boundary_source', lang)}: {shapes.attribution}. {t('legend_fixed', lang)} "
+                   + (t("drill_hint", lang) if shown_level == "district" else ""))
         ui.chart_data(month_rows.sort_values("name"), lang,
                       {"name": t("unit", lang), "value": t("measure_count", lang),
                        "per_1000": t("measure_per_1000", lang), "per_household": t("measure_per_household", lang),
                        **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {})},
                       f"map_{indicator}_{view.unit_code}_{view.month:%Y-%m}")
-        st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
-        st.caption(f"{t('boundary_source', lang)}: {shapes.attribution}. {t('legend_fixed', lang)} "
-                   + (t("drill_hint", lang) if shown_level == "district" else ""))
         if shapes.unmatched or shapes.missing_units:
             with st.expander(f"{t('unmatched', lang)}: {len(shapes.unmatched)} · "
                              f"{t('missing_shapes', lang)}: {len(shapes.missing_units)}"):
