@@ -19,33 +19,30 @@
 -- Households: a household passes a step when any of its members does (first member's date); people with no
 -- known household (trained in a class, never visited) are not counted as households.
 -- Time to convert: days from the previous step (median and 90th percentile), skips excluded.
--- Reads funnel_persons (one row per person and geography), never the facts.
+-- Each person's step dates come from funnel_person_steps (090_funnel_persons.sql), where the rules live; this
+-- query applies the month, the place, the breakdown and the counting unit.
 with params as (
     select
         last_day($month::date) as as_of,
         $window_days::integer as window_days,
-        list_filter($steps::varchar[], lambda s: s <> 'active') as event_steps,
         list_contains($steps::varchar[], 'active') as ends_active
 ),
 
 scope as (
     select
-        f.person_id, f.household_id, f.step_dates, f.preexisting_steps, f.service_months,
-        f.step_dates[params.event_steps[1]][1] as entered_on,
+        f.*,
         case $breakdown
             when 'district' then f.district_code
             when 'commune' then f.commune_code
             when 'sex' then coalesce(f.sex, 'unknown')
-            when 'age_band' then age_band(f.birth_year, year(f.step_dates[params.event_steps[1]][1]))
+            when 'age_band' then age_band(f.birth_year, year(f.entered_on))
             when 'team' then f.team_id
-            when 'entry_month' then strftime(f.step_dates[params.event_steps[1]][1], '%Y-%m')
+            when 'entry_month' then strftime(f.entered_on, '%Y-%m')
             else 'all'
         end as group_key
-    from funnel_persons as f, params
-    where f.geography = $geography
-      and ($district_code is null or f.district_code = $district_code)
-      and ($commune_code is null or f.commune_code = $commune_code)
-      and f.step_dates[params.event_steps[1]][1] <= params.as_of
+    from funnel_person_steps($geography, $district_code, $commune_code, $steps::varchar[], $mode, $window_days) as f,
+        params
+    where f.entered_on <= params.as_of
       and ($counting = 'persons' or f.household_id is not null)
 ),
 
@@ -53,78 +50,33 @@ still_open as (
     select group_key, count(distinct case when $counting = 'households' then household_id else person_id end) as n
     from scope, params
     where params.window_days is not null and scope.entered_on + params.window_days > params.as_of
+      and scope.step_order = 1
     group by group_key
 ),
 
--- Each later step's dates and whether it is a skip (done before entry, or recorded as already had).
-entrants as (
+-- The steps as of the month's end ('active' after the last event step when chosen).
+steps as (
     select
-        s.person_id, s.household_id, s.group_key, s.entered_on, s.service_months,
-        list_transform(params.event_steps[2:], lambda step: {
-            'dates': coalesce(s.step_dates[step], []::date[]),
-            'is_skip': list_contains(s.preexisting_steps, step) or coalesce(s.step_dates[step][1] < s.entered_on, false)
-        }) as later
+        s.person_id, s.household_id, s.group_key, s.step_order, s.step,
+        coalesce(s.done_on <= params.as_of, false) as is_done,
+        s.is_skip and s.done_on <= params.as_of as is_skip,
+        case when s.done_on <= params.as_of then s.done_on end as done_on,
+        case when s.done_on <= params.as_of then s.days end as days
     from scope as s, params
     where params.window_days is null or s.entered_on + params.window_days <= params.as_of
 ),
 
--- The date each step counts at (null: not done), in step order.
-dated as (
-    select
-        e.person_id, e.household_id, e.group_key, e.entered_on, e.service_months,
-        [false] || list_transform(e.later, lambda x: x.is_skip) as skips,
-        case when $mode = 'sequential' then
-            list_reduce(e.later, lambda acc, x: list_append(acc,
-                case when acc[-1] is null then null
-                     when x.is_skip then acc[-1]
-                     else list_min(list_filter(x.dates, lambda d: d >= acc[-1])) end), [e.entered_on])
-        else
-            [e.entered_on] || list_transform(e.later, lambda x: case when x.is_skip then e.entered_on else x.dates[1] end)
-        end as dates
-    from entrants as e
-),
-
--- A step counts only when it and every earlier step count (by the month's end, within the window), at the latest
--- of their dates. Lists per person, in step order: no window function over millions of rows.
-progress as (
-    select
-        d.person_id, d.household_id, d.group_key, d.skips, d.service_months,
-        d.dates,
-        list_transform(d.dates, lambda day: day is not null and day <= params.as_of
-            and (params.window_days is null or day <= d.entered_on + params.window_days)) as counts
-    from dated as d, params
-),
-
-passed as (
-    select
-        p.person_id, p.household_id, p.group_key, p.skips, p.service_months,
-        list_transform(range(1, len(p.dates) + 1), lambda k: list_bool_and(p.counts[1:k])) as is_done,
-        list_transform(range(1, len(p.dates) + 1), lambda k: list_max(p.dates[1:k])) as done_on
-    from progress as p
-),
-
--- One row per person and step ('active' after the last event step when chosen).
-steps as (
-    select
-        p.person_id, p.household_id, p.group_key,
-        unnest(range(1, len(p.is_done) + 1)) as step_order,
-        unnest(params.event_steps) as step,
-        unnest(p.is_done) as is_done,
-        unnest(list_transform(range(1, len(p.is_done) + 1), lambda k: p.skips[k] and p.is_done[k])) as is_skip,
-        unnest(list_transform(range(1, len(p.is_done) + 1), lambda k: case when p.is_done[k] then p.done_on[k] end))
-            as done_on,
-        -- Days from the previous step (the previous step is done whenever this one is).
-        unnest(list_transform(range(1, len(p.is_done) + 1), lambda k: case when p.is_done[k] and k > 1
-            then p.done_on[k] - p.done_on[k - 1] end)) as days
-    from passed as p, params
+with_active as (
+    select * from steps
     union all
     select
-        p.person_id, p.household_id, p.group_key, len(p.is_done) + 1, 'active',
-        p.is_done[-1] and len(list_filter(p.service_months,
+        s.person_id, s.household_id, s.group_key, s.step_order + 1, 'active',
+        s.is_done and len(list_filter(f.service_months,
             lambda m: m between $month::date - interval 2 month and $month::date)) > 0,
         false, null, null
-    from passed as p, params
-    where params.ends_active
+    from steps as s
+    join scope as f on f.person_id = s.person_id and f.step_order = s.step_order, params
+    where params.ends_active and s.step_order = (select max(step_order) from scope)
 ),
 
 -- Households: a household passes a step when any member does, at the first member's date.
@@ -136,14 +88,14 @@ households as (
         -- On a tie (two members the same day) the member the team helped wins: not a skip.
         arg_min(is_skip, epoch(done_on) * 2 + is_skip::integer) filter (where is_done) as is_skip,
         min(done_on) filter (where is_done) as done_on
-    from steps
+    from with_active
     where $counting = 'households'
     group by group_key, household_id, step_order, step
 ),
 
 timed as (
     select group_key, step_order, step, is_done, is_skip, days
-    from steps
+    from with_active
     where $counting = 'persons'
     union all
     select group_key, step_order, step, is_done, is_skip,
