@@ -216,7 +216,14 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "people no team helped). Of them, {outside} never entered this funnel (no first step), "
                                  "{funnel} passed every step of the funnel, and {between} entered it but have not every "
                                  "earlier step on record under the options chosen."),
-    "funnel_open_explore": ("Xem những người này trong Khám phá", "See these people in Explore"),
+    "funnel_pick_step": ("Chọn một bước trong bảng để xem những người đã làm bước đó trong Khám phá.",
+                         "Pick a step in the table to see the people who did it in Explore."),
+    "funnel_step_in_explore": ("Xem trong Khám phá những người đã làm bước: {step}",
+                               "See in Explore the people who did the step: {step}"),
+    "funnel_still_in_window": ("Chưa tính {n} người mới vào phễu, còn trong cửa sổ chuyển đổi.",
+                               "{n} people who entered recently are still inside the window and not counted yet."),
+    "funnel_cohorts": ("Chuyển đổi theo tháng vào phễu", "Conversion by month of entry"),
+    "entry_month": ("Tháng vào phễu", "Month of entry"),
     "step": ("Bước", "Step"),
     "count": ("Số lượng", "Count"),
     "conversion_previous": ("Chuyển đổi từ bước trước", "Conversion from previous step"),
@@ -237,6 +244,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mode_any": ("Bất kỳ thứ tự", "Any order"),
     "window": ("Cửa sổ chuyển đổi", "Conversion window"),
     "window_unlimited": ("Không giới hạn", "Unlimited"),
+    "window_days": ("{n} ngày", "{n} days"),
     "counting": ("Đơn vị đếm", "Counting unit"),
     "counting_persons": ("Người", "Persons"),
     "counting_households": ("Hộ", "Households"),

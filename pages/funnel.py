@@ -21,8 +21,8 @@ row = st.columns(4)
 mode = row[0].radio(t("order_mode", lang), ["sequential", "any"], key="funnel__mode", horizontal=True,
                     format_func=lambda m: t(f"mode_{m}", lang))
 window = row[1].selectbox(t("window", lang), list(WINDOWS), key="funnel__window",
-                          format_func=lambda w: t("window_unlimited", lang) if w == "unlimited" else f"{w} ngày"
-                          if lang == "vi" else f"{w} days")
+                          format_func=lambda w: t("window_unlimited", lang) if w == "unlimited"
+                          else t("window_days", lang, n=w))
 counting = row[2].radio(t("counting", lang), ["persons", "households"], key="funnel__counting", horizontal=True,
                         format_func=lambda c: t(f"counting_{c}", lang))
 breakdowns = BREAKDOWNS if counting == "persons" else [b for b in BREAKDOWNS if b not in ("sex", "age_band")]
@@ -45,15 +45,20 @@ with left:
         st.info(f"{t('skipped', lang)}: {formatting.number(skips, lang)}")
     waiting = int(overall["still_in_window"].fillna(0).max() or 0)  # withheld (<5): not mentioned
     if waiting:
-        st.caption(("Chưa tính {n} người mới vào phễu, còn trong cửa sổ chuyển đổi." if lang == "vi" else
-                    "{n} people who entered recently are still inside the window and not counted yet.")
-                   .format(n=formatting.number(waiting, lang)))
+        st.caption(t("funnel_still_in_window", lang, n=formatting.number(waiting, lang)))
+step_columns = {"step_label": t("step", lang), "entities": t("count", lang),
+                "conversion_previous_pct": t("conversion_previous", lang),
+                "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
+                "skipped": t("skipped", lang), "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)}
 with right:
-    ui.show_table(overall, lang, {"step_label": t("step", lang), "entities": t("count", lang),
-                                  "conversion_previous_pct": t("conversion_previous", lang),
-                                  "conversion_first_pct": t("conversion_first", lang),
-                                  "drop_off": t("drop_off", lang), "skipped": t("skipped", lang),
-                                  "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)})
+    picked = ui.picked_row(ui.show_table(overall, lang, step_columns, key="funnel__picked_step"))
+    if picked is None:
+        if ui.may("analyst"):
+            st.caption(t("funnel_pick_step", lang))
+    else:
+        step = overall["step"].iloc[picked]
+        ui.explore_link(lang, t("funnel_step_in_explore", lang, step=t(f"step_{step}", lang)), kind="persons",
+                        step=step)
     # The overview's active users, reconciled with the funnel's last step (persons only; not when a count is
     # withheld from a viewer, since the difference would give it back).
     active = overall[overall["step"] == "active"]
@@ -65,6 +70,7 @@ with right:
         st.info(t("funnel_active_reconciled", lang, total=formatting.number(total, lang),
                   outside=formatting.number(outside, lang), funnel=formatting.number(passed, lang),
                   between=formatting.number(total - outside - passed, lang)))
+ui.chart_data(overall, lang, step_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}")
 
 if breakdown != "none":
     grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)
@@ -81,7 +87,7 @@ if breakdown != "none":
                                   "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
                                   "median_days": t("median_days", lang)}, height=420)
 
-st.subheader("Chuyển đổi theo tháng vào phễu" if lang == "vi" else "Conversion by month of entry")
+st.subheader(t("funnel_cohorts", lang))
 cohorts = ui.run("funnel/steps_by_group", **params, breakdown="entry_month")
 # Columns in step order, labelled after the pivot: the lines keep their colours in both languages.
 wide = cohorts[cohorts["step_order"] > 1].pivot(index="group_key", columns="step",
@@ -89,3 +95,7 @@ wide = cohorts[cohorts["step_order"] > 1].pivot(index="group_key", columns="step
 steps = cohorts[cohorts["step_order"] > 1].drop_duplicates("step").sort_values("step_order")["step"]
 st.plotly_chart(charts.lines(wide, "group_key", {s: t(f"step_{s}", lang) for s in steps}, lang,
                              y_is_share=True), width="stretch")
+cohorts["step_label"] = [t(f"step_{s}", lang) for s in cohorts["step"]]
+ui.chart_data(cohorts, lang, {"group_key": t("entry_month", lang), "step_label": t("step", lang),
+                              "entities": t("count", lang), "conversion_first_pct": t("conversion_first", lang)},
+              f"funnel_cohorts_{view.unit_code}_{view.month:%Y-%m}")
