@@ -142,8 +142,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "last_on": ("Đến ngày", "Last"),
     "goal": ("Mục tiêu", "Goal"),
     "share_link": ("Liên kết này mở đúng màn hình đang xem.", "This page's link opens exactly this view."),
-    "building_demo": ("Chưa có kho dữ liệu: đang tạo dữ liệu mẫu (khoảng một phút)…",
-                      "No warehouse yet: building the demo data (about a minute)…"),
+    "building_demo": ("Chưa có kho dữ liệu: đang tạo dữ liệu mẫu (vài phút)…",
+                      "No warehouse yet: building the demo data (a few minutes)…"),
+    "building_demo_left": ("· còn khoảng {minutes} phút", "· about {minutes} min left"),
     "no_data": ("Chưa có dữ liệu", "No data"),
     # Indicators
     "working_age_service_users": ("Người trong độ tuổi lao động đã dùng DVC trực tuyến",

@@ -11,6 +11,7 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,10 +78,15 @@ def ensure_warehouse(lang: str) -> None:
         # The `demo` command itself, in its own process (so it may use worker processes; see ingest.py).
         command = [sys.executable, "-m", "digiskills", "demo", "--out", str(Path("data") / "demo")]
         env = {**os.environ, "DIGISKILLS_DB": str(wh.path)}
+        started = time.monotonic()
         with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, encoding="utf-8") as build:
             for line in build.stderr:
                 if match := re.match(r"\[demo\]\s+(\d+)%\s+(.*)", line):
-                    bar.progress(int(match[1]) / 100, text=f"{t('building_demo', lang)} {match[2]}")
+                    done, elapsed = int(match[1]) / 100, time.monotonic() - started
+                    # The remaining time from the pace so far (the steps are roughly even), once there is one.
+                    left = (t("building_demo_left", lang, minutes=max(1, round(elapsed * (1 - done) / done / 60)))
+                            if done >= 0.05 else "")
+                    bar.progress(done, text=f"{t('building_demo', lang)} {match[2]} {left}")
         if build.returncode:
             raise RuntimeError(f"building the demo failed (exit {build.returncode}): {' '.join(command)}")
         bar.empty()
