@@ -105,11 +105,6 @@ with left:
         st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
         st.caption(f"{t('boundary_source', lang)}: {shapes.attribution}. {t('legend_fixed', lang)} "
                    + (t("drill_hint", lang) if shown_level == "district" else ""))
-        ui.chart_data(month_rows.sort_values("name"), lang,
-                      {"name": t("unit", lang), "value": t("measure_count", lang),
-                       "per_1000": t("measure_per_1000", lang), "per_household": t("measure_per_household", lang),
-                       **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {})},
-                      f"map_{indicator}_{view.unit_code}_{view.month:%Y-%m}")
         if shapes.unmatched or shapes.missing_units:
             with st.expander(f"{t('unmatched', lang)}: {len(shapes.unmatched)} · "
                              f"{t('missing_shapes', lang)}: {len(shapes.missing_units)}"):
@@ -134,6 +129,13 @@ with right:
                            kind="persons", step=ui.EXPLORE_STEPS.get(indicator))
     if ui.may("analyst"):
         st.caption(t("pick_unit_hint", lang))
+# The figures the map draws (the ranking shows one measure; this shows them all).
+if shapes is not None:
+    ui.chart_data(month_rows.sort_values("name"), lang,
+                  {"name": t("unit", lang), "value": t("measure_count", lang),
+                   "per_1000": t("measure_per_1000", lang), "per_household": t("measure_per_household", lang),
+                   **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {})},
+                  f"map_{indicator}_{view.unit_code}_{view.month:%Y-%m}")
 # The boundary source is chosen below the map (it is rarely changed); what was chosen applies from the top.
 with st.expander(t("boundary_source", lang)):
     st.file_uploader(t("boundary_file", lang), type=["geojson", "json", "gpkg", "zip"], key="map__upload")
