@@ -94,7 +94,7 @@ NO_PERSON_COUNTS: dict[str, str] = {
     "data/units_mapped_from_former": "rows of files by unit",
     "teams/inactive_teams": "teams and their members",
     "explore/persons": "row-level, analysts only", "explore/trainings": "row-level, analysts only",
-    "explore/visits": "row-level, analysts only",
+    "explore/visits": "row-level, analysts only", "explore/teams_by_unit": "team names, for a filter",
 }
 
 
