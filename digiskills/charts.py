@@ -165,8 +165,10 @@ def funnel(frame: pd.DataFrame, lang: str, height: int = 460) -> go.Figure:
     """frame: step_label, entities, conversion_first_pct (one group)."""
     text = [f"{formatting.cell(row, 'entities', lang)} ({formatting.cell(row, 'conversion_first_pct', lang)})"
             for _, row in frame.iterrows()]
+    # Inside a bar where it fits, beside a narrow one (the page gives the chart the full width, so it has room).
     fig = go.Figure(go.Funnel(y=frame["step_label"], x=frame["entities"], text=text, textinfo="text",
-                              marker=dict(color=LINE), connector=dict(line=dict(color="#999999"))))
+                              textposition="auto", marker=dict(color=LINE),
+                              connector=dict(line=dict(color="#999999"))))
     fig.update_layout(separators=",." if lang == "vi" else ".,")
     return _layout(fig, height)
 

@@ -3,6 +3,7 @@ and 2025-12-31), and table columns formatted by their name's suffix (_pct is a 0
 
 import datetime as dt
 import math
+import numbers
 import re
 
 import pandas as pd
@@ -61,7 +62,8 @@ def by_suffix(column: str, value, lang: str) -> str:
     _per_month → a number, _month → month,
     _days → one decimal, a year or an identifier (year, _year, _id, _line) → its digits ungrouped,
     numbers → grouped digits, anything else as text."""
-    if (column == "year" or column.endswith(("_year", "_id", "_line"))) and isinstance(value, int) \
+    # numbers.Number: Python's and numpy's (a nullable Int64 column yields numpy integers).
+    if (column == "year" or column.endswith(("_year", "_id", "_line"))) and isinstance(value, numbers.Integral) \
             and not isinstance(value, bool):
         return str(value)
     if column.endswith("_pct"):
@@ -76,7 +78,7 @@ def by_suffix(column: str, value, lang: str) -> str:
         return month(value, lang)
     if column.endswith("_days"):
         return number(value, lang, 1)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Number) and not isinstance(value, bool) and not pd.isna(value):
         return number(value, lang, 0 if float(value).is_integer() else 2)
     return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 

@@ -37,39 +37,34 @@ context = ui.run("funnel/active_users_by_funnel_entry", month=view.month, **view
 entered = overall.loc[overall["step_order"] == 1, "entities"]
 st.caption(t("funnel_reached_context", lang, reached=formatting.number(context["persons_reached"], lang),
              first=formatting.number(entered.iloc[0] if len(entered) else 0, lang), step=t(f"step_{steps[0]}", lang)))
-left, right = st.columns([2, 3])
-with left:
-    st.plotly_chart(charts.funnel(overall, lang), width="stretch")
-    skips = int(overall["skipped"].sum())
-    if skips:
-        st.info(f"{t('skipped', lang)}: {formatting.number(skips, lang)}")
-    waiting = int(overall["still_in_window"].fillna(0).max() or 0)  # withheld (<5): not mentioned
-    if waiting:
-        st.caption(t("funnel_still_in_window", lang, n=formatting.number(waiting, lang)))
+st.plotly_chart(charts.funnel(overall, lang, height=380), width="stretch")
 step_columns = {"step_label": t("step", lang), "entities": t("count", lang),
                 "conversion_previous_pct": t("conversion_previous", lang),
                 "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
                 "skipped": t("skipped", lang), "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)}
-with right:
-    picked = ui.picked_row(ui.show_table(overall, lang, step_columns, key="funnel__picked_step"))
-    if picked is None:
-        if ui.may("analyst"):
-            st.caption(t("funnel_pick_step", lang))
-    else:
-        step = overall["step"].iloc[picked]
-        ui.explore_link(lang, t("funnel_step_in_explore", lang, step=t(f"step_{step}", lang)), kind="persons",
-                        step=step)
-    # The overview's active users, reconciled with the funnel's last step (persons only; not when a count is
-    # withheld from a viewer, since the difference would give it back).
-    active = overall[overall["step"] == "active"]
-    withheld = [c for c in (*overall.columns, *context.index) if c.endswith("_is_suppressed")]
-    if len(active) and counting == "persons" and not any(
-            (overall[c].any() if c in overall else bool(context[c])) for c in withheld):
-        total, outside, passed = (int(context["active_users"]), int(context["active_users_not_entered"]),
-                                  int(active["entities"].iloc[0]))
-        st.info(t("funnel_active_reconciled", lang, total=formatting.number(total, lang),
-                  outside=formatting.number(outside, lang), funnel=formatting.number(passed, lang),
-                  between=formatting.number(total - outside - passed, lang)))
+picked = ui.picked_row(ui.show_table(overall, lang, step_columns, key="funnel__picked_step"))
+if picked is not None:
+    step = overall["step"].iloc[picked]
+    ui.explore_link(lang, t("funnel_step_in_explore", lang, step=t(f"step_{step}", lang)), kind="persons", step=step)
+elif ui.may("analyst"):
+    st.caption(t("funnel_pick_step", lang))
+skips = int(overall["skipped"].sum())
+if skips:
+    st.caption(f"{t('skipped', lang)}: {formatting.number(skips, lang)}")
+waiting = int(overall["still_in_window"].fillna(0).max() or 0)  # withheld (<5): not mentioned
+if waiting:
+    st.caption(t("funnel_still_in_window", lang, n=formatting.number(waiting, lang)))
+# The overview's active users, reconciled with the funnel's last step (persons only; not when a count is
+# withheld from a viewer, since the difference would give it back).
+active = overall[overall["step"] == "active"]
+withheld = [c for c in (*overall.columns, *context.index) if c.endswith("_is_suppressed")]
+if len(active) and counting == "persons" and not any(
+        (overall[c].any() if c in overall else bool(context[c])) for c in withheld):
+    total, outside, passed = (int(context["active_users"]), int(context["active_users_not_entered"]),
+                              int(active["entities"].iloc[0]))
+    st.info(t("funnel_active_reconciled", lang, total=formatting.number(total, lang),
+              outside=formatting.number(outside, lang), funnel=formatting.number(passed, lang),
+              between=formatting.number(total - outside - passed, lang)))
 ui.chart_data(overall, lang, step_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}")
 
 if breakdown != "none":
