@@ -23,9 +23,9 @@ from digiskills import db, exports, labels, staging
 from digiskills.i18n import t
 
 EXCEL_MAX_ROWS = 1_048_575  # an Excel sheet has 1,048,576 rows, one of them the header
-# xlsxwriter writes 7,000–9,000 rows a second on the server (13–16 columns), and a browser waits 3 minutes for a file
-# made on a click (Streamlit's deferred download): up to this many rows an Excel file is made on the click, beyond
-# it the page prepares it first (prepare()), under a spinner.
+# xlsxwriter writes 7,000–9,000 rows a second on the server (13–16 columns), and a browser waits 3 minutes for a
+# file made on a click (Streamlit's deferred download): up to this many rows an Excel file is made on the click,
+# beyond it the page prepares it first (prepare()), under a spinner.
 EXCEL_ON_CLICK_ROWS = 100_000
 EXCEL_ROWS_PER_MINUTE = 500_000
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet",
@@ -156,8 +156,11 @@ def _cell_writer(sheet, kind: str, date_format):
         return lambda row, col, value: sheet.write_datetime(row, col, value, date_format)
     if kind.startswith(("DECIMAL", "HUGEINT")):
         return lambda row, col, value: sheet.write_number(row, col, float(value))
-    return lambda row, col, value: (sheet.write_number(row, col, value) if isinstance(value, (int, float, decimal.Decimal))
-                                    else sheet.write_string(row, col, str(value)))
+    def number_or_text(row, col, value):
+        if isinstance(value, (int, float, decimal.Decimal)):
+            return sheet.write_number(row, col, value)
+        return sheet.write_string(row, col, str(value))
+    return number_or_text
 
 
 def _prepend(path: Path, head: bytes) -> None:

@@ -124,7 +124,8 @@ if shapes is not None:
     st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
     ui.chart_data(table, lang, {"name": t("unit", lang), "status_label": t("status", lang),
                                 "current_pct": t("brief_now", lang),
-                                "projected_pct": t("brief_projected", lang, deadline=formatting.date(goal.deadline, lang)),
+                                "projected_pct": t("brief_projected", lang,
+                                                   deadline=formatting.date(goal.deadline, lang)),
                                 **({"attainment_pct": t("attainment", lang)} if "attainment_pct" in table else {})},
                   f"projections_map_{goal.id}_{view.unit_code}_{view.month:%Y-%m}")
 
