@@ -17,7 +17,7 @@ with per_step as (
 per_person as (
     select
         person_id,
-        map_from_entries(list({'k': step, 'v': dates})) as step_dates,
+        map_from_entries(list_sort(list({'k': step, 'v': dates}))) as step_dates,  -- sorted: the same map every build
         coalesce(list_sort(list(step) filter (where is_preexisting)), []) as preexisting_steps
     from per_step
     group by person_id
