@@ -30,6 +30,11 @@ stepped as (
                select m.person_id from service_months as m
                where m.month between $month::date - interval 2 month and $month::date))
        or s.person_id in (select x.person_id from person_steps as x where x.step = $step and x.done_on <= s.as_of)
+),
+
+-- Counted apart from the listing, so that the listing is a top-N sort rather than a window over every person.
+counted as (
+    select count(*) as total_rows from stepped
 )
 
 select
@@ -41,8 +46,9 @@ select
          when s.trained_on <= s.as_of then 'trained'
          when s.reached_on <= s.as_of then 'reached'
          else 'later' end as stage,
-    count(*) over () as total_rows
+    n.total_rows
 from stepped as s
+cross join counted as n
 left join reporting_units as c on c.geography = $geography and c.unit_code = s.commune_code
 left join reporting_units as d on d.geography = $geography and d.unit_code = s.district_code
 order by s.reached_on desc nulls last, s.person_id
