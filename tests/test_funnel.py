@@ -590,6 +590,8 @@ class Reference:
             p = p[p["district"] == district_code]
         if commune_code is not None:
             p = p[p["commune"] == commune_code]
+        if counting == "households":  # people with no known household (a class, no visit) are no household
+            p = p[p["household"].notna()]
         age = (p["entry"].dt.year - p["birth_year"].astype("float")).astype("float")
         bands = np.select([age.isna().to_numpy(), (age < 15).to_numpy(), (age < 25).to_numpy(),
                            (age < 40).to_numpy(), (age < 55).to_numpy(), (age < 65).to_numpy()],
