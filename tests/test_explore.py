@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
+from downloads_support import keep_deferred_downloads
 from streamlit.testing.v1 import AppTest
 
 from digiskills import contract, db, downloads, labels, staging, ui
@@ -163,14 +163,7 @@ def test_a_filter_value_is_bound_not_written_into_the_sql(warehouse, staging_are
 def explore(demo_small, monkeypatch, staging_area):
     """Explore (or another page) under AppTest on the small demo, with URL parameters; keeps the callables of
     the download buttons (Streamlit runs them on the click) by file extension."""
-    made = {}
-    real_add = MediaFileManager.add_deferred
-
-    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name.rsplit(".", 1)[-1]] = data_callable
-        return real_add(self, data_callable, mimetype, coordinates, file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    made = keep_deferred_downloads(monkeypatch)
     monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
     monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))
     ui.live_warehouse.clear()

@@ -13,7 +13,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
+from downloads_support import keep_deferred_downloads
 from streamlit.testing.v1 import AppTest
 
 from digiskills import db, downloads, exports, ui
@@ -116,14 +116,7 @@ def test_explore_excel_downloads_hold_no_formula(kind, hostile_warehouse, monkey
 
 def test_the_explore_page_serves_the_safe_files(hostile_warehouse, monkeypatch, tmp_path):
     # The page's CSV and Excel buttons (made on the click: their callables are kept and called here).
-    made = {}
-    real_add = MediaFileManager.add_deferred
-
-    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name.rsplit(".", 1)[-1]] = data_callable
-        return real_add(self, data_callable, mimetype, coordinates, file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    made = keep_deferred_downloads(monkeypatch)
     monkeypatch.setenv("DIGISKILLS_DB", str(hostile_warehouse))
     monkeypatch.setenv("DIGISKILLS_STAGING", str(tmp_path / "staging"))
     ui.live_warehouse.clear()
