@@ -6,6 +6,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis: the same examples on every CI run (a failure there reproduces locally with HYPOTHESIS_PROFILE=ci),
+# no per-example deadline (the machines are shared and noisy), and no complaint about the session-scoped demo
+# warehouses that property tests read. Tests that need fewer examples say so in their own @settings.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 # The demo simulates up to the last full month before "today"; fixing it keeps every number stable.
 DEMO_TODAY = dt.date(2026, 11, 28)
