@@ -101,9 +101,10 @@ def mask_all(values) -> list:
 
 
 def mask_array(values) -> np.ndarray:
-    """A column of text (any array-like of str/None) with every value masked, as an object array. Only the
-    distinct values Arrow's regex picks as candidates go through mask()."""
-    array = pa.array(values, type=pa.string(), from_pandas=True)
+    """A column of text (an Arrow string array, or any array-like of str/None) with every value masked, as an
+    object array. Only the distinct values Arrow's regex picks as candidates go through mask()."""
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else \
+        pa.array(values, type=pa.string(), from_pandas=True)
     out = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
     candidates = pc.fill_null(pc.match_substring_regex(array, CANDIDATE), False).to_numpy(zero_copy_only=False)
     if candidates.any():

@@ -171,9 +171,9 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         kind = column.kind
         if kind in ("text", "id"):
             text = pc.utf8_normalize(pa.array(series, type=pa.string()), "NFC")
-            values = pc.replace_substring_regex(text, r"\s+", " ").to_numpy(zero_copy_only=False)
-            if kind == "text":  # free text (a hamlet, a topic) may hold a phone or an ID: never stored in clear
-                values = mask_array(values)
+            text = pc.replace_substring_regex(text, r"\s+", " ")
+            # Free text (a hamlet, a topic) may hold a phone or an ID: never stored in clear.
+            values = mask_array(text) if kind == "text" else text.to_numpy(zero_copy_only=False)
             errors = np.full(n, None, dtype=object)
         elif kind == "date":
             values, errors = _by_unique(series, lambda t: parse_date(t, ctx.today))
