@@ -252,6 +252,12 @@ def prepare(path: Path) -> Prepared:
     except (readers.FileError, NotLoadable) as exc:
         prepared.error = (exc.vi, exc.en)
         prepared.clean, prepared.rejects = [], []
+    except (MemoryError, pa.ArrowMemoryError) as exc:  # the import worker's cap (digiskills.worker)
+        prepared.error = (f"tệp {path.name} cần nhiều bộ nhớ hơn giới hạn của tiến trình nạp "
+                          f"(DIGISKILLS_WORKER_MEMORY_MB): {type(exc).__name__}",
+                          f"file {path.name} needs more memory than the import may use "
+                          f"(DIGISKILLS_WORKER_MEMORY_MB): {type(exc).__name__}")
+        prepared.clean, prepared.rejects = [], []
     except Exception as exc:  # noqa: BLE001 - a parser's failure is this file's rejection, never the batch's
         text = readers._exc_text(exc)
         prepared.error = (f"lỗi khi đọc tệp {path.name}: {text}", f"error while reading file {path.name}: {text}")

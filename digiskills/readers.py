@@ -94,10 +94,7 @@ def open_export(path: Path) -> Export:
         check_xlsx(path, limit)
         peek = [row for _, row in zip(range(PEEK_ROWS), _xlsx_rows(path))]
     elif suffix == ".parquet":
-        try:
-            peek = [pq.ParquetFile(path).schema_arrow.names]
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FileError(f"không đọc được tệp Parquet: {exc}", f"unreadable Parquet file: {exc}") from exc
+        peek = [check_parquet(path, limit)]
     else:
         encoding = detect_encoding(path)
         with _decoding(path, encoding), path.open(encoding=encoding, newline="") as text:
@@ -131,12 +128,12 @@ def check_xlsx(path: Path, limit: limits.Limits) -> None:
         raise FileError(f"không đọc được tệp Excel {path.name} (tệp hỏng hoặc bị cắt cụt): {exc}",
                         f"unreadable Excel file {path.name} (damaged or truncated): {exc}") from exc
     total = sum(m.file_size for m in members)
-    if total > limit.xlsx_uncompressed_bytes:
+    if total > limit.uncompressed_bytes:
         raise FileError(
             f"tệp Excel {path.name} giải nén ra {limits.megabytes(total)}, vượt giới hạn "
-            f"{limits.megabytes(limit.xlsx_uncompressed_bytes)} (DIGISKILLS_MAX_XLSX_UNCOMPRESSED_MB); không mở tệp",
+            f"{limits.megabytes(limit.uncompressed_bytes)} (DIGISKILLS_MAX_UNCOMPRESSED_MB); không mở tệp",
             f"Excel file {path.name} expands to {limits.megabytes(total)}, over the limit of "
-            f"{limits.megabytes(limit.xlsx_uncompressed_bytes)} (DIGISKILLS_MAX_XLSX_UNCOMPRESSED_MB); not opened")
+            f"{limits.megabytes(limit.uncompressed_bytes)} (DIGISKILLS_MAX_UNCOMPRESSED_MB); not opened")
     for m in members:
         # Small members (styles, a one-row sheet) may compress very well and harm nobody.
         ratio = m.file_size / max(m.compress_size, 1)
@@ -146,6 +143,58 @@ def check_xlsx(path: Path, limit: limits.Limits) -> None:
                 "(DIGISKILLS_MAX_XLSX_RATIO): có dấu hiệu 'bom zip'; không mở tệp",
                 f"Excel file {path.name}: member {m.filename} is compressed {ratio:,.0f} times, over the limit of "
                 f"{limit.xlsx_ratio:g} (DIGISKILLS_MAX_XLSX_RATIO): looks like a zip bomb; not opened")
+    shared = [m for m in members if m.filename.lower().endswith("sharedstrings.xml")]
+    for m in shared:
+        _check_shared_strings(path, m, limit)
+
+
+_SST_COUNT = re.compile(rb"<(?:\w+:)?sst\b[^>]*?\buniqueCount\s*=\s*[\"'](\d+)")
+_SST_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def _check_shared_strings(path: Path, member: zipfile.ZipInfo, limit: limits.Limits) -> None:
+    """openpyxl loads every shared string into memory before the first row: their size (zip directory), their
+    declared count (the first bytes) and their real count (one streaming pass over the XML, stopped as soon
+    as it is over the limit; a declared count can lie) are checked before any parsing."""
+    if member.file_size > limit.shared_strings_bytes:
+        raise FileError(
+            f"tệp Excel {path.name}: bảng chuỗi dùng chung (sharedStrings.xml) giải nén ra "
+            f"{limits.megabytes(member.file_size)}, vượt giới hạn {limits.megabytes(limit.shared_strings_bytes)} "
+            "(DIGISKILLS_MAX_SHARED_STRINGS_MB); không mở tệp",
+            f"Excel file {path.name}: its shared strings (sharedStrings.xml) expand to "
+            f"{limits.megabytes(member.file_size)}, over the limit of {limits.megabytes(limit.shared_strings_bytes)} "
+            "(DIGISKILLS_MAX_SHARED_STRINGS_MB); not opened")
+
+    def too_many(count: int, how: str) -> FileError:
+        return FileError(
+            f"tệp Excel {path.name}: {how[0]} {count:,} chuỗi dùng chung (sharedStrings.xml), vượt giới hạn "
+            f"{limit.shared_strings:,} (DIGISKILLS_MAX_SHARED_STRINGS); không mở tệp".replace(",", "."),
+            f"Excel file {path.name}: {how[1]} {count:,} shared strings (sharedStrings.xml), over the limit of "
+            f"{limit.shared_strings:,} (DIGISKILLS_MAX_SHARED_STRINGS); not opened")
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as xml:
+            head = xml.read(4096)
+            declared = _SST_COUNT.search(head)
+            if declared and int(declared.group(1)) > limit.shared_strings:
+                raise too_many(int(declared.group(1)), ("khai báo", "declares"))
+            count, tail, block = 0, b"", head
+            while block:
+                data = tail + block
+                count += len(_SST_ITEM.findall(data))
+                # The last bytes go with the next block (a tag cut in two): a tag that starts in them is
+                # counted with the next block, not this one.
+                cut = max(len(data) - 64, 0)
+                count -= len(_SST_ITEM.findall(data[cut:]))
+                tail = data[cut:]
+                if count > limit.shared_strings:
+                    raise too_many(limit.shared_strings, ("có hơn", "holds more than"))
+                block = xml.read(1 << 20)
+    except FileError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise FileError(f"không đọc được tệp Excel {path.name} (tệp hỏng hoặc bị cắt cụt): {_exc_text(exc)}",
+                        f"unreadable Excel file {path.name} (damaged or truncated): {_exc_text(exc)}") from exc
 
 
 def _bounded_lines(path: Path, lines, limit: limits.Limits):
@@ -502,20 +551,89 @@ def _xlsx_chunks(export: Export, header_index: int, width: int) -> Iterator[Chun
         yield Chunk(pd.DataFrame(rows, columns=[f"c{i}" for i in range(width)], dtype="str"), np.array(lines))
 
 
+def check_parquet(path: Path, limit: limits.Limits) -> list[str]:
+    """Reads the Parquet footer only and refuses a file over the rows, columns or size limits before any data
+    page is read; returns the column names (Parquet has no header row)."""
+    try:
+        metadata = pq.ParquetFile(path).metadata
+        names = pq.ParquetFile(path).schema_arrow.names
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FileError(f"không đọc được tệp Parquet {path.name}: {_exc_text(exc)}",
+                        f"unreadable Parquet file {path.name}: {_exc_text(exc)}") from exc
+    if metadata.num_rows > limit.rows:
+        raise FileError(f"tệp {path.name} có {metadata.num_rows:,} dòng, hơn {limit.rows:,} dòng (DIGISKILLS_MAX_ROWS); "
+                        "hãy tách tệp theo tháng".replace(",", "."),
+                        f"file {path.name} has {metadata.num_rows:,} rows, more than {limit.rows:,} rows "
+                        "(DIGISKILLS_MAX_ROWS); split it by month")
+    if len(names) > limit.columns:
+        raise FileError(f"tệp {path.name} có {len(names)} cột, vượt giới hạn {limit.columns} cột (DIGISKILLS_MAX_COLUMNS)",
+                        f"file {path.name} has {len(names)} columns, over the limit of {limit.columns} "
+                        "(DIGISKILLS_MAX_COLUMNS)")
+    stored = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if stored > limit.uncompressed_bytes:
+        raise _too_big(path, stored, limit)
+    return names
+
+
+def _too_big(path: Path, size: int, limit: limits.Limits) -> FileError:
+    return FileError(f"tệp {path.name} giải nén ra hơn {limits.megabytes(size)}, vượt giới hạn "
+                     f"{limits.megabytes(limit.uncompressed_bytes)} (DIGISKILLS_MAX_UNCOMPRESSED_MB); không nạp",
+                     f"file {path.name} expands to more than {limits.megabytes(size)}, over the limit of "
+                     f"{limits.megabytes(limit.uncompressed_bytes)} (DIGISKILLS_MAX_UNCOMPRESSED_MB); not loaded")
+
+
+PARQUET_BATCH_ROWS = 65_536
+
+
 def _parquet_chunks(export: Export) -> Iterator[Chunk]:
+    """Streams the file in batches; text columns come dictionary-encoded, as stored, so that the length of
+    every distinct value and the size of the decoded batch are checked before anything is decoded (one long
+    value repeated on every row is stored once and would decode to rows × length)."""
+    limit = limits.current()
     try:
         parquet = pq.ParquetFile(export.path)
-        start = 1
-        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+        text_columns = [f.name for f in parquet.schema_arrow
+                        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                        or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+        parquet = pq.ParquetFile(export.path, read_dictionary=text_columns)
+        start, decoded = 1, 0
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
             columns = {}
+            lines = np.arange(start, start + batch.num_rows)
             for i, column in enumerate(batch.columns):
+                decoded += _check_parquet_column(export, column, i, lines, limit)
+                if decoded > limit.uncompressed_bytes:
+                    raise _too_big(export.path, decoded, limit)
+                if pa.types.is_dictionary(column.type):
+                    column = column.dictionary_decode()
                 if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
                     column = column.cast(pa.date32())
                 columns[f"c{i}"] = column.cast(pa.string()).fill_null("")
             frame = pa.table(columns).to_pandas()
             frame = frame.apply(lambda s: s.str.normalize("NFC").str.strip())
             # Parquet has no header line: row 1 is the first data row.
-            yield Chunk(frame, np.arange(start, start + len(frame)))
-            start += len(frame)
+            yield Chunk(frame, lines)
+            start += batch.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
-        raise FileError(f"không đọc được tệp Parquet: {exc}", f"unreadable Parquet file: {exc}") from exc
+        raise FileError(f"không đọc được tệp Parquet {export.path.name}: {_exc_text(exc)}",
+                        f"unreadable Parquet file {export.path.name}: {_exc_text(exc)}") from exc
+
+
+def _check_parquet_column(export: Export, column: pa.Array, i: int, lines: np.ndarray, limit: limits.Limits) -> int:
+    """Refuses a cell over the length limit (naming its row and column); returns the column's decoded size in
+    characters (bytes for non-text columns, by their type's width), computed without decoding."""
+    if pa.types.is_dictionary(column.type):
+        value_lengths = pc.binary_length(column.dictionary) if pa.types.is_binary(column.dictionary.type) \
+            else pc.utf8_length(column.dictionary)
+        lengths = pc.take(value_lengths, column.indices)  # one integer per row: nothing is decoded
+    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        lengths = pc.utf8_length(column)
+    elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+        lengths = pc.binary_length(column)
+    else:
+        return column.nbytes
+    longest = pc.max(lengths).as_py()
+    if longest is not None and longest > limit.cell_chars:
+        row = pc.index(lengths, longest).as_py()
+        raise _cell_too_long(export.path, int(lines[row]), export.peek[0][i], longest, limit)
+    return int(pc.sum(lengths).as_py() or 0)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from digiskills.contract import BOOL_VALUES, Aliases, Table
-from digiskills.masking import mask_all
+from digiskills.masking import mask_array
 from digiskills.pseudonym import NORMALISE, PersonKeys
 from digiskills.text import fold, nfc
 from digiskills.units import PROVINCE_CODE, REFORM_DATE, UnitResolver
@@ -171,10 +171,9 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         kind = column.kind
         if kind in ("text", "id"):
             text = pc.utf8_normalize(pa.array(series, type=pa.string()), "NFC")
-            values = pc.replace_substring_regex(text, r"\s+", " ").to_numpy(zero_copy_only=False)
-            if kind == "text":  # free text (a hamlet, a topic) may hold a phone or an ID: never stored in clear
-                codes, uniques = pd.factorize(values, use_na_sentinel=False)
-                values = np.asarray(mask_all(uniques), dtype=object)[codes]
+            text = pc.replace_substring_regex(text, r"\s+", " ")
+            # Free text (a hamlet, a topic) may hold a phone or an ID: never stored in clear.
+            values = mask_array(text) if kind == "text" else text.to_numpy(zero_copy_only=False)
             errors = np.full(n, None, dtype=object)
         elif kind == "date":
             values, errors = _by_unique(series, lambda t: parse_date(t, ctx.today))

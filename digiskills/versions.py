@@ -18,33 +18,45 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 KEEP_VERSIONS = int(os.environ.get("DIGISKILLS_KEEP_VERSIONS", "5"))
-# A headline share (goal metric or households reached, ÷ its denominator) that moves by more than this many
-# percentage points in a month already published is a revision of the past worth a person's look.
-REVISION_POINTS = float(os.environ.get("DIGISKILLS_REVISION_POINTS", "5"))
-_SHARES = """
-with shares as (
-    select c.commune_code as unit_code, c.month,
-           sum(c.working_age_service_users) / any_value(d.working_age_population) as goal_share,
-           sum(c.households_reached_cum) / any_value(d.households) as households_share
-    from commune_month as c
-    join denominators as d
-        on d.geography = c.geography and d.unit_code = c.commune_code and d.year = year(c.month)
-    where c.geography = '2025' and c.commune_code is not null
-    group by all
-    union all
-    select '96', c.month, sum(c.working_age_service_users) / any_value(d.working_age_population),
-           sum(c.households_reached_cum) / any_value(d.households)
-    from commune_month as c
-    join denominators as d on d.geography = c.geography and d.unit_code = '96' and d.year = year(c.month)
-    where c.geography = '2025'
-    group by all
-)
-select s.unit_code, coalesce(u.name, s.unit_code) as name, s.month, s.goal_share, s.households_share
-from shares as s
-left join reporting_units as u on u.geography = '2025' and u.unit_code = s.unit_code
+# What moves a published number: an import that changes, for a month the live warehouse already shows,
+# - a share (a goal's, or a card's: working-age service users or reached ÷ working age, households reached ÷
+#   households) of the province or of a commune by more than REVISION_POINTS percentage points, or
+# - a card's count (people trained, accounts created, …) of the province by more than REVISION_PERCENT %, or
+# - a denominator (population, working age, households) of any unit for a year already shown by more than
+#   REVISION_PERCENT %,
+# waits for a data admin's review. Counts are judged at the province only: a commune's count of 40 moving to 41
+# is late data, not a revised headline (its share is judged, by points).
+REVISION_POINTS = float(os.environ.get("DIGISKILLS_REVISION_POINTS", "1"))
+REVISION_PERCENT = float(os.environ.get("DIGISKILLS_REVISION_PERCENT", "2"))
+PROVINCE = "96"
+# The overview's cards: (indicator key of the catalogue, commune_month column, denominator column or None).
+CARDS = (("working_age_service_users", "working_age_service_users", "working_age_population"),
+         ("working_age_reached", "working_age_reached", "working_age_population"),
+         ("households_reached", "households_reached_cum", "households"),
+         ("persons_trained", "persons_trained_cum", None),
+         ("training_attendances", "training_attendances_cum", None),
+         ("accounts_created", "accounts_created_cum", None),
+         ("eid_activations", "eid_activations_cum", None),
+         ("active_users", "active_users", None))
+DENOMINATORS = ("population", "working_age_population", "households")
+_DENOMINATOR_LABELS = {"population": ("dân số", "population"),
+                       "working_age_population": ("dân số trong độ tuổi lao động", "working-age population"),
+                       "households": ("số hộ", "households")}
+_VALUES = """
+select coalesce(c.commune_code, '') as unit_code, c.month, {columns}
+from commune_month as c
+where c.geography = '2025'
 """
+_DENOMINATOR_ROWS = """
+select d.geography, d.unit_code, coalesce(u.name, d.unit_code) as name, d.year,
+       d.population, d.working_age_population, d.households
+from denominators as d
+left join reporting_units as u on u.geography = d.geography and u.unit_code = d.unit_code
+"""
+_NAMES = "select unit_code, name from reporting_units where geography = '2025'"
 
 
 @dataclass
@@ -99,39 +111,167 @@ def _counts(path: Path) -> dict[str, int]:
     return dict(_read(path, " union all ".join(f"select '{t}', count(*) from {t}" for t in tables)))
 
 
+def _measures() -> list[tuple[str, str, str | None]]:
+    """(key, metric column, denominator column or None): the cards, then every goal of goals.yaml not a card."""
+    from digiskills import goals as goal_file  # goals.yaml may be broken: the cards are reviewed anyway
+
+    measures = list(CARDS)
+    try:
+        goal_list = goal_file.load()
+    except (goal_file.GoalFileError, OSError):
+        goal_list = []
+    seen = {(m, d) for _, m, d in measures}
+    for goal in goal_list:
+        if (goal.metric, goal.population) not in seen:
+            seen.add((goal.metric, goal.population))
+            measures.append((f"goal:{goal.id}", goal.metric, goal.population))
+    return measures
+
+
+def _label(key: str, lang: str) -> str:
+    from digiskills import goals as goal_file
+    from digiskills import i18n
+
+    if key.startswith("goal:"):
+        goal = next((g for g in goal_file.load() if g.id == key[5:]), None)
+        return goal.label(lang) if goal else key[5:]
+    return i18n.t(key, lang)
+
+
+def _headlines(path: Path, measures) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per unit (communes of 2025 and the province '96') and month: each measure's value and share; and the
+    denominators table."""
+    columns = sorted({m for _, m, _ in measures})
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{str(path.resolve())}' as w (read_only)")
+        con.execute("use w")
+        wide = con.execute(_VALUES.format(columns=", ".join(f"c.{c}" for c in columns))).df()
+        denominators = con.execute(_DENOMINATOR_ROWS).df()
+    finally:
+        con.close()
+    wide["month"] = pd.to_datetime(wide["month"])
+    province = wide.groupby("month", as_index=False)[columns].sum()
+    province["unit_code"] = PROVINCE
+    communes = wide[wide["unit_code"] != ""].groupby(["unit_code", "month"], as_index=False)[columns].sum()
+    values = pd.concat([communes, province], ignore_index=True)
+    values["year"] = values["month"].dt.year
+    own = denominators[denominators["geography"] == "2025"][["unit_code", "year", *DENOMINATORS]]
+    values = values.merge(own, on=["unit_code", "year"], how="left")
+    rows = []
+    for key, metric, population in measures:
+        frame = values[["unit_code", "month"]].copy()
+        frame["measure"], frame["value"] = key, values[metric].astype("float64")
+        frame["share"] = (values[metric] / values[population].where(values[population] > 0)).astype("float64") \
+            if population else float("nan")
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True), denominators
+
+
 def review(candidate: Path, live: Path | None) -> Review:
-    """Headline changes per unit (the 64 communes and the province, geography 2025), shares above 100 % and
-    revisions of already published months by more than REVISION_POINTS."""
+    """What the candidate changes against the live warehouse: the province's goal share in the latest month
+    (per commune too), and flags: shares above 100 %, and revisions of published numbers (see REVISION_POINTS
+    and REVISION_PERCENT above)."""
     result = Review(rows_after=_counts(candidate))
-    after = {(u, str(m)): (n, g, h) for u, n, m, g, h in _read(candidate, _SHARES)}
-    before = {}
+    measures = _measures()
+    after, denominators_after = _headlines(candidate, measures)
+    names = dict(_read(candidate, _NAMES))
+    names.setdefault(PROVINCE, "Tỉnh Cà Mau")
+    before = denominators_before = None
     if live is not None and live.exists():
         result.rows_before = _counts(live)
-        before = {(u, str(m)): (n, g, h) for u, n, m, g, h in _read(live, _SHARES)}
-    months = sorted({m for _, m in after})
-    if not months:
+        before, denominators_before = _headlines(live, measures)
+    if after.empty:
         return result
-    latest = result.latest_month = months[-1]
-    result.headline_after = after.get(("96", latest), (None, None, None))[1]
-    result.headline_before = before.get(("96", latest), (None, None, None))[1]
-    for (unit, month), (name, goal, households) in sorted(after.items()):
-        for label, value in (("goal", goal), ("households", households)):
-            if value is not None and value > 1:
-                result.flags.append(dict(code="over_100", unit=name, month=month, value=value,
-                                         vi=f"{name}, {month[:7]}: tỷ lệ {value:.1%} vượt 100 % (chỉ tiêu {label})",
-                                         en=f"{name}, {month[:7]}: share {value:.1%} above 100 % ({label})"))
-        old = before.get((unit, month))
-        if old is not None and old[1] is not None and goal is not None:
-            moved = 100 * (goal - old[1])
-            if abs(moved) > REVISION_POINTS:
-                result.flags.append(dict(code="revision", unit=name, month=month, value=moved,
-                                         vi=f"{name}, {month[:7]}: tỷ lệ mục tiêu đổi {moved:+.1f} điểm % "
-                                            f"(đã công bố {old[1]:.1%}, mới {goal:.1%})",
-                                         en=f"{name}, {month[:7]}: goal share moves {moved:+.1f} points "
-                                            f"(published {old[1]:.1%}, new {goal:.1%})"))
-        if month == latest:
-            result.changes.append(dict(unit=name, month=month, before=old[1] if old else None, after=goal))
+    goal_key = CARDS[0][0]
+    latest = after["month"].max()
+    result.latest_month = str(latest.date())
+
+    def share_of(frame, unit):
+        if frame is None:
+            return None
+        hit = frame[(frame["measure"] == goal_key) & (frame["unit_code"] == unit) & (frame["month"] == latest)]
+        return None if hit.empty or pd.isna(hit["share"].iloc[0]) else float(hit["share"].iloc[0])
+
+    result.headline_after, result.headline_before = share_of(after, PROVINCE), share_of(before, PROVINCE)
+    for unit in sorted(after.loc[after["unit_code"] != PROVINCE, "unit_code"].unique()) + [PROVINCE]:
+        result.changes.append(dict(unit=names.get(unit, unit), month=result.latest_month,
+                                   before=share_of(before, unit), after=share_of(after, unit)))
+
+    over = after[after["share"] > 1]
+    for (unit, key), rows in over.groupby(["unit_code", "measure"], sort=False):
+        worst = rows.loc[rows["share"].idxmax()]
+        month, value, name = str(worst["month"].date()), float(worst["share"]), names.get(unit, unit)
+        result.flags.append(dict(
+            code="over_100", unit=name, month=month, value=value, measure=key,
+            vi=f"{name}, {month[:7]}: {_label(key, 'vi')}: tỷ lệ {value:.1%} vượt 100 %"
+               + _others(len(rows) - 1, "vi"),
+            en=f"{name}, {month[:7]}: {_label(key, 'en')}: share {value:.1%} above 100 %" + _others(len(rows) - 1, "en")))
+    if before is not None:
+        result.flags += _revisions(before, after, names)
+        result.flags += _denominator_revisions(denominators_before, denominators_after, set(before["month"].dt.year))
+    result.flags.sort(key=lambda f: (f["unit"] != names[PROVINCE], f["code"] != "revision", f["unit"], f["month"]))
     return result
+
+
+def _others(count: int, lang: str) -> str:
+    if count <= 0:
+        return ""
+    return f" (và {count} tháng khác)" if lang == "vi" else f" (and {count} other month{'s' if count > 1 else ''})"
+
+
+def _revisions(before: pd.DataFrame, after: pd.DataFrame, names: dict) -> list[dict]:
+    """One flag per unit and measure whose published months move past a threshold: the month that moves most."""
+    both = before.merge(after, on=["unit_code", "month", "measure"], suffixes=("_before", "_after"))
+    both["points"] = 100 * (both["share_after"] - both["share_before"])
+    both["percent"] = 100 * (both["value_after"] - both["value_before"]) / both["value_before"].where(
+        both["value_before"] > 0)
+    is_count = both["share_before"].isna() & both["share_after"].isna()
+    moved = (both["points"].abs() > REVISION_POINTS) | (
+        is_count & (both["unit_code"] == PROVINCE) & (both["percent"].abs() > REVISION_PERCENT))
+    flags = []
+    for (unit, key), rows in both[moved].groupby(["unit_code", "measure"], sort=False):
+        by_share = rows["points"].notna().any()
+        worst = rows.loc[(rows["points"] if by_share else rows["percent"]).abs().idxmax()]
+        month, name = str(worst["month"].date()), names.get(unit, unit)
+        label_vi, label_en = _label(key, "vi"), _label(key, "en")
+        if by_share:
+            old, new, move = float(worst["share_before"]), float(worst["share_after"]), float(worst["points"])
+            vi = (f"{name}, {month[:7]}: {label_vi}: tỷ lệ đã công bố đổi {move:+.1f} điểm % "
+                  f"(đã công bố {old:.1%}, mới {new:.1%})")
+            en = f"{name}, {month[:7]}: {label_en}: published share moves {move:+.1f} points (published {old:.1%}, new {new:.1%})"
+        else:
+            old, new, move = float(worst["value_before"]), float(worst["value_after"]), float(worst["percent"])
+            vi = f"{name}, {month[:7]}: {label_vi}: số đã công bố đổi {move:+.1f} % (đã công bố {old:,.0f}, mới {new:,.0f})"
+            en = f"{name}, {month[:7]}: {label_en}: published count moves {move:+.1f} % (published {old:,.0f}, new {new:,.0f})"
+        flags.append(dict(code="revision", unit=name, month=month, value=move, measure=key,
+                          vi=vi + _others(len(rows) - 1, "vi"), en=en + _others(len(rows) - 1, "en")))
+    return flags
+
+
+def _denominator_revisions(before: pd.DataFrame, after: pd.DataFrame, years: set[int]) -> list[dict]:
+    """A denominator of a year already shown that moves by more than REVISION_PERCENT %, or disappears."""
+    keys = ["geography", "unit_code", "year"]
+    both = before[before["year"].isin(years)].merge(after, on=keys, how="left", suffixes=("_before", "_after"))
+    flags = []
+    for _, row in both.iterrows():
+        for column in DENOMINATORS:
+            old, new = row[f"{column}_before"], row[f"{column}_after"]
+            if pd.isna(old) or old <= 0:
+                continue
+            move = 100 * ((0 if pd.isna(new) else new) - old) / old
+            if abs(move) <= REVISION_PERCENT:
+                continue
+            name = row["name_before"] if not pd.isna(row["name_before"]) else row["unit_code"]
+            label_vi, label_en = _DENOMINATOR_LABELS[column]
+            new_text = "—" if pd.isna(new) else f"{new:,.0f}"
+            flags.append(dict(
+                code="denominator", unit=name, month=str(int(row["year"])), value=move, measure=column,
+                vi=f"{name}, năm {int(row['year'])} ({row['geography']}): mẫu số {label_vi} đổi {move:+.1f} % "
+                   f"(đã công bố {old:,.0f}, mới {new_text})",
+                en=f"{name}, {int(row['year'])} ({row['geography']}): denominator {label_en} moves {move:+.1f} % "
+                   f"(published {old:,.0f}, new {new_text})"))
+    return flags
 
 
 def stage(copy: Path, db_path: Path) -> Review:

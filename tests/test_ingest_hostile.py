@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pytest
 
 from digiskills import ingest, masking, staging, worker
@@ -144,10 +145,10 @@ def test_a_2mb_zip_bomb_is_refused_before_expansion_with_the_memory_of_a_tiny_im
 def test_a_zip_bomb_is_also_refused_by_its_total_uncompressed_size(db, good, tmp_path, monkeypatch):
     bomb = write_zip_bomb(tmp_path / "bomb.xlsx", blocks=2)  # 33 MB of XML
     monkeypatch.setenv("DIGISKILLS_MAX_XLSX_RATIO", "100000")
-    monkeypatch.setenv("DIGISKILLS_MAX_XLSX_UNCOMPRESSED_MB", "20")
+    monkeypatch.setenv("DIGISKILLS_MAX_UNCOMPRESSED_MB", "20")
     reports = load(db, bomb, good)
     assert outcome(reports, "bomb.xlsx").outcome == "failed"
-    assert "DIGISKILLS_MAX_XLSX_UNCOMPRESSED_MB" in outcome(reports, "bomb.xlsx").message_en
+    assert "DIGISKILLS_MAX_UNCOMPRESSED_MB" in outcome(reports, "bomb.xlsx").message_en
     assert "giải nén" in outcome(reports, "bomb.xlsx").message_vi
     assert_batch_survives(reports)
 
@@ -220,8 +221,9 @@ def test_a_20_digit_count_rejects_its_row_not_the_file(db, tmp_path):
     # 2 and 2^31 - 1 load (the warehouse's INTEGER); 20 digits and 3 billion are refused with a reason.
     assert (report.outcome, report.rows_loaded, report.rows_rejected) == ("loaded_with_rejects", 2, 2)
     reasons = [r["reason_en"] for r in report.rejects]
+    # 3 billion has 10 digits, the shape of an ID: the reason masks it (digiskills.masking), a harmless loss.
     assert reasons == ["column 'Số hồ sơ' (transactions): '12345678901234567890' is too large (at most 2,147,483,647)",
-                       "column 'Số hồ sơ' (transactions): '3000000000' is too large (at most 2,147,483,647)"]
+                       f"column 'Số hồ sơ' (transactions): '{masking.CITIZEN_ID}' is too large (at most 2,147,483,647)"]
     assert query(db, "select transactions from service_usage order by 1") == [(2,), (2147483647,)]
 
 
@@ -462,3 +464,186 @@ def test_a_phone_in_the_birth_year_and_an_id_in_a_note_never_leave_ingest_in_cle
     assert {r["hamlet"] for r in stored} == {f"Ấp Khai Long, {masking.EMAIL}"}  # row 92 loads, masked
     assert {r["file_name"] for r in log} == {f"{masking.PHONE}_visits.csv", "again.csv"}
     assert any(q["file_name"] == "again.csv" and "already loaded" in q["reason_en"] for q in quarantine)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parquet: the same limits, from the footer before any data page is read, then per batch before decoding.
+# Each hostile file is built from dictionary arrays (a few distinct values, integer indices): tiny to write and
+# tiny on disk, as the issue's were, and refused before it would expand.
+
+def write_parquet(path: Path, rows: int, *, changes: dict[str, str] | None = None, groups: int = 1) -> Path:
+    """A visit export of `rows` rows (written as `groups` row groups of the same table), each column one
+    dictionary-encoded value; `changes` replaces a column's value by header."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = dict(visit(1), **(changes or {}))
+    per_group = rows // groups
+    indices = pa.array(np.zeros(per_group, dtype=np.int8))
+    table = pa.table({h: pa.DictionaryArray.from_arrays(indices, pa.array([values[h]])) for h in VISIT_HEADERS})
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        for _ in range(groups):
+            writer.write_table(table)
+    return path
+
+
+
+def test_a_93kb_parquet_whose_one_long_value_fills_250000_rows_is_refused_before_decoding(db, good, tmp_path):
+    # The issue's file: 250,000 rows sharing one 3,000-character value took `check` to 9.66 GB (750 MB a column
+    # once decoded). The lengths are checked on the dictionary, per batch, so nothing is decoded.
+    path = write_parquet(tmp_path / "long.parquet", 250_000, changes={"Ấp/Khóm": "A" * 3000})
+    assert path.stat().st_size < 200_000
+    before = snapshot(db)
+    started = time.monotonic()
+    reports = load(db, path, good)
+    seconds = time.monotonic() - started
+    refused = outcome(reports, "long.parquet")
+    assert refused.outcome == "failed"
+    assert ("file long.parquet, line 1, column 'Ấp/Khóm': a cell of 3,000 characters, over the limit of 2,000 "
+            "(DIGISKILLS_MAX_CELL_CHARS)") in refused.message_en
+    assert "DIGISKILLS_MAX_CELL_CHARS" in refused.message_vi
+    assert_batch_survives(reports)
+    after = snapshot(db)
+    assert after["visits"][0] == before["visits"][0] + 3  # only the good file's rows
+    print(f"long-value parquet refused in {seconds:.1f} s")
+
+
+def test_a_parquet_over_the_rows_limit_is_refused_from_its_footer(db, good, tmp_path, monkeypatch):
+    # The issue's 166 KB file of 6,000,000 rows was read whole (5.95 GB, 819 s): the footer says 6,000,000.
+    path = write_parquet(tmp_path / "rows.parquet", 6_000_000, groups=6)
+    assert path.stat().st_size < 2_000_000
+    before = snapshot(db)
+    reports = load(db, path, good)
+    refused = outcome(reports, "rows.parquet")
+    assert refused.outcome == "failed"
+    assert "file rows.parquet has 6,000,000 rows, more than 5,000,000 rows (DIGISKILLS_MAX_ROWS)" in refused.message_en
+    assert_batch_survives(reports)
+    assert snapshot(db)["visits"][0] == before["visits"][0] + 3
+
+
+@pytest.mark.parametrize("variable, value, expected", [
+    ("DIGISKILLS_MAX_ROWS", "3", "has 5 rows, more than 3 rows (DIGISKILLS_MAX_ROWS)"),
+    ("DIGISKILLS_MAX_COLUMNS", "10", "has 16 columns, over the limit of 10 (DIGISKILLS_MAX_COLUMNS)"),
+    ("DIGISKILLS_MAX_CELL_CHARS", "40", "line 1, column 'Ấp/Khóm': a cell of 41 characters, over the limit of 40"),
+    ("DIGISKILLS_MAX_UNCOMPRESSED_MB", "0.0001", "over the limit of 0.0 MB (DIGISKILLS_MAX_UNCOMPRESSED_MB)"),
+])
+def test_each_limit_holds_for_parquet_too(db, tmp_path, monkeypatch, variable, value, expected):
+    path = write_parquet(tmp_path / "limited.parquet", 5, changes={"Ấp/Khóm": "A" * 41})
+    monkeypatch.setenv(variable, value)
+    if variable == "DIGISKILLS_MAX_CELL_CHARS":
+        monkeypatch.setenv("DIGISKILLS_MAX_COLUMNS", "16")
+    before = snapshot(db)
+    limited = load(db, path)[0]
+    assert limited.outcome == "failed"
+    assert "limited.parquet" in limited.message_en and expected in limited.message_en, limited.message_en
+    assert variable in limited.message_vi
+    assert snapshot(db) == before
+
+
+def test_a_decoded_size_over_the_limit_is_refused_while_streaming(db, tmp_path, monkeypatch):
+    # 200,000 rows of one 1,000-character value: 3 MB on disk, ~200 MB of text once decoded; with a 50 MB
+    # limit the reader stops at the batch that passes it, before decoding that batch.
+    path = write_parquet(tmp_path / "wide.parquet", 200_000, changes={"Ấp/Khóm": "Ấ" * 1000})
+    monkeypatch.setenv("DIGISKILLS_MAX_UNCOMPRESSED_MB", "50")
+    before = snapshot(db)
+    refused = load(db, path)[0]
+    assert refused.outcome == "failed"
+    assert "file wide.parquet expands to more than" in refused.message_en
+    assert "DIGISKILLS_MAX_UNCOMPRESSED_MB" in refused.message_en
+    assert snapshot(db) == before
+
+
+def test_an_ordinary_parquet_still_loads(db, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [visit(i) for i in range(1, 4)]
+    path = tmp_path / "visits.parquet"
+    pq.write_table(pa.table({h: [r[h] for r in rows] for h in VISIT_HEADERS}), path)
+    report = load(db, path)[0]
+    assert (report.outcome, report.rows_loaded) == ("loaded", 3)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared strings: openpyxl loads them all before the first row, so their count and size are checked first.
+
+def _shared_strings_xlsx(path: Path, strings: int, declared: int | None = None) -> Path:
+    """A visit .xlsx whose sheet is two rows of inline strings, with a sharedStrings.xml of `strings` distinct
+    strings, declaring `declared` (default: the truth) in its uniqueCount."""
+    declared = strings if declared is None else declared
+    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+           f'2006/main" count="{declared}" uniqueCount="{declared}">'
+           + "".join(f"<si><t>s{i}</t></si>" for i in range(strings)) + "</sst>")
+    return write_xlsx(path, visit_rows(visit(1)), parts={"xl/sharedStrings.xml": sst})
+
+
+def test_an_xlsx_declaring_8_million_shared_strings_is_refused_before_parsing(db, good, tmp_path):
+    # The issue's 20.9 MB file of 8 M shared strings took 424 s and 1.46 GB to read one row.
+    path = _shared_strings_xlsx(tmp_path / "strings.xlsx", 10, declared=8_000_000)
+    before = snapshot(db)
+    reports = load(db, path, good)
+    refused = outcome(reports, "strings.xlsx")
+    assert refused.outcome == "failed"
+    assert ("Excel file strings.xlsx: declares 8,000,000 shared strings (sharedStrings.xml), over the limit of "
+            "2,000,000 (DIGISKILLS_MAX_SHARED_STRINGS)") in refused.message_en
+    assert "DIGISKILLS_MAX_SHARED_STRINGS" in refused.message_vi
+    assert_batch_survives(reports)
+    assert snapshot(db)["visits"][0] == before["visits"][0] + 3
+
+
+def test_shared_strings_are_counted_when_the_declared_count_lies(db, tmp_path, monkeypatch):
+    path = _shared_strings_xlsx(tmp_path / "liar.xlsx", 50_000, declared=10)
+    monkeypatch.setenv("DIGISKILLS_MAX_SHARED_STRINGS", "20000")
+    before = snapshot(db)
+    refused = load(db, path)[0]
+    assert refused.outcome == "failed"
+    assert "holds more than 20,000 shared strings" in refused.message_en
+    assert snapshot(db) == before
+
+
+def test_the_shared_strings_size_is_checked_from_the_zip_directory(db, tmp_path, monkeypatch):
+    path = _shared_strings_xlsx(tmp_path / "big_strings.xlsx", 50_000)  # ~1 MB of XML
+    monkeypatch.setenv("DIGISKILLS_MAX_SHARED_STRINGS_MB", "0.5")
+    refused = load(db, path)[0]
+    assert refused.outcome == "failed"
+    assert "over the limit of 0.5 MB (DIGISKILLS_MAX_SHARED_STRINGS_MB)" in refused.message_en
+
+
+def test_an_xlsx_with_ordinary_shared_strings_loads(db, tmp_path):
+    report = load(db, _shared_strings_xlsx(tmp_path / "ok.xlsx", 1000))[0]
+    assert (report.outcome, report.rows_loaded) == ("loaded", 1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The import worker's memory cap: a file within every other limit (raised here) that would still take more
+# memory than the cap fails with a message naming the cap, in seconds, and changes nothing.
+
+def test_the_worker_stops_a_file_that_needs_more_memory_than_its_cap(db, tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # 65,536 rows × 16 columns of one 2,000-character value each: 330 KB on disk, 2 GB of text once decoded.
+    indices = pa.array(np.zeros(65_536, dtype=np.int8))
+    table = pa.table({h: pa.DictionaryArray.from_arrays(indices, pa.array([chr(65 + i) * 2000]))
+                      for i, h in enumerate(VISIT_HEADERS)})
+    pq.write_table(table, tmp_path / "fat.parquet", compression="zstd")
+    before = snapshot(db)
+    batch = staging.Batch.create(db)
+    batch.save("fat.parquet", (tmp_path / "fat.parquet").read_bytes())
+    monkeypatch.setenv("DIGISKILLS_WORKER_MEMORY_MB", "1800")  # a small import needs < 1.8 GB of address space
+    monkeypatch.setenv("DIGISKILLS_MAX_UNCOMPRESSED_MB", "100000")
+    process = worker.start(batch, db)
+    assert process.wait(timeout=300) == 1
+    (report,) = worker.reports_of(batch.status())
+    assert report.outcome == "failed"
+    assert "needs more memory than the import may use (DIGISKILLS_WORKER_MEMORY_MB)" in report.message_en
+    assert "DIGISKILLS_WORKER_MEMORY_MB" in report.message_vi
+    assert snapshot(db) == before
+
+
+def test_the_worker_cap_refuses_an_allocation_over_it():
+    script = ("import resource; from digiskills import worker; cap = worker.cap_memory(1 << 30); "
+              "assert resource.getrlimit(resource.RLIMIT_AS)[0] == cap == 1 << 30\n"
+              "try:\n    bytearray(2 << 30)\nexcept MemoryError:\n    print('refused')")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "refused", result.stderr

@@ -40,8 +40,9 @@ def test_an_import_that_breaks_a_share_waits_and_the_live_figures_stay(live, tmp
     assert _headline(live) == before  # nothing became live
     review = versions.pending_review(live)
     assert review is not None and review.is_flagged
-    # Both reasons: the share passes 100 %, and months already published would be revised.
-    assert {f["code"] for f in review.flags} == {"over_100", "revision"}
+    # Three reasons: the share passes 100 %, months already published would be revised, and so would the
+    # denominators of years already published.
+    assert {f["code"] for f in review.flags} == {"over_100", "revision", "denominator"}
     assert any(f["unit"] == "Tỉnh Cà Mau" and f["value"] > 100 for f in review.flags)
     assert review.headline_before == pytest.approx(before) and review.headline_after > 1
     # A data admin who publishes anyway makes it live; the undo restores the exact previous figures.
@@ -53,8 +54,11 @@ def test_an_import_that_breaks_a_share_waits_and_the_live_figures_stay(live, tmp
 
 
 def test_an_unflagged_import_publishes_itself_and_keeps_the_previous_version(live, tmp_path):
+    # The next month's export: it revises no published month (three households more in October, the demo's
+    # last month, would move Đất Mũi's share by 2.9 points in this 2 % demo, and wait for review).
     before = query(live, "select count(*) from visits")[0][0]
-    load(live, write_csv(tmp_path / "visits.csv", [visit(i, **{"Ngày hỗ trợ": "05/10/2026",
+    assert query(live, "select max(month) from commune_month")[0][0].isoformat() < "2026-11-01"
+    load(live, write_csv(tmp_path / "visits.csv", [visit(i, **{"Ngày hỗ trợ": "05/11/2026",
                                                                "Xã/Phường/Thị trấn": "Xã Đất Mũi",
                                                                "Huyện/Thành phố": ""}) for i in range(1, 4)]))
     assert versions.pending_review(live) is None
@@ -118,3 +122,59 @@ def test_the_data_page_publishes_and_undoes(live, tmp_path, monkeypatch):
     at.button(key="data__rollback").click().run()
     assert _headline(live) == before
     ui.live_warehouse.clear()
+
+
+def _province_households(path) -> dict[str, float]:
+    """The overview's households card for the province, per month: households reached ÷ households of the
+    month's year, straight from a warehouse file (an independent computation of what review compares)."""
+    return {str(m): s for m, s in query(path, """
+        select c.month, sum(c.households_reached_cum) / any_value(d.households)
+        from commune_month c join denominators d on d.geography = c.geography and d.unit_code = '96'
+            and d.year = year(c.month)
+        where c.geography = '2025' group by c.month""")}
+
+
+def _units_rows(path, factor: float) -> list[dict[str, str]]:
+    """The province's denominators as a units export, households multiplied by factor."""
+    return [{"Đơn vị": "96", "Năm": str(year), "Dân số": str(population),
+             "Dân số trong độ tuổi lao động": str(working_age), "Số hộ": str(round(households * factor))}
+            for year, population, working_age, households in query(path, """
+                select year, population, working_age_population, households from denominators
+                where geography = '2025' and unit_code = '96' order by year""")]
+
+
+def test_a_households_export_at_086x_waits_with_a_flag_naming_the_card_the_month_and_the_move(live, tmp_path):
+    # The issue: a households export at 0.86x published unflagged and moved the households card from 72.0 %
+    # to 83.7 % for months already published. Every share moves by 1/0.86 - 1 = +16 % of itself.
+    published = _province_households(live)
+    report, = load(live, write_csv(tmp_path / "units.csv", _units_rows(live, 0.86)))
+    assert report.rows_loaded > 0
+    assert _province_households(live) == published  # nothing became live
+    review = versions.pending_review(live)
+    assert review is not None and review.is_flagged
+    card = [f for f in review.flags if f["code"] == "revision" and f["unit"] == "Tỉnh Cà Mau"
+            and f["measure"] == "households_reached"]
+    assert len(card) == 1, review.flags[:5]
+    flag = card[0]
+    # The month that moves most, and by how much, checked against the two warehouse files.
+    moved = {m: 100 * (s / 0.86 - s) for m, s in published.items() if s is not None}
+    month = max(moved, key=lambda m: abs(moved[m]))
+    assert flag["month"] == month
+    assert flag["value"] == pytest.approx(moved[month], abs=0.05)
+    assert "Households reached" in flag["en"] and month[:7] in flag["en"] and f"{moved[month]:+.1f} points" in flag["en"]
+    assert "Hộ gia đình được hỗ trợ" in flag["vi"] and month[:7] in flag["vi"]
+    # The denominator itself is named too, per year already published.
+    assert any(f["code"] == "denominator" and f["measure"] == "households" and f["unit"] == "Tỉnh Cà Mau"
+               and f["value"] == pytest.approx(-14, abs=0.1) for f in review.flags)
+    # The province comes first in the list a data admin reads.
+    assert review.flags[0]["unit"] == "Tỉnh Cà Mau"
+
+
+def test_a_harmless_units_import_publishes_itself(live, tmp_path):
+    # The same figures again (households at 1.005x: half a percent, under the 2 % threshold) change no
+    # published share by a point.
+    before = _province_households(live)
+    load(live, write_csv(tmp_path / "units.csv", _units_rows(live, 1.005)))
+    assert versions.pending_review(live) is None
+    after = _province_households(live)
+    assert after.keys() == before.keys() and after != before
