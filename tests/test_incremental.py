@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from digiskills import models, warehouse
+from digiskills import models, versions, warehouse
 from ingest_support import load, new_warehouse, query
 from test_deterministic import DERIVED, _differences
 
@@ -83,9 +83,11 @@ def test_the_late_batch_changed_old_months(batched, demo_small):
 
 
 def test_the_comparison_finds_a_difference(batched, tmp_path):
-    # Negative control: one changed figure, one vanished person and one month built without the late file's
-    # visits are each found by the same comparison.
+    # Negative controls: the warehouse as it was before the late batch, one changed figure and one vanished person
+    # are each found by the same comparison.
     db, rebuilt = batched
+    before_late = versions.versions(db)[0]  # the live file the late import replaced
+    assert _differences(before_late, rebuilt, "commune_month") > 0
     broken = tmp_path / "broken.duckdb"
     shutil.copyfile(db, broken)
     con = duckdb.connect(str(broken))
@@ -94,7 +96,7 @@ def test_the_comparison_finds_a_difference(batched, tmp_path):
                 "where commune_code is not null order by all limit 1)")
     con.execute("delete from persons where person_id = (select min(person_id) from persons)")
     con.close()
-    assert _differences(broken, rebuilt, "commune_month") == 1
+    assert _differences(broken, rebuilt, "commune_month") == 2  # the changed row on one side, the right one on the other
     assert _differences(broken, rebuilt, "persons") == 1
 
 
