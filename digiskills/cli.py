@@ -166,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         if name == "ingest":
             p.add_argument("--review", action="store_true",
                            help="leave the new version waiting for `publish` even if nothing is flagged")
+    p = sub.add_parser("rebuild", help="rebuild every derived table from the whole history (an import updates only "
+                                       "what its rows touch)")
+    p.add_argument("--review", action="store_true",
+                   help="leave the rebuilt version waiting for `publish` even if nothing is flagged")
     p = sub.add_parser("import-batch", help="import an upload batch staged by the Data page (the import worker)")
     p.add_argument("batch", help="the batch id (a folder of the staging area)")
     p.add_argument("--db", type=Path, help="warehouse file (default DIGISKILLS_DB or data/warehouse.duckdb)")
@@ -224,6 +228,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ingest":
             _print_review(warehouse.warehouse_path())
         return 1 if any(r.is_failure for r in reports) else 0
+    if args.command == "rebuild":
+        db_path = warehouse.warehouse_path()
+        if not db_path.exists():
+            _print(f"error: no warehouse at {db_path}", file=sys.stderr)
+            return 1
+        with warehouse.writing(db_path, publish="review" if args.review else "auto", rebuild=True):
+            pass
+        print(f"rebuilt the models of {db_path}")
+        _print_review(db_path)
+        return 0
     if args.command in ("publish", "discard", "rollback", "versions"):
         return _versions_command(args.command, warehouse.warehouse_path())
     if args.command == "users":

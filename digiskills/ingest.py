@@ -418,6 +418,11 @@ def _merge(con, table: Table, target: Target, stored: list[str], ingest_id: int,
         report.rows_updated = con.execute(
             "select count(distinct source_line) from ranked where copy_number = 1 and in_warehouse and not identical"
         ).fetchone()[0]
+        # The rows as they were, for the incremental model build (digiskills.models: replaced_<table>).
+        con.execute(f"create temp table if not exists replaced_{target.table} as select * from {target.table} limit 0")
+        con.execute(f"""
+            insert into replaced_{target.table} select t.* from {target.table} t join ranked s
+            on s.copy_number = 1 and s.in_warehouse and not s.identical and {on_key}""")
         con.execute(f"""
             delete from {target.table} t using ranked s
             where s.copy_number = 1 and s.in_warehouse and not s.identical and {on_key}""")

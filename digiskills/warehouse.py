@@ -2,8 +2,9 @@
 
 The app must keep serving while an import runs, and DuckDB lets one process write a file while no other
 process holds it open. So an import never writes the live file: it copies it, loads into the copy (one
-transaction per export file), rebuilds the models there, and renames the copy over the live file, which
-is atomic on POSIX. Readers attach the file read-only; a reader that opened the old file keeps reading
+transaction per export file), updates the models there for what the new rows touch (digiskills.models; a full
+rebuild on request or when the model SQL changed), compacts the copy if replaced rows left much of it free, and
+renames the copy over the live file, which is atomic on POSIX. Readers attach the file read-only; a reader that opened the old file keeps reading
 that snapshot until it notices the new version (digiskills.db), so nobody sees a half-imported file. A
 killed import leaves only its copy behind (removed by the next import). Imports queue on a lock file.
 """
@@ -134,12 +135,14 @@ def _initialise(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
 
 
 @contextmanager
-def writing(db_path: Path, *, keep: bool = True, publish: str = "auto") -> Iterator["Session"]:
+def writing(db_path: Path, *, keep: bool = True, publish: str = "auto", rebuild: bool = False) -> Iterator["Session"]:
     """A session on a private copy of the warehouse. With keep=True (an import), imports queue on a lock and,
     on a clean exit with changes, the copy becomes the candidate version (digiskills.versions) and is
     published — made live — when `publish` is "always", or "auto" and its review flags nothing (a first build
     is always published); otherwise it waits for a data admin. An error or a kill leaves the warehouse as it
-    was. With keep=False (`check`) the copy lives in a temporary folder and nothing is written anywhere."""
+    was. With keep=False (`check`) the copy lives in a temporary folder and nothing is written anywhere.
+    The models are updated for what the session's rows touch (digiskills.models), or rebuilt whole with
+    rebuild=True; a copy left with much free space (replaced model rows) is compacted before it is staged."""
     with ExitStack() as stack:
         if keep:
             db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,11 +164,14 @@ def writing(db_path: Path, *, keep: bool = True, publish: str = "auto") -> Itera
         con.execute(f"set temp_directory = '{copy.parent / (copy.name + '.tmp')}'")
         session = Session(con, pseudonym.load_secret(secret_file(db_path), create=keep))
         _initialise(con, session.secret)
+        # Rows above this mark are the session's own: an incremental model build reads those.
+        since = con.execute("select coalesce(max(ingest_id), 0) from ingest_log").fetchone()[0]
         yield session
-        if keep and (session.changed or not db_path.exists()):
+        if keep and (session.changed or rebuild or not db_path.exists()):
             from digiskills import models
-            models.build(con)
+            session.model_build = models.build(con, None if rebuild else since)
             con.execute("checkpoint")
+            _compact_if_sparse(con, copy)
             con.close()
             first = not db_path.exists()
             session.review = versions.stage(copy, db_path)
@@ -181,6 +187,7 @@ def _discard(con: duckdb.DuckDBPyConnection, copy: Path) -> None:
         pass
     copy.unlink(missing_ok=True)
     Path(f"{copy}.wal").unlink(missing_ok=True)
+    Path(f"{copy}.compact").unlink(missing_ok=True)
     shutil.rmtree(Path(f"{copy}.tmp"), ignore_errors=True)
 
 
@@ -191,6 +198,27 @@ class Session:
         self.changed = False
         self.review: "versions.Review | None" = None  # set when the import built a candidate
         self.published = False
+        self.model_build: str | None = None  # "incremental" or "full" once the models were built
+
+
+# A copy whose free blocks (left by replaced rows) exceed this share of the file is rewritten whole at publish
+# time, so the warehouse does not keep the size of every model row it ever replaced.
+COMPACT_FREE_SHARE = float(os.environ.get("DIGISKILLS_COMPACT_FREE_SHARE", "0.25"))
+
+
+def _compact_if_sparse(con: duckdb.DuckDBPyConnection, copy: Path) -> None:
+    free, total = con.execute("select free_blocks, total_blocks from pragma_database_size() "
+                              "where database_name = current_database()").fetchone()
+    if not total or free / total <= COMPACT_FREE_SHARE:
+        return
+    compact = copy.with_name(copy.name + ".compact")
+    compact.unlink(missing_ok=True)
+    name = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"attach '{str(compact).replace(chr(39), chr(39) * 2)}' as compact_copy")
+    con.execute(f'copy from database "{name}" to compact_copy')
+    con.execute("detach compact_copy")
+    con.close()
+    os.replace(compact, copy)
 
 
 def _remove_stale_copies(db_path: Path) -> None:

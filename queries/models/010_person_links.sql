@@ -5,6 +5,7 @@
 -- to a citizen when that phone was seen with exactly one citizen ID anywhere; a phone shared by several
 -- people (a household phone) links to nobody and stays a person of its own.
 create or replace table person_links as
+-- Incremental: by person_key in touched_keys (digiskills/models.py): the touched keys, and every row of their phones.
 with keys as (
     select person_key, citizen_key, phone_key from visits
     union all
@@ -13,9 +14,14 @@ with keys as (
     select person_key, citizen_key, phone_key from service_usage
 ),
 
+touched as (
+    select * from keys where person_key in (select person_key from touched_keys)
+),
+
 phone_owner as (
     select phone_key, min(citizen_key) as citizen_key
-    from (select distinct phone_key, citizen_key from keys where phone_key is not null and citizen_key is not null)
+    from (select distinct phone_key, citizen_key from keys
+          where phone_key in (select phone_key from touched) and citizen_key is not null)
     group by phone_key
     having count(*) = 1
 ),
@@ -25,7 +31,7 @@ final as (
         k.person_key,
         case when k.citizen_key is not null then k.citizen_key else coalesce(o.citizen_key, k.phone_key) end
             as person_id
-    from keys as k
+    from touched as k
     left join phone_owner as o on o.phone_key = k.phone_key and k.citizen_key is null
 )
 

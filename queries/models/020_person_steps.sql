@@ -11,7 +11,12 @@
 -- first_service: an online dossier submitted during a visit, or any month with online service use
 -- (counted on the last day of that month, since the portal reports months, not days).
 create or replace table person_steps as
-with visit_steps as (
+-- Incremental: by person_id in touched_persons (digiskills/models.py): it reads only the touched persons' links.
+with links as (
+    select * from person_links where person_id in (select person_id from touched_persons)
+),
+
+visit_steps as (
     select
         l.person_id,
         case v.activity
@@ -25,14 +30,14 @@ with visit_steps as (
         v.visit_date as done_on,
         v.result = 'already_done' as is_preexisting
     from visits as v
-    join person_links as l using (person_key)
+    join links as l using (person_key)
     where v.result in ('success', 'already_done')
 ),
 
 guided as (
     select l.person_id, v.visit_date as done_on
     from visits as v
-    join person_links as l using (person_key)
+    join links as l using (person_key)
     where v.activity in ('install_app', 'create_account', 'activate_eid', 'online_service', 'cashless_payment')
       and v.result in ('success', 'failed')
 ),
@@ -41,13 +46,13 @@ trained as (
     select l.person_id, s.session_date as done_on
     from training_attendance as a
     join training_sessions as s using (session_id)
-    join person_links as l using (person_key)
+    join links as l using (person_key)
     where a.completed
 ),
 
 final as (
     select l.person_id, 'reached' as step, v.visit_date as done_on, false as is_preexisting
-    from visits as v join person_links as l using (person_key)
+    from visits as v join links as l using (person_key)
     union all
     select person_id, 'guided', done_on, false from guided
     union all
@@ -58,7 +63,7 @@ final as (
     select person_id, unnest(steps) as step, done_on, is_preexisting from visit_steps
     union all
     select l.person_id, 'first_service', last_day(u.month), false
-    from service_usage as u join person_links as l using (person_key)
+    from service_usage as u join links as l using (person_key)
     where u.transactions > 0
 )
 

@@ -8,11 +8,16 @@
 -- first service-use row that names a commune. Birth year and sex: the most frequent value given.
 -- Ties are broken by value so that a rebuild from the same files gives the same persons.
 create or replace table persons as
-with facts as (
+-- Incremental: by person_id in touched_persons (digiskills/models.py): it reads only the touched persons' links.
+with links as (
+    select * from person_links where person_id in (select person_id from touched_persons)
+),
+
+facts as (
     select l.person_id, v.visit_date as seen_on, 1 as source_rank, v.unit_set, v.commune_code, v.district_code,
            v.former_unit_set, v.former_commune_code,
            v.household_id, v.team_id, v.birth_year, v.sex
-    from visits as v join person_links as l using (person_key)
+    from visits as v join links as l using (person_key)
     union all
     select l.person_id, s.session_date, 2,
            case when a.commune_code is not null then a.unit_set else s.unit_set end,
@@ -23,12 +28,12 @@ with facts as (
            null, null, a.birth_year, a.sex
     from training_attendance as a
     join training_sessions as s using (session_id)
-    join person_links as l using (person_key)
+    join links as l using (person_key)
     union all
     select l.person_id, last_day(u.month), 3, u.unit_set, u.commune_code, u.district_code,
            u.former_unit_set, u.former_commune_code, null, null, u.birth_year,
            u.sex
-    from service_usage as u join person_links as l using (person_key)
+    from service_usage as u join links as l using (person_key)
 ),
 
 counted as (
@@ -66,6 +71,7 @@ first_steps as (
         min(done_on) filter (where step = 'first_service') as first_service_on,
         min(done_on) filter (where step = 'cashless') as cashless_on
     from person_steps
+    where person_id in (select person_id from touched_persons)
     group by person_id
 ),
 

@@ -5,6 +5,7 @@
 --   of the first visit), reached_on (first visit), account_on (first time a member was recorded with a
 --   public-service account created or already held).
 create or replace table households as
+-- Incremental: by household_id in touched_households (digiskills/models.py).
 with first_visit as (
     select
         household_id,
@@ -15,6 +16,7 @@ with first_visit as (
         min(visit_date) filter (where activity = 'create_account' and result in ('success', 'already_done'))
             as account_on
     from visits
+    where household_id in (select household_id from touched_households)
     group by household_id
 )
 

@@ -16,6 +16,7 @@ create or replace macro allocation_point(entity) as (md5_number_lower(entity) % 
 
 -- Each commune of each unit set, and where its entities go in each geography: [share_from, share_to).
 create or replace table commune_allocation as
+-- Incremental: full (reference data, a few hundred rows).
 with own as (
     select u.unit_set, u.unit_code as commune_code, s.geography, u.unit_code as reporting_code,
            0.0 as share_from, 1.0 as share_to
@@ -38,6 +39,7 @@ final as (
 select * from final;
 
 create or replace table person_places as
+-- Incremental: by person_id in touched_persons.
 select p.person_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
 from persons as p
 cross join (values ('2025'), ('pre2025')) as g(geography)
@@ -48,9 +50,11 @@ left join commune_allocation as a
     and a.commune_code = case when g.geography = 'pre2025' and p.former_unit_set is not null
                               then p.former_commune_code else p.commune_code end
     and allocation_point(coalesce(p.household_id, p.person_id)) >= a.share_from
-    and allocation_point(coalesce(p.household_id, p.person_id)) < a.share_to;
+    and allocation_point(coalesce(p.household_id, p.person_id)) < a.share_to
+where p.person_id in (select person_id from touched_persons);
 
 create or replace table household_places as
+-- Incremental: by household_id in touched_households.
 select h.household_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
 from households as h
 cross join (values ('2025'), ('pre2025')) as g(geography)
@@ -60,10 +64,12 @@ left join commune_allocation as a
                           else h.unit_set end
     and a.commune_code = case when g.geography = 'pre2025' and h.former_unit_set is not null
                               then h.former_commune_code else h.commune_code end
-    and allocation_point(h.household_id) >= a.share_from and allocation_point(h.household_id) < a.share_to;
+    and allocation_point(h.household_id) >= a.share_from and allocation_point(h.household_id) < a.share_to
+where h.household_id in (select household_id from touched_households);
 
 -- A team's unit: the roster's latest word, else the commune of its first visit.
 create or replace table team_places as
+-- Incremental: full (one row per team per geography).
 with team_units as (
     select team_id, unit_set, commune_code, former_unit_set, former_commune_code from teams
     union all

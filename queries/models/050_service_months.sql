@@ -2,8 +2,9 @@
 -- Grain: one row per person per month with at least one transaction. Params: none.
 -- Columns: person_id, month, transactions.
 create or replace table service_months as
+-- Incremental: by person_id in touched_persons.
 select l.person_id, u.month, sum(u.transactions) as transactions
 from service_usage as u
 join person_links as l using (person_key)
-where u.transactions > 0
+where u.transactions > 0 and l.person_id in (select person_id from touched_persons)
 group by all;

@@ -14,6 +14,7 @@
 -- reporting_months: the months that have any data, from the first to the last.
 -- Grain: one row per month. Columns: month.
 create or replace table reporting_months as
+-- Incremental: full (a few dozen rows).
 with bounds as (
     select min(first_month) as first_month, max(last_month) as last_month
     from (
@@ -32,6 +33,9 @@ where first_month is not null
 order by month;
 
 create or replace table commune_month as
+-- Incremental: by month. An import replaces the months from model_window.from_month on (digiskills/models.py):
+-- every part below reads those months only, and the cumulative columns carry on from the month before
+-- (commune_month_prior: empty in a full build).
 with communes as (
     select geography, unit_code as commune_code, parent_code as district_code
     from reporting_units
@@ -43,6 +47,7 @@ with communes as (
 grid as (
     select c.geography, c.commune_code, c.district_code, m.month
     from communes as c cross join reporting_months as m
+    where m.month >= (select from_month from model_window)
 ),
 
 placed_persons as (
@@ -85,6 +90,7 @@ firsts as (
         union all select * from household_firsts
         union all select geography, commune_code, indicator, done_on from created_firsts
     )
+    where done_on >= (select from_month from model_window)
     group by all
 ),
 
@@ -94,6 +100,7 @@ activities as (
            count(*) as support_activities, count(distinct v.visit_id) as visits
     from visits as v
     join household_places as h using (household_id)
+    where v.visit_date >= (select from_month from model_window)
     group by all
 ),
 
@@ -108,7 +115,7 @@ attendances as (
         and c.unit_set = case when a.commune_code is not null then a.unit_set else s.unit_set end
         and c.commune_code = coalesce(a.commune_code, s.commune_code)
         and allocation_point(a.person_key) >= c.share_from and allocation_point(a.person_key) < c.share_to
-    where a.completed
+    where a.completed and s.session_date >= (select from_month from model_window)
     group by all
 ),
 
@@ -117,6 +124,7 @@ active as (
     from service_months as s
     join person_places as p using (person_id)
     join reporting_months as m on s.month between m.month - interval 2 month and m.month
+    where m.month >= (select from_month from model_window)
     group by all
 ),
 
@@ -139,6 +147,7 @@ working_age as (
     join reporting_months as m
         on (c.reached_month <= m.month or c.service_month <= m.month)
         and is_working_age(c.birth_year, c.sex, year(m.month))
+    where m.month >= (select from_month from model_window)
     group by all
 ),
 
@@ -159,23 +168,42 @@ monthly as (
     group by all
 ),
 
+-- The cumulative figures of the month before the first one built (none in a full build).
+prior as (
+    select geography, commune_code,
+        coalesce(sum(value) filter (where indicator = 'persons_reached_cum'), 0) as persons_reached_cum,
+        coalesce(sum(value) filter (where indicator = 'households_reached_cum'), 0) as households_reached_cum,
+        coalesce(sum(value) filter (where indicator = 'persons_trained_cum'), 0) as persons_trained_cum,
+        coalesce(sum(value) filter (where indicator = 'persons_installed_cum'), 0) as persons_installed_cum,
+        coalesce(sum(value) filter (where indicator = 'accounts_created_cum'), 0) as accounts_created_cum,
+        coalesce(sum(value) filter (where indicator = 'eid_activations_cum'), 0) as eid_activations_cum,
+        coalesce(sum(value) filter (where indicator = 'first_services_cum'), 0) as first_services_cum,
+        coalesce(sum(value) filter (where indicator = 'households_with_account_cum'), 0)
+            as households_with_account_cum,
+        coalesce(sum(value) filter (where indicator = 'training_attendances_cum'), 0) as training_attendances_cum,
+        coalesce(sum(value) filter (where indicator = 'support_activities_cum'), 0) as support_activities_cum,
+        coalesce(sum(value) filter (where indicator = 'visits_cum'), 0) as visits_cum
+    from commune_month_prior
+    group by all
+),
+
 final as (
     select
         m.geography, m.commune_code, m.district_code, m.month,
-        m.persons_reached, sum(m.persons_reached) over w as persons_reached_cum,
-        m.households_reached, sum(m.households_reached) over w as households_reached_cum,
-        m.persons_trained, sum(m.persons_trained) over w as persons_trained_cum,
-        m.persons_installed, sum(m.persons_installed) over w as persons_installed_cum,
-        m.accounts_created, sum(m.accounts_created) over w as accounts_created_cum,
-        m.eid_activations, sum(m.eid_activations) over w as eid_activations_cum,
-        m.first_services, sum(m.first_services) over w as first_services_cum,
-        m.households_with_account, sum(m.households_with_account) over w as households_with_account_cum,
+        m.persons_reached, coalesce(p.persons_reached_cum, 0) + sum(m.persons_reached) over w as persons_reached_cum,
+        m.households_reached, coalesce(p.households_reached_cum, 0) + sum(m.households_reached) over w as households_reached_cum,
+        m.persons_trained, coalesce(p.persons_trained_cum, 0) + sum(m.persons_trained) over w as persons_trained_cum,
+        m.persons_installed, coalesce(p.persons_installed_cum, 0) + sum(m.persons_installed) over w as persons_installed_cum,
+        m.accounts_created, coalesce(p.accounts_created_cum, 0) + sum(m.accounts_created) over w as accounts_created_cum,
+        m.eid_activations, coalesce(p.eid_activations_cum, 0) + sum(m.eid_activations) over w as eid_activations_cum,
+        m.first_services, coalesce(p.first_services_cum, 0) + sum(m.first_services) over w as first_services_cum,
+        m.households_with_account, coalesce(p.households_with_account_cum, 0) + sum(m.households_with_account) over w as households_with_account_cum,
         coalesce(t.training_attendances, 0) as training_attendances,
-        sum(coalesce(t.training_attendances, 0)) over w as training_attendances_cum,
+        coalesce(p.training_attendances_cum, 0) + sum(coalesce(t.training_attendances, 0)) over w as training_attendances_cum,
         coalesce(a.support_activities, 0) as support_activities,
-        sum(coalesce(a.support_activities, 0)) over w as support_activities_cum,
+        coalesce(p.support_activities_cum, 0) + sum(coalesce(a.support_activities, 0)) over w as support_activities_cum,
         coalesce(a.visits, 0) as visits,
-        sum(coalesce(a.visits, 0)) over w as visits_cum,
+        coalesce(p.visits_cum, 0) + sum(coalesce(a.visits, 0)) over w as visits_cum,
         coalesce(u.active_users, 0) as active_users,
         coalesce(wa.working_age_reached, 0) as working_age_reached,
         coalesce(wa.working_age_service_users, 0) as working_age_service_users
@@ -192,6 +220,7 @@ final as (
     left join working_age as wa
         on wa.geography = m.geography and wa.commune_code is not distinct from m.commune_code
         and wa.month = m.month
+    left join prior as p on p.geography = m.geography and p.commune_code is not distinct from m.commune_code
     window w as (partition by m.geography, m.commune_code order by m.month)
 )
 

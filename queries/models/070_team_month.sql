@@ -6,6 +6,7 @@
 --   households_reached_cum (households whose first visit was by this team, to the end of the month),
 --   last_visit_on (latest visit up to the end of the month; null if none yet).
 create or replace table team_month as
+-- Incremental: full (teams × months, a few thousand rows; it reads visits once).
 with team_list as (
     select team_id, founded_on, dissolved_on from teams
     union all

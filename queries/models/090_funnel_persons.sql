@@ -8,6 +8,7 @@
 --   service_months (sorted months with online public-service use: "active" is a use in the reporting month or
 --   the two before it).
 create or replace table funnel_persons as
+-- Incremental: full (not yet: its per-person lists are being replaced by new funnel tables).
 with per_step as (
     select person_id, step, list_sort(list(distinct done_on)) as dates, bool_or(is_preexisting) as is_preexisting
     from person_steps
