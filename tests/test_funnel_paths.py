@@ -3,8 +3,8 @@
 The funnel used to walk every person's step dates with list lambdas on each request (the table macro
 funnel_person_steps over the funnel_persons mart); that implementation is kept here as the reference
 (tests/funnel_reference/). The page now reads:
-- funnel/steps_by_group: any step list, mode and window, one pass over funnel_step_days (ASOF JOIN per step);
-- funnel/default_steps_by_group: the default step list, a lookup on the funnel_default_counts mart.
+- funnel/steps_by_group: any step list, mode and window, one pass over funnel_step_days (a range join per step, no per-person lists);
+- funnel/default_steps_by_group: the default step list, one scan of the funnel_entrants table the import builds.
 Both must give exactly the reference's rows for many seeded random step lists, modes, windows, counting units,
 breakdowns, places and months.
 """

@@ -19,9 +19,9 @@
 -- Households: a household passes a step when any of its members does (first member's date); people with no
 -- known household (trained in a class, never visited) are not counted as households.
 -- Time to convert: days from the previous step (median and 90th percentile), skips excluded.
--- One pass over funnel_step_days (091_funnel_step_days.sql): an ASOF JOIN per step finds each step's first date at
--- or after the previous one, for every entrant at once; no per-person lists. Up to 9 event steps (every event step
--- once): a step past the chosen list joins nothing. The default step list reads the funnel_default_counts mart
+-- One pass over funnel_step_days (091_funnel_step_days.sql): a join per step finds each step's first date at or
+-- after the previous one, for every entrant at once; no per-person lists. Up to 9 event steps (every event step
+-- once): a step past the chosen list joins nothing. The default step list reads the funnel_entrants table
 -- instead (funnel/default_steps_by_group.sql); both must give the same rows (tests/test_funnel_paths.py).
 with params as (
     select
@@ -31,17 +31,6 @@ with params as (
         len($steps::varchar[]) - list_contains($steps::varchar[], 'active')::integer as n_event,
         list_contains($steps::varchar[], 'active') as ends_active,
         $steps::varchar[] as steps
-),
-
--- The chosen event steps as columns s1..s9 (null past the list).
-chosen as (
-    select p.*,
-        p.steps[1] as s1,
-        case when p.n_event >= 2 then p.steps[2] end as s2, case when p.n_event >= 3 then p.steps[3] end as s3,
-        case when p.n_event >= 4 then p.steps[4] end as s4, case when p.n_event >= 5 then p.steps[5] end as s5,
-        case when p.n_event >= 6 then p.steps[6] end as s6, case when p.n_event >= 7 then p.steps[7] end as s7,
-        case when p.n_event >= 8 then p.steps[8] end as s8, case when p.n_event >= 9 then p.steps[9] end as s9
-    from params as p
 ),
 
 place_days as (
@@ -55,31 +44,31 @@ place_days as (
 -- Entrants by the month's end: their first date of the first step.
 entrants as (
     select d.person_id, d.district_code, d.commune_code, d.done_on as entered_on
-    from place_days as d, chosen as c
-    where d.step = c.s1 and d.is_first and d.done_on <= c.as_of
+    from place_days as d
+    where d.step = ($steps::varchar[])[1] and d.is_first and d.done_on <= last_day($month::date)
 ),
 
 -- Each later step's first date and "already had it", one row per entrant.
 firsts as (
     select
         d.person_id,
-        min(d.done_on) filter (where d.step = c.s2) as f2, bool_or(d.is_preexisting) filter (where d.step = c.s2) as p2,
-        min(d.done_on) filter (where d.step = c.s3) as f3, bool_or(d.is_preexisting) filter (where d.step = c.s3) as p3,
-        min(d.done_on) filter (where d.step = c.s4) as f4, bool_or(d.is_preexisting) filter (where d.step = c.s4) as p4,
-        min(d.done_on) filter (where d.step = c.s5) as f5, bool_or(d.is_preexisting) filter (where d.step = c.s5) as p5,
-        min(d.done_on) filter (where d.step = c.s6) as f6, bool_or(d.is_preexisting) filter (where d.step = c.s6) as p6,
-        min(d.done_on) filter (where d.step = c.s7) as f7, bool_or(d.is_preexisting) filter (where d.step = c.s7) as p7,
-        min(d.done_on) filter (where d.step = c.s8) as f8, bool_or(d.is_preexisting) filter (where d.step = c.s8) as p8,
-        min(d.done_on) filter (where d.step = c.s9) as f9, bool_or(d.is_preexisting) filter (where d.step = c.s9) as p9
-    from place_days as d, chosen as c
-    where d.is_first and d.step in (c.s2, c.s3, c.s4, c.s5, c.s6, c.s7, c.s8, c.s9)
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[2]) as f2, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[2]) as p2,
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[3]) as f3, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[3]) as p3,
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[4]) as f4, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[4]) as p4,
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[5]) as f5, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[5]) as p5,
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[6]) as f6, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[6]) as p6,
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[7]) as f7, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[7]) as p7,
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[8]) as f8, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[8]) as p8,
+        min(d.done_on) filter (where d.step = ($steps::varchar[])[9]) as f9, bool_or(d.is_preexisting) filter (where d.step = ($steps::varchar[])[9]) as p9
+    from place_days as d
+    where d.is_first and list_contains(($steps::varchar[])[2:], d.step)
     group by d.person_id
 ),
 
 -- Skips: a later step first done before entry, or recorded as "already had it".
 skipping as (
     select
-        e.*, c.s2, c.s3, c.s4, c.s5, c.s6, c.s7, c.s8, c.s9, f.f2, f.f3, f.f4, f.f5, f.f6, f.f7, f.f8, f.f9,
+        e.*, f.f2, f.f3, f.f4, f.f5, f.f6, f.f7, f.f8, f.f9,
         coalesce(f.p2, false) or coalesce(f.f2 < e.entered_on, false) as k2,
         coalesce(f.p3, false) or coalesce(f.f3 < e.entered_on, false) as k3,
         coalesce(f.p4, false) or coalesce(f.f4 < e.entered_on, false) as k4,
@@ -89,51 +78,98 @@ skipping as (
         coalesce(f.p8, false) or coalesce(f.f8 < e.entered_on, false) as k8,
         coalesce(f.p9, false) or coalesce(f.f9 < e.entered_on, false) as k9
     from entrants as e
-    cross join chosen as c
     left join firsts as f using (person_id)
 ),
 
 -- Sequential: the dates a later step can count at (none in any-order mode, which needs only first dates).
 seq_days as (
     select d.person_id, d.step, d.done_on
-    from place_days as d, chosen as c
-    where c.mode = 'sequential' and d.step in (c.s2, c.s3, c.s4, c.s5, c.s6, c.s7, c.s8, c.s9)
+    from place_days as d
+    where $mode = 'sequential' and list_contains(($steps::varchar[])[2:], d.step)
 ),
 
 -- Each step's date: sequential, its first date at or after the previous step's (a skip: the previous step's);
--- any order, its first date (a skip: entry). The ASOF JOIN finds the first date at or after, per person.
-q2 as (
-    select q.*, case when q.k2 then q.entered_on else a.done_on end as d2
-    from skipping as q asof left join seq_days as a
-        on a.person_id = q.person_id and a.step = q.s2 and q.entered_on <= a.done_on
+-- any order, its first date (a skip: entry). A range join per step finds the first date at or after, for every
+-- entrant at once (as an ASOF JOIN would; measured faster here, and free for a step past the list).
+q2 as materialized (
+    select q.*, case when q.k2 then q.entered_on else n.next_on end as d2
+    from skipping as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from skipping as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[2] and a.done_on >= q.entered_on
+        group by q.person_id
+    ) as n using (person_id)
 ),
-q3 as (
-    select q.*, case when q.d2 is null then null when q.k3 then q.d2 else a.done_on end as d3
-    from q2 as q asof left join seq_days as a on a.person_id = q.person_id and a.step = q.s3 and q.d2 <= a.done_on
+q3 as materialized (
+    select q.*, case when q.d2 is null then null when q.k3 then q.d2 else n.next_on end as d3
+    from q2 as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from q2 as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[3] and a.done_on >= q.d2
+        group by q.person_id
+    ) as n using (person_id)
 ),
-q4 as (
-    select q.*, case when q.d3 is null then null when q.k4 then q.d3 else a.done_on end as d4
-    from q3 as q asof left join seq_days as a on a.person_id = q.person_id and a.step = q.s4 and q.d3 <= a.done_on
+q4 as materialized (
+    select q.*, case when q.d3 is null then null when q.k4 then q.d3 else n.next_on end as d4
+    from q3 as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from q3 as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[4] and a.done_on >= q.d3
+        group by q.person_id
+    ) as n using (person_id)
 ),
-q5 as (
-    select q.*, case when q.d4 is null then null when q.k5 then q.d4 else a.done_on end as d5
-    from q4 as q asof left join seq_days as a on a.person_id = q.person_id and a.step = q.s5 and q.d4 <= a.done_on
+q5 as materialized (
+    select q.*, case when q.d4 is null then null when q.k5 then q.d4 else n.next_on end as d5
+    from q4 as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from q4 as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[5] and a.done_on >= q.d4
+        group by q.person_id
+    ) as n using (person_id)
 ),
-q6 as (
-    select q.*, case when q.d5 is null then null when q.k6 then q.d5 else a.done_on end as d6
-    from q5 as q asof left join seq_days as a on a.person_id = q.person_id and a.step = q.s6 and q.d5 <= a.done_on
+q6 as materialized (
+    select q.*, case when q.d5 is null then null when q.k6 then q.d5 else n.next_on end as d6
+    from q5 as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from q5 as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[6] and a.done_on >= q.d5
+        group by q.person_id
+    ) as n using (person_id)
 ),
-q7 as (
-    select q.*, case when q.d6 is null then null when q.k7 then q.d6 else a.done_on end as d7
-    from q6 as q asof left join seq_days as a on a.person_id = q.person_id and a.step = q.s7 and q.d6 <= a.done_on
+q7 as materialized (
+    select q.*, case when q.d6 is null then null when q.k7 then q.d6 else n.next_on end as d7
+    from q6 as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from q6 as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[7] and a.done_on >= q.d6
+        group by q.person_id
+    ) as n using (person_id)
 ),
-q8 as (
-    select q.*, case when q.d7 is null then null when q.k8 then q.d7 else a.done_on end as d8
-    from q7 as q asof left join seq_days as a on a.person_id = q.person_id and a.step = q.s8 and q.d7 <= a.done_on
+q8 as materialized (
+    select q.*, case when q.d7 is null then null when q.k8 then q.d7 else n.next_on end as d8
+    from q7 as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from q7 as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[8] and a.done_on >= q.d7
+        group by q.person_id
+    ) as n using (person_id)
 ),
-q9 as (
-    select q.*, case when q.d8 is null then null when q.k9 then q.d8 else a.done_on end as d9
-    from q8 as q asof left join seq_days as a on a.person_id = q.person_id and a.step = q.s9 and q.d8 <= a.done_on
+q9 as materialized (
+    select q.*, case when q.d8 is null then null when q.k9 then q.d8 else n.next_on end as d9
+    from q8 as q
+    left join (
+        select q.person_id, min(a.done_on) as next_on
+        from q8 as q
+        join seq_days as a on a.person_id = q.person_id and a.step = ($steps::varchar[])[9] and a.done_on >= q.d8
+        group by q.person_id
+    ) as n using (person_id)
 ),
 
 dated as (
@@ -141,16 +177,16 @@ dated as (
         q.person_id, q.district_code, q.commune_code, q.entered_on,
         q.k2, q.k3, q.k4, q.k5, q.k6, q.k7, q.k8, q.k9,
         q.entered_on as d1,
-        case when c.mode = 'sequential' then q.d2 when q.k2 then q.entered_on else q.f2 end as d2,
-        case when c.mode = 'sequential' then q.d3 when q.k3 then q.entered_on else q.f3 end as d3,
-        case when c.mode = 'sequential' then q.d4 when q.k4 then q.entered_on else q.f4 end as d4,
-        case when c.mode = 'sequential' then q.d5 when q.k5 then q.entered_on else q.f5 end as d5,
-        case when c.mode = 'sequential' then q.d6 when q.k6 then q.entered_on else q.f6 end as d6,
-        case when c.mode = 'sequential' then q.d7 when q.k7 then q.entered_on else q.f7 end as d7,
-        case when c.mode = 'sequential' then q.d8 when q.k8 then q.entered_on else q.f8 end as d8,
-        case when c.mode = 'sequential' then q.d9 when q.k9 then q.entered_on else q.f9 end as d9,
-        q.entered_on + coalesce(c.window_days, 1000000) as window_end
-    from q9 as q, chosen as c
+        case when $mode = 'sequential' then q.d2 when q.k2 then q.entered_on else q.f2 end as d2,
+        case when $mode = 'sequential' then q.d3 when q.k3 then q.entered_on else q.f3 end as d3,
+        case when $mode = 'sequential' then q.d4 when q.k4 then q.entered_on else q.f4 end as d4,
+        case when $mode = 'sequential' then q.d5 when q.k5 then q.entered_on else q.f5 end as d5,
+        case when $mode = 'sequential' then q.d6 when q.k6 then q.entered_on else q.f6 end as d6,
+        case when $mode = 'sequential' then q.d7 when q.k7 then q.entered_on else q.f7 end as d7,
+        case when $mode = 'sequential' then q.d8 when q.k8 then q.entered_on else q.f8 end as d8,
+        case when $mode = 'sequential' then q.d9 when q.k9 then q.entered_on else q.f9 end as d9,
+        q.entered_on + coalesce($window_days::integer, 1000000) as window_end
+    from q9 as q
 ),
 
 -- A step counts once it and every earlier step are done (within the window), at the latest of their dates:
@@ -189,8 +225,8 @@ scope as (
 
 still_open as (
     select group_key, count(distinct case when $counting = 'households' then household_id else person_id end) as n
-    from scope, chosen as c
-    where c.window_days is not null and scope.entered_on + c.window_days > c.as_of
+    from scope
+    where $window_days is not null and scope.entered_on + $window_days::integer > last_day($month::date)
     group by group_key
 ),
 
@@ -205,21 +241,21 @@ as_of as (
     select
         s.person_id, s.household_id, s.group_key,
         s.done1,
-        case when s.done2 <= c.as_of then s.done2 end as done2, s.k2,
-        case when s.done3 <= c.as_of then s.done3 end as done3, s.k3,
-        case when s.done4 <= c.as_of then s.done4 end as done4, s.k4,
-        case when s.done5 <= c.as_of then s.done5 end as done5, s.k5,
-        case when s.done6 <= c.as_of then s.done6 end as done6, s.k6,
-        case when s.done7 <= c.as_of then s.done7 end as done7, s.k7,
-        case when s.done8 <= c.as_of then s.done8 end as done8, s.k8,
-        case when s.done9 <= c.as_of then s.done9 end as done9, s.k9,
-        a.person_id is not null and case c.n_event
+        case when s.done2 <= last_day($month::date) then s.done2 end as done2, s.k2,
+        case when s.done3 <= last_day($month::date) then s.done3 end as done3, s.k3,
+        case when s.done4 <= last_day($month::date) then s.done4 end as done4, s.k4,
+        case when s.done5 <= last_day($month::date) then s.done5 end as done5, s.k5,
+        case when s.done6 <= last_day($month::date) then s.done6 end as done6, s.k6,
+        case when s.done7 <= last_day($month::date) then s.done7 end as done7, s.k7,
+        case when s.done8 <= last_day($month::date) then s.done8 end as done8, s.k8,
+        case when s.done9 <= last_day($month::date) then s.done9 end as done9, s.k9,
+        a.person_id is not null and case len($steps::varchar[]) - list_contains($steps::varchar[], 'active')::integer
             when 1 then s.done1 when 2 then s.done2 when 3 then s.done3 when 4 then s.done4 when 5 then s.done5
-            when 6 then s.done6 when 7 then s.done7 when 8 then s.done8 else s.done9 end <= c.as_of as is_active
+            when 6 then s.done6 when 7 then s.done7 when 8 then s.done8 else s.done9 end <= last_day($month::date)
+            as is_active
     from scope as s
-    cross join chosen as c
     left join active_in_month as a using (person_id)
-    where c.window_days is null or s.entered_on + c.window_days <= c.as_of
+    where $window_days is null or s.entered_on + $window_days::integer <= last_day($month::date)
 ),
 
 -- Households: a household passes a step when any member does, at the first member's date. A household skips a
@@ -291,12 +327,20 @@ per_group as (
 per_step as (
     select
         g.group_key, r.k as step_order, c.steps[r.k] as step,
-        case when r.k > c.n_event then g.e_active when r.k = 1 then g.e1 when r.k = 2 then g.e2 when r.k = 3 then g.e3 when r.k = 4 then g.e4 when r.k = 5 then g.e5 when r.k = 6 then g.e6 when r.k = 7 then g.e7 when r.k = 8 then g.e8 when r.k = 9 then g.e9 end as entities,
-        case when r.k > c.n_event then 0 when r.k = 1 then g.x1 when r.k = 2 then g.x2 when r.k = 3 then g.x3 when r.k = 4 then g.x4 when r.k = 5 then g.x5 when r.k = 6 then g.x6 when r.k = 7 then g.x7 when r.k = 8 then g.x8 when r.k = 9 then g.x9 end as skipped,
-        case when r.k > c.n_event then null when r.k = 1 then g.m1 when r.k = 2 then g.m2 when r.k = 3 then g.m3 when r.k = 4 then g.m4 when r.k = 5 then g.m5 when r.k = 6 then g.m6 when r.k = 7 then g.m7 when r.k = 8 then g.m8 when r.k = 9 then g.m9 end as median_days,
-        case when r.k > c.n_event then null when r.k = 1 then g.q1 when r.k = 2 then g.q2 when r.k = 3 then g.q3 when r.k = 4 then g.q4 when r.k = 5 then g.q5 when r.k = 6 then g.q6 when r.k = 7 then g.q7 when r.k = 8 then g.q8 when r.k = 9 then g.q9 end as p90_days
+        case when r.k > c.n_event then g.e_active else case r.k
+            when 1 then g.e1 when 2 then g.e2 when 3 then g.e3 when 4 then g.e4 when 5 then g.e5
+            when 6 then g.e6 when 7 then g.e7 when 8 then g.e8 when 9 then g.e9 end end as entities,
+        case when r.k > c.n_event then 0 else case r.k
+            when 1 then g.x1 when 2 then g.x2 when 3 then g.x3 when 4 then g.x4 when 5 then g.x5
+            when 6 then g.x6 when 7 then g.x7 when 8 then g.x8 when 9 then g.x9 end end as skipped,
+        case when r.k > c.n_event then null else case r.k
+            when 1 then g.m1 when 2 then g.m2 when 3 then g.m3 when 4 then g.m4 when 5 then g.m5
+            when 6 then g.m6 when 7 then g.m7 when 8 then g.m8 when 9 then g.m9 end end as median_days,
+        case when r.k > c.n_event then null else case r.k
+            when 1 then g.q1 when 2 then g.q2 when 3 then g.q3 when 4 then g.q4 when 5 then g.q5
+            when 6 then g.q6 when 7 then g.q7 when 8 then g.q8 when 9 then g.q9 end end as p90_days
     from per_group as g
-    cross join chosen as c
+    cross join params as c
     cross join range(1, 11) as r(k)
     where r.k <= c.n_event + c.ends_active::integer
 ),
