@@ -99,3 +99,18 @@ def test_any_step_list_matches_the_reference(demo_small):
         assert_same(got, expected, str(params))
         checked += len(expected) > 0
     assert checked > CASES // 2  # most cases select somebody: the comparison is not between two empty frames
+
+
+def test_the_default_step_list_matches_the_reference(demo_small):
+    # The default list with every mode, window, counting unit, breakdown, place and month the cases draw.
+    warehouse = Warehouse(demo_small.db)
+    checked = 0
+    for params in random_cases(demo_small.db, CASES // 2, seed=15):
+        params["steps"] = list(funnel.DEFAULT_STEPS)
+        assert funnel.steps_query(params["steps"]) == "funnel/default_steps_by_group"
+        got = warehouse.run("funnel/default_steps_by_group", **params)
+        assert_same(got, reference_funnel(demo_small.db, **params), str(params))
+        # The general path gives the same rows for the default list too.
+        assert_same(warehouse.run("funnel/steps_by_group", **params), got, str(params))
+        checked += len(got) > 0
+    assert checked > CASES // 4
