@@ -177,6 +177,7 @@ def _lake_command(args) -> int:
                       f"{sum(len(p) for p in entry['partitions'].values()):>4} partition(s)")
             print(f"{args.lake / lake.MANIFEST}")
             return 0
+        lake.read_manifest(args.lake)  # a clear message before any engine starts
         out = args.out or args.lake / f"models-{args.engine}"
         if args.engine == "duckdb":
             seconds = lake.build_duckdb(args.lake, out / "models.duckdb")

@@ -48,6 +48,8 @@ def export(db_path: Path, lake: Path) -> dict:
     """Write the warehouse's base tables under `lake`/<table>/province_code=<p>/[year_month=YYYY-MM/]*.parquet and
     update `lake`/manifest.json. Other provinces already in the lake are kept; this province's partitions are
     replaced, so exporting again gives the same lake. Returns the manifest."""
+    if not Path(db_path).is_file():
+        raise LakeError(f"no warehouse at {db_path}")
     lake.mkdir(parents=True, exist_ok=True)
     manifest_path = lake / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {
