@@ -153,6 +153,55 @@ def _users_command(args) -> int:
     return 0
 
 
+def _add_lake_commands(sub) -> None:
+    """export-lake and build: the models over a Parquet lake, on DuckDB or Spark (docs/scaling.md)."""
+    p = sub.add_parser("export-lake", help="write the warehouse's base tables as a Hive-partitioned Parquet lake")
+    p.add_argument("lake", type=Path, help="the lake's folder (created; other provinces in it are kept)")
+    p.add_argument("--db", type=Path, help="warehouse file (default DIGISKILLS_DB or data/warehouse.duckdb)")
+    p = sub.add_parser("build", help="run the models (queries/models) over a lake, on DuckDB or Spark")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    p.add_argument("--lake", type=Path, required=True, help="a folder written by export-lake")
+    p.add_argument("--master", default="local[2]", help="Spark master URL (spark engine; default local[2])")
+    p.add_argument("--out", type=Path, help="output folder (default <lake>/models-<engine>): Spark writes one "
+                                            "Parquet folder per table, DuckDB a file models.duckdb")
+
+
+def _lake_command(args) -> int:
+    from digiskills import lake
+
+    try:
+        if args.command == "export-lake":
+            manifest = lake.export(args.db or warehouse.warehouse_path(), args.lake)
+            for table, entry in manifest["tables"].items():
+                print(f"{table:<20} {sum(entry['rows'].values()):>12,} rows  "
+                      f"{sum(len(p) for p in entry['partitions'].values()):>4} partition(s)")
+            print(f"{args.lake / lake.MANIFEST}")
+            return 0
+        lake.read_manifest(args.lake)  # a clear message before any engine starts
+        out = args.out or args.lake / f"models-{args.engine}"
+        if args.engine == "duckdb":
+            seconds = lake.build_duckdb(args.lake, out / "models.duckdb")
+            print(f"{out / 'models.duckdb'}: the models built by DuckDB in {seconds:.1f} s")
+            return 0
+        from digiskills import spark
+
+        missing = spark.missing_requirements()
+        if missing:
+            print(f"error: the Spark engine needs {missing}", file=sys.stderr)
+            return 2
+        session = spark.session(args.master)
+        try:
+            runs = spark.build(session, args.lake, out, progress=spark.print_run)
+        finally:
+            session.stop()
+        print(f"{out}: {sum(r.outcome == 'built' for r in runs)} statements built on Spark in "
+              f"{sum(r.seconds for r in runs):.1f} s, {sum(r.outcome == 'skipped' for r in runs)} skipped")
+        return 0
+    except lake.LakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digiskills", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the brief")
     p.add_argument("--goal", help="goal id in goals.yaml (default: the nearest deadline not yet passed)")
     p.add_argument("--out", type=Path, default=Path("."), help="folder for brief_<YYYY-MM>_<unit>.pdf and .pptx")
+    _add_lake_commands(sub)
     args = parser.parse_args(argv)
 
     if args.command in ("ingest", "check"):
@@ -255,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         return _print_projections(args.goal, args.month, args.geography, level)
     if args.command == "brief":
         return _write_brief(args)
+    if args.command in ("export-lake", "build"):
+        return _lake_command(args)
     if args.command == "demo":
         from digiskills import demo
         demo.build(out=args.out, scale=args.scale, seed=args.seed, db_path=warehouse.warehouse_path(),

@@ -3,10 +3,12 @@
 
 -- Retirement age under the Labour Code 2019, Art. 169, and Decree 135/2020/ND-CP: men 60y3m in 2021
 -- rising 3 months a year to 62 (2028); women 55y4m in 2021 rising 4 months a year to 60 (2035).
+-- In doubles (not DuckDB's default decimals), like its Spark form in queries/spark/000_functions.sql, so that
+-- both engines compute the same value bit for bit.
 create or replace macro retirement_age(sex, year) as
     case sex
-        when 'male' then least(62.0, greatest(60.0, 60.0 + 0.25 * (year - 2020)))
-        when 'female' then least(60.0, greatest(55.0, 55.0 + (year - 2020) / 3.0))
+        when 'male' then least(62.0::double, greatest(60.0::double, 60.0::double + 0.25::double * (year - 2020)))
+        when 'female' then least(60.0::double, greatest(55.0::double, 55.0::double + (year - 2020) / 3.0::double))
     end;
 
 -- Working age: at least 15 and below the retirement age of that sex and year. Exports give the birth

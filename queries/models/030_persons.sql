@@ -48,7 +48,10 @@ attributes as (
         person_id,
         arg_min({'unit_set': unit_set, 'commune_code': commune_code, 'district_code': district_code,
                  'former_unit_set': former_unit_set, 'former_commune_code': former_commune_code},
-                (source_rank, seen_on, unit_set, commune_code, former_unit_set, former_commune_code))
+                -- Every nullable field is preceded by `is null` so that NULLs sort last on every engine (DuckDB
+                -- ranks a NULL inside a key last, Spark first), and every field of the value is in the key.
+                (source_rank, seen_on, unit_set is null, unit_set, commune_code, district_code is null, district_code,
+                 former_unit_set is null, former_unit_set, former_commune_code is null, former_commune_code))
             filter (where commune_code is not null) as home,
         arg_min(household_id, (seen_on, household_id)) filter (where household_id is not null) as household_id,
         arg_min(team_id, (seen_on, team_id)) filter (where team_id is not null) as team_id,

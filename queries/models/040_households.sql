@@ -11,7 +11,12 @@ with first_visit as (
         household_id,
         arg_min({'unit_set': unit_set, 'commune_code': commune_code, 'district_code': district_code,
                  'former_unit_set': former_unit_set, 'former_commune_code': former_commune_code,
-                 'team_id': team_id}, (visit_date, unit_set, commune_code, former_unit_set, former_commune_code, team_id)) as home,
+                 'team_id': team_id},
+                -- NULLs last on every engine (`is null` first: DuckDB ranks a NULL inside a key last, Spark
+                -- first), and every field of the value is in the key.
+                (visit_date, unit_set, commune_code, district_code is null, district_code,
+                 former_unit_set is null, former_unit_set, former_commune_code is null, former_commune_code,
+                 team_id)) as home,
         min(visit_date) as reached_on,
         min(visit_date) filter (where activity = 'create_account' and result in ('success', 'already_done'))
             as account_on

@@ -78,7 +78,9 @@ with team_units as (
         select team_id,
                arg_min({'unit_set': unit_set, 'commune_code': commune_code, 'former_unit_set': former_unit_set,
                         'former_commune_code': former_commune_code},
-                       (visit_date, unit_set, commune_code, former_unit_set, former_commune_code)) as first
+                       -- NULLs last on every engine (DuckDB ranks a NULL inside a key last, Spark first).
+                       (visit_date, unit_set, commune_code, former_unit_set is null, former_unit_set,
+                        former_commune_code is null, former_commune_code)) as first
         from visits
         where team_id not in (select team_id from teams)
         group by team_id
