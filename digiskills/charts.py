@@ -12,8 +12,12 @@ from digiskills.i18n import t
 from digiskills.units import REFORM_DATE
 
 FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=17)
-# Sequential classes (ColorBrewer YlGnBu, 5 classes) and a hatched-looking grey for "no data".
+# Sequential classes (ColorBrewer YlGnBu, 5 classes; 6 for shares of a goal, whose top class is "met") and a
+# hatched-looking grey for "no data".
 CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+GOAL_CLASS_COLOURS = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
+# Shares of a goal: 0–20 %, …, 80–100 %, and "≥ 100 % (met)" on its own, so a unit at 85 % never looks done.
+GOAL_CLASS_BREAKS = [0.2, 0.4, 0.6, 0.8, 1.0, float("inf")]
 NO_DATA_COLOUR = "#d9d9d9"
 LINE = "#2c7fb8"
 GOAL = "#d7301f"
@@ -63,11 +67,12 @@ def sparkline(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
 
 
 def class_breaks(values: pd.Series, is_share: bool) -> list[float]:
-    """Upper edges of 5 colour classes: fixed steps for shares of a goal (20 % … 100 %+), otherwise the
-    quintiles of the given values (the page passes the latest month's, and keeps the classes for every
-    month, so that they do not move when the month changes)."""
+    """Upper edges of the colour classes. Shares of a goal: fixed steps, GOAL_CLASS_BREAKS (the last class,
+    from 100 %, is the goal met). Otherwise 5 classes at the quintiles of the given values: the map passes every
+    unit's value in every month of the measure, so the classes stay the same whichever month is shown, and a past
+    month spreads over the lower classes instead of falling wholly into the first one."""
     if is_share:
-        return [0.2, 0.4, 0.6, 0.8, 1.0]
+        return list(GOAL_CLASS_BREAKS)
     finite = values.dropna()
     finite = finite[finite > 0]
     if finite.empty:
@@ -83,13 +88,32 @@ def class_breaks(values: pd.Series, is_share: bool) -> list[float]:
     return edges
 
 
+def _goal_classes(breaks: list[float]) -> bool:
+    return bool(breaks) and np.isinf(breaks[-1])
+
+
+def class_colours(breaks: list[float]) -> list[str]:
+    return GOAL_CLASS_COLOURS if _goal_classes(breaks) else CLASS_COLOURS
+
+
+def class_index(values: pd.Series, breaks: list[float]) -> np.ndarray:
+    """The class of each value (NaN: -1 before clipping, the caller greys it). Shares of a goal: a class holds
+    its lower edge (100 % is met); quantile classes hold their upper edge (the largest value is in the last)."""
+    side = "right" if _goal_classes(breaks) else "left"
+    index = np.searchsorted(np.array(breaks), values.fillna(-1).to_numpy(dtype=float), side=side)
+    return np.minimum(index, len(breaks) - 1)
+
+
 def class_labels(breaks: list[float], column: str, lang: str) -> list[str]:
     fmt = (lambda v: formatting.by_suffix(column, v, lang)) if column.endswith("_pct") else \
         (lambda v: formatting.number(v, lang, 0 if v >= 10 or v == 0 else 2))
     labels, lower = [], 0.0
     for i, upper in enumerate(breaks):
         last = i == len(breaks) - 1
-        labels.append(f"≥ {fmt(lower)}" if last and column.endswith("_pct") else f"{fmt(lower)} – {fmt(upper)}")
+        if last and _goal_classes(breaks):
+            labels.append(t("class_goal_met", lang, value=fmt(lower)))
+        else:
+            labels.append(f"≥ {fmt(lower)}" if last and column.endswith("_pct") else f"{fmt(lower)} – {fmt(upper)}")
         lower = upper
     return labels
 
@@ -100,8 +124,7 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
     in grey; names and values on hover. Needs no tile server (map_style white-bg)."""
     labels = class_labels(breaks, column, lang)
     values = frame[column]
-    index = np.searchsorted(np.array(breaks), values.fillna(-1).to_numpy(), side="left")
-    index = np.minimum(index, len(breaks) - 1)
+    index = class_index(values, breaks)
     classes = np.where(values.isna(), t("no_data", lang), np.array(labels, dtype=object)[index])
     # A withheld small count (digiskills.disclosure) is NaN here: grey like no data, "<5" on hover.
     withheld = frame[disclosure.suppressed_flag(column)] if disclosure.suppressed_flag(column) in frame \
@@ -111,7 +134,7 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
                                    if pd.notna(v) else t("no_data", lang))
              for n, v, w in zip(frame["name"], values, withheld)]
     fig = go.Figure()
-    for label, colour in [*zip(labels, CLASS_COLOURS), (t("no_data", lang), NO_DATA_COLOUR)]:
+    for label, colour in [*zip(labels, class_colours(breaks)), (t("no_data", lang), NO_DATA_COLOUR)]:
         mask = classes == label
         if mask.any():
             fig.add_trace(go.Choroplethmap(
@@ -125,7 +148,7 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
 
 def legend_html(breaks: list[float], column: str, lang: str) -> str:
     """The map's legend with every class, whether or not a unit falls in it this month (so it never moves)."""
-    items = [*zip(class_labels(breaks, column, lang), CLASS_COLOURS), (t("no_data", lang), NO_DATA_COLOUR)]
+    items = [*zip(class_labels(breaks, column, lang), class_colours(breaks)), (t("no_data", lang), NO_DATA_COLOUR)]
     return "".join(f"<span style='display:inline-block;margin:0 1.2em 0.3em 0;font-size:1rem'>"
                    f"<span style='display:inline-block;width:1.1em;height:1.1em;background:{colour};"
                    f"border:1px solid #555;vertical-align:middle;margin-right:0.4em'></span>{label}</span>"

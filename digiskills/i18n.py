@@ -164,6 +164,7 @@ TEXT: dict[str, tuple[str, str]] = {
                     "As of the month's end, not a running total (working age re-evaluated yearly)"),
     "vs_year_ago": ("so với cùng kỳ năm trước", "vs same month last year"),
     "of_households": ("số hộ", "of households"),
+    "of_population": ("dân số", "of the population"),
     "of_working_age": ("dân số trong độ tuổi lao động", "of the working-age population"),
     # Map
     "indicator": ("Chỉ tiêu", "Indicator"),
@@ -187,6 +188,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "boundary_file": ("Tệp ranh giới riêng (GeoJSON, GeoPackage, Shapefile nén)",
                       "Own boundary file (GeoJSON, GeoPackage, zipped Shapefile)"),
     "boundary_path": ("Hoặc đường dẫn tệp/thư mục ranh giới trên máy chủ", "Or a boundary file/folder path on the server"),
+    "class_goal_met": ("≥ {value} mục tiêu (đạt)", "≥ {value} of the goal (met)"),
     "legend_fixed": ("Các khoảng màu cố định cho mọi tháng.", "Colour classes stay the same for every month."),
     # Funnel
     "step_reached": ("Được tiếp cận", "Reached"),

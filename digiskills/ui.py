@@ -59,11 +59,17 @@ def suppresses_small_cells() -> bool:
 
 def run(name: str, *, suppress: bool | None = None, **params) -> pd.DataFrame:
     """The result of report query `name` (db.Warehouse.run); with `suppress` (default: by the user's role) the
-    counts of 1–4 people withheld as disclosure.protect describes."""
-    frame = live_warehouse().run(name, **params)
+    counts of 1–4 people withheld as disclosure.protect describes, with the warehouse's one pattern of
+    complements (computed once per warehouse version)."""
+    warehouse_now = live_warehouse()
+    frame = warehouse_now.run(name, **params)
     if suppress is None:
         suppress = suppresses_small_cells()
-    return disclosure.protect(name, frame) if suppress else frame
+    if not suppress:
+        return frame
+    # Unit counts: the warehouse's one suppression pattern, the same on every page (disclosure.pattern_for).
+    return disclosure.protect(name, frame, params, disclosure.pattern_for(warehouse_now)
+                              if name in disclosure.UNIT_VIEWS else None)
 
 
 def ensure_warehouse(lang: str) -> None:

@@ -48,13 +48,13 @@ frame = ui.run("map/indicator_by_unit_month", geography=view.geography, level=sh
                indicator=indicator, goal_target=goal.target)
 frame["name"] = frame["name"].fillna(t("unknown_commune", lang))
 month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
-# Classes from the latest month's spread of the province's units, kept for every month (earlier months fall
-# lower) and inside a district (its few communes would otherwise split hairs).
+# Classes fixed per measure: from the province's units in every month (a past month spreads over the lower
+# classes), the same inside a district (its few communes would otherwise split hairs).
 province_wide = frame if not view.district_code else ui.run(
     "map/indicator_by_unit_month", geography=view.geography, level=shown_level, district_code=None,
     indicator=indicator, goal_target=goal.target)
-latest = province_wide[(province_wide["month"] == province_wide["month"].max()) & province_wide["unit_code"].notna()]
-breaks = charts.class_breaks(latest[column], is_share=column == "goal_pct")
+breaks = charts.class_breaks(province_wide.loc[province_wide["unit_code"].notna(), column],
+                             is_share=column == "goal_pct")
 hover_title = f"{t(indicator, lang)} · {t(f'measure_{measure}', lang)} · {formatting.month(view.month, lang)}"
 
 

@@ -1,9 +1,10 @@
 """Tổng quan / Overview: where the selected unit stands this month, against last month, last year and the goal."""
 
+import pandas as pd
 import streamlit as st
 
-from digiskills import brief, charts, formatting, ui
-from digiskills.i18n import t
+from digiskills import brief, charts, formatting, projections, ui
+from digiskills.i18n import TEXT, t
 
 view = ui.current_view()
 lang = view.lang
@@ -22,10 +23,40 @@ st.markdown(f"<div style='font-size:1.35rem;line-height:1.5;margin:0.2rem 0 1rem
 
 SHARES = {"working_age_service_users": "of_working_age", "working_age_reached": "of_working_age",
           "households_reached": "of_households"}
+POPULATION_LABELS = {"working_age_population": "of_working_age", "households": "of_households",
+                     "population": "of_population"}
 # The goal's metric first and wide, then four cards; the rest on request.
 MAIN = [goal_indicator, *[i for i in ("households_reached", "working_age_reached", "accounts_created",
                                       "active_users") if i != goal_indicator]][:5]
 OTHERS = [i for i in kpis.index if i not in MAIN]
+# The goal's own measure (its metric over its population, projections/goal_share_by_unit_month: the headline's
+# source) to the reporting month, for its card and its trend, whichever goal is chosen.
+goal_series = standing.series.assign(month=pd.to_datetime(standing.series["month"]))
+goal_series = goal_series[goal_series["month"] <= pd.Timestamp(view.month)].reset_index(drop=True)
+
+
+def goal_card(column) -> None:
+    by_month = {m.date(): row for m, (_, row) in zip(goal_series["month"], goal_series.iterrows())}
+    row = by_month.get(view.month, pd.Series(dtype=object))
+
+    def change(months: int) -> float | None:
+        before = by_month.get(projections.add_months(view.month, -months))
+        if before is None or pd.isna(row.get("share_pct")) or pd.isna(before.get("share_pct")):
+            return None
+        return float(row["share_pct"]) - float(before["share_pct"])
+
+    changes = [f"{formatting.cell(row, 'value', lang)} ({t(POPULATION_LABELS[goal.population], lang)})",
+               f"{formatting.signed(change(1), lang, 1, True)} {t('vs_previous_month', lang)}",
+               f"{formatting.signed(change(12), lang, 1, True)} {t('vs_year_ago', lang)}"]
+    if goal.metric.startswith("working_age"):  # a stock: people of working age in the month's year
+        changes.append(t("stock_as_of", lang))
+    label = (f"{t(goal_indicator, lang)} · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
+             f"({formatting.date(goal.deadline, lang)})")
+    explanation = f"explain_{goal_indicator}"
+    ui.kpi_card(column, f"overview__trend_{goal_indicator}", label,
+                formatting.cell(row, "share_pct", lang) if len(row) else "–", changes,
+                charts.sparkline(goal_series, "month", "share_pct"),
+                explanation=t(explanation, lang) if explanation in TEXT else None)
 
 
 def card(column, indicator: str) -> None:
@@ -44,33 +75,31 @@ def card(column, indicator: str) -> None:
         figure = charts.sparkline(trend, "month", indicator)
     if indicator.startswith("working_age"):  # a stock: people of working age in the month's year, not a running sum
         changes.append(t("stock_as_of", lang))
-    label = t(indicator, lang) + (f" · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
-                                  f"({formatting.date(goal.deadline, lang)})" if indicator == goal_indicator else "")
-    ui.kpi_card(column, f"overview__trend_{indicator}", label, value, changes, figure,
+    ui.kpi_card(column, f"overview__trend_{indicator}", t(indicator, lang), value, changes, figure,
                 explanation=t(f"explain_{indicator}", lang))
 
 
 first, rest = st.columns([1, 2])
-card(first, MAIN[0])
+goal_card(first)
 with rest:
     for row_start in range(1, len(MAIN), 2):
         pair = st.columns(2)
         for column, indicator in zip(pair, MAIN[row_start:row_start + 2]):
-            card(column, indicator)
+            if indicator in kpis.index:
+                card(column, indicator)
 if OTHERS:
     with st.expander(t("other_indicators", lang)):
         for column, indicator in zip(st.columns(len(OTHERS)), OTHERS):
             card(column, indicator)
 
-# The goal's share against its target (a neutral reference line), with the people reached for context.
-shown = goal_indicator if f"{goal_indicator}_pct" in trend else "working_age_service_users"
-st.subheader(t(shown, lang))
-st.caption(t(f"explain_{shown}", lang))
-st.plotly_chart(charts.lines(trend, "month", {f"{shown}_pct": t(shown, lang),
-                                              "working_age_reached_pct": t("working_age_reached", lang)}, lang,
-                             y_is_share=True, goal=goal.target if shown == goal_indicator else None,
+# The goal's measure against its target (a neutral reference line), the one the headline and its card show.
+st.subheader(t(goal_indicator, lang))
+if f"explain_{goal_indicator}" in TEXT:
+    st.caption(t(f"explain_{goal_indicator}", lang))
+st.plotly_chart(charts.lines(goal_series, "month", {"share_pct": t(goal_indicator, lang)}, lang, y_is_share=True,
+                             goal=goal.target,
                              goal_label=f"{t('goal', lang)} {formatting.percent(goal.target, lang, 0)}"),
-                width="stretch")
+                width="stretch", key="overview__goal_trend")
 # The figures of this chart and of the cards' small trend lines, month by month.
 ui.chart_data(trend, lang, {"month": t("month", lang), **{
     c: f"{t(c.removesuffix('_pct'), lang)} (%)" if c.endswith("_pct") else t(c, lang)
