@@ -17,6 +17,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
 from digiskills import console, console_queries, console_schema, db, exports, formatting, ui, warehouse
@@ -489,7 +490,7 @@ def app(demo_small, saved_file, monkeypatch):
     def app(role: str | None, script: str = "dashboard.py", page: str | None = "console") -> AppTest:
         at = AppTest.from_file(str(ROOT / script), default_timeout=120)
         if role:
-            at.session_state["role"] = role  # the log-in keeps the role here (digiskills.ui.log_in)
+            log_in(at, role)  # a query or a download checks the users file at the click
         if page:
             at.switch_page(f"pages/{page}.py")
         return at.run()

@@ -15,6 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from downloads_support import keep_deferred_downloads
+from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
 from digiskills import contract, db, downloads, labels, staging, ui
@@ -171,7 +172,7 @@ def explore(demo_small, monkeypatch, staging_area):
     def open_page(page: str = "explore", role: str = "analyst", **query) -> AppTest:
         made.clear()
         at = AppTest.from_file(DASHBOARD, default_timeout=120)
-        at.session_state["role"] = role
+        log_in(at, role)  # a download checks the users file at the click
         at.query_params.update(month="2026-10", **query)
         at.switch_page(f"pages/{page}.py")
         at.run()
