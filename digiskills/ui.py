@@ -5,6 +5,7 @@ imports streamlit besides the pages."""
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import logging
 import os
 import re
@@ -193,7 +194,15 @@ def _refuse(refusal: auth.NotAllowed, lang: str) -> None:
         _log_out()
     else:
         st.session_state["role"] = refusal.role
-    st.error(t("action_refused_removed" if refusal.role is None else "action_refused_role", lang), icon="🔒")
+    # Shown by the log-in form or above the page (refusal_notice): a callback's own output is lost when the
+    # run it belongs to is rerun.
+    st.session_state["auth__refusal"] = "action_refused_removed" if refusal.role is None else "action_refused_role"
+
+
+def refusal_notice(lang: str) -> None:
+    """The message of an action refused since the last run, once."""
+    if key := st.session_state.pop("auth__refusal", None):
+        st.error(t(key, lang), icon="🔒")
 
 
 def guarded(needed: str, make):
@@ -251,9 +260,30 @@ def logged_in_role() -> str | None:
         user = auth.load(path)[0].get(st.session_state.get("user"))
         if user is None:
             _log_out()
+        elif st.session_state.setdefault("auth__client", _client_fingerprint()) != _client_fingerprint():
+            # Another connection resumed this session with its id (Streamlit lets any connection that presents a
+            # session id resume it): the log-in stays with the browser that made it (docs/security.md).
+            log.warning("log-in of %s dropped: the session was resumed from another client", user.name)
+            _log_out()
         else:
             st.session_state["role"] = user.role
     return role()
+
+
+def _client_fingerprint() -> str:
+    """What a second connection with a copied session id does not bring along: the client's address, its
+    User-Agent and Streamlit's XSRF cookie (set once per browser), hashed. Read from the current connection
+    (st.context follows the websocket that resumed the session). Empty parts outside a server (AppTest)."""
+    def part(read) -> str:
+        try:
+            value = read()
+        except Exception:  # no connection at all (a bare script run)
+            return ""
+        return value if isinstance(value, str) else ""  # AppTest's runtime answers with stand-in objects
+
+    parts = [part(lambda: st.context.ip_address), part(lambda: st.context.headers.get("User-Agent")),
+             part(lambda: st.context.cookies.get("_streamlit_xsrf"))]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def log_in(lang: str) -> None:
@@ -266,6 +296,7 @@ def log_in(lang: str) -> None:
         st.button(t("logout", lang), on_click=st.logout, key="auth__oidc_logout")
         return
     _first_start(str(path))
+    refusal_notice(lang)
     st.title(t("login_title", lang))
     with st.form("auth__login", clear_on_submit=True):  # the password does not stay in the session
         name = st.text_input(t("login_user", lang), autocomplete="username")
@@ -281,7 +312,8 @@ def log_in(lang: str) -> None:
         else:
             if user is not None:
                 log.info("log-in: %s (%s)", user.name, user.role)
-                st.session_state.update(role=user.role, user=user.name, auth__local=True)
+                st.session_state.update(role=user.role, user=user.name, auth__local=True,
+                                        auth__client=_client_fingerprint())
                 st.rerun()
             log.warning("failed log-in")
             st.error(t("login_failed", lang))
@@ -293,12 +325,14 @@ def log_in(lang: str) -> None:
 
 
 def _log_out() -> None:
-    for key in ("role", "user", "auth__local"):
+    for key in ("role", "user", "auth__local", "auth__client"):
         st.session_state.pop(key, None)
 
 
 def account_sidebar(lang: str) -> None:
-    """Who is logged in, and the log-out button, at the bottom of the sidebar."""
+    """Who is logged in, and the log-out button, at the bottom of the sidebar; above the page, the message of an
+    action refused since the last run."""
+    refusal_notice(lang)
     with st.sidebar:
         st.divider()
         st.caption(t("logged_in_as", lang, user=st.session_state.get("user", "?"), role=t(f"role_{role()}", lang)))

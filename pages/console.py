@@ -31,12 +31,21 @@ def markdown_text(text: str) -> str:
     return text.replace("<", "&lt;").replace("$", "\\$").replace("*", "\\*").replace("\n", "  \n")
 
 
+def logged(outcome: str, sql: str, user: str | None = None) -> None:
+    """Every query in the server log with who ran it and what came of it (refused and failed ones too)."""
+    ui.log.info("console query by %s: %s: %s", user or st.session_state.get("user", "?"), outcome,
+                " ".join(sql.split())[:500])
+
+
 def as_analyst(action):
-    """A click that changes the shared saved queries: callbacks run before this page's role check, so each checks
-    the user's role in the users file at the click (ui.allowed)."""
+    """A click that runs a query or changes the shared saved queries: callbacks run before this page's role check,
+    so each checks the user's role in the users file at the click (ui.allowed)."""
     def checked():
+        user = st.session_state.get("user")  # a refusal logs the user out
         if ui.allowed("analyst", lang):
             action()
+        elif action is run_query:
+            logged("refused: the user's role no longer allows it", st.session_state.get("console__sql", ""), user)
     return checked
 
 
@@ -89,7 +98,7 @@ with editor:
     delete_button.button(t("console_delete", lang), key="console__delete", on_click=as_analyst(delete_query), width="stretch")
     st.text_area(t("console_sql", lang), key="console__sql", height=280)
     run_column, name_column, save_column = st.columns([2, 3, 1], vertical_alignment="bottom")
-    run_column.button(t("console_run", lang), key="console__run", type="primary", on_click=run_query, icon="▶")
+    run_column.button(t("console_run", lang), key="console__run", type="primary", on_click=as_analyst(run_query), icon="▶")
     name_column.text_input(t("console_name", lang), key="console__name", max_chars=80)
     save_column.button(t("console_save", lang), key="console__save", on_click=as_analyst(save_query), width="stretch")
     if message := st.session_state.pop("console__message", None):
@@ -121,16 +130,13 @@ with browser:
                      hide_index=True, width="stretch", height=38 * (len(table.columns) + 1) + 4)
 
 
-def logged(outcome: str, sql: str) -> None:
-    """Every query in the server log with who ran it and what came of it (refused and failed ones too)."""
-    ui.log.info("console query by %s: %s: %s", st.session_state.get("user", "?"), outcome, " ".join(sql.split())[:500])
-
 
 if pending := st.session_state.pop("console__pending", None):
     for key in ("console__result", "console__shown"):
         st.session_state.pop(key, None)
     if not ui.allowed("analyst", lang):
         logged("refused: the user's role no longer allows it", pending)
+        ui.refusal_notice(lang)
     else:
         try:
             with st.spinner(t("console_running", lang)):

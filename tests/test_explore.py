@@ -210,6 +210,15 @@ def test_a_link_with_unknown_values_falls_back_to_the_defaults(explore):
     assert at.number_input(key="explore__born_from").value is None
 
 
+@pytest.mark.parametrize("year", ["²", "١٩٦٠", "1960.5", "-1960", " 1960"])
+def test_a_birth_year_that_is_not_plain_digits_falls_back_to_the_default(explore, year):
+    """`/explore?born_from=²` gave an error reference: "²".isdigit() is True and int("²") fails."""
+    at = explore(kind="persons", born_from=year, born_to=year)
+    assert not at.error, [e.value for e in at.error]
+    assert at.number_input(key="explore__born_from").value is None
+    assert at.number_input(key="explore__born_to").value is None
+
+
 def test_the_page_shows_words_not_codes(explore):
     for kind in ("persons", "visits", "trainings"):
         at = explore(kind=kind, **({"from": "2025-01-01"} if kind != "persons" else {}))
