@@ -25,6 +25,10 @@ from digiskills import formatting, warehouse
 DEFAULT_MEMORY = "1GB"
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_ROWS = 10_000
+# A result is kept in the user's session while the page is open (and formatted once more for the screen): its
+# rows are cut to this many megabytes, as pandas counts them (DIGISKILLS_CONSOLE_RESULT_MB). A 300 MB result
+# once took the server to 2.39 GB and kept 969 MB.
+DEFAULT_RESULT_MB = 20.0
 # Console queries running at once in one server process: each may take a core and its memory cap, and the
 # dashboard's own readers need the rest of the machine.
 MAX_RUNNING = 2
@@ -42,6 +46,7 @@ class Limits:
     memory: str  # DuckDB's memory_limit, e.g. "1GB"
     timeout_s: float
     rows: int  # rows fetched and shown at most
+    result_mb: float = DEFAULT_RESULT_MB  # megabytes of rows kept at most
 
 
 def limits() -> Limits:
@@ -51,7 +56,8 @@ def limits() -> Limits:
     if not _MEMORY.fullmatch(memory):  # it is written into a SET statement
         raise ValueError(f"DIGISKILLS_CONSOLE_MEMORY={memory!r} is not a size like 1GB or 512MB")
     return Limits(memory, _positive("DIGISKILLS_CONSOLE_TIMEOUT", DEFAULT_TIMEOUT_S),
-                  int(_positive("DIGISKILLS_CONSOLE_ROWS", DEFAULT_ROWS)))
+                  int(_positive("DIGISKILLS_CONSOLE_ROWS", DEFAULT_ROWS)),
+                  _positive("DIGISKILLS_CONSOLE_RESULT_MB", DEFAULT_RESULT_MB))
 
 
 def _positive(name: str, default: float) -> float:
@@ -120,6 +126,7 @@ class Result:
     is_truncated: bool  # the result had more rows than the cap; frame holds the first ones
     total_rows: int | None  # every row of the result; None when it could not be counted in the time left
     seconds: float
+    is_too_big: bool = False  # the rows were cut to limits().result_mb megabytes (before the row cap was reached)
 
 
 class TimedOut(Exception):
@@ -143,8 +150,9 @@ def run(sql: str, db_path: Path | None = None, limit: Limits | None = None) -> R
     try:
         con = connect(db_path or warehouse.warehouse_path(), limit.memory)
         try:
-            frame = _within(con, deadline, lambda: _first_rows(con, statement.query, limit.rows + 1))
-            truncated = len(frame) > limit.rows
+            frame, too_big = _within(con, deadline, lambda: _first_rows(con, statement.query, limit.rows + 1,
+                                                                       int(limit.result_mb * 1_000_000)))
+            truncated = len(frame) > limit.rows or too_big
             total = len(frame)
             if truncated:
                 frame = frame.head(limit.rows)
@@ -153,22 +161,31 @@ def run(sql: str, db_path: Path | None = None, limit: Limits | None = None) -> R
             con.close()
     finally:
         _running.release()
-    return Result(frame, truncated, total, time.monotonic() - started)
+    return Result(frame, truncated, total, time.monotonic() - started, too_big)
 
 
-def _first_rows(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> pd.DataFrame:
-    """Up to `rows` rows of the result, streamed: DuckDB stops producing once they are fetched."""
+def _first_rows(con: duckdb.DuckDBPyConnection, sql: str, rows: int, max_bytes: int) -> tuple[pd.DataFrame, bool]:
+    """Up to `rows` rows of the result, streamed: DuckDB stops producing once they are fetched; and whether they
+    were cut to `max_bytes` (pandas' deep memory count) before that."""
     con.execute(sql)
-    chunks = [con.fetch_df_chunk(8)]  # 8 vectors of 2,048 rows
-    fetched = len(chunks[0])
+    chunks, fetched, size = [], 0, 0
     while fetched < rows:
-        chunk = con.fetch_df_chunk(8)
-        if chunk.empty:
+        chunk = con.fetch_df_chunk(1)  # one vector of 2,048 rows: wide rows are measured before many arrive
+        if chunk.empty and chunks:
             break
+        chunk_bytes = int(chunk.memory_usage(deep=True, index=False).sum())
+        if size + chunk_bytes > max_bytes:
+            # The rows that fit, at the chunk's mean row size.
+            fitting = int(len(chunk) * (max_bytes - size) / chunk_bytes) if chunk_bytes else len(chunk)
+            chunks.append(chunk.head(fitting))
+            return pd.concat(chunks, ignore_index=True).head(rows), True
         chunks.append(chunk)
         fetched += len(chunk)
+        size += chunk_bytes
+        if chunk.empty:
+            break
     frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
-    return frame.head(rows)
+    return frame.head(rows), False
 
 
 def _count(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, deadline: float) -> int | None:

@@ -185,9 +185,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "boundary_source": ("Ranh giới", "Boundaries"),
     "unmatched": ("Đối tượng không khớp đơn vị", "Features not matched to a unit"),
     "missing_shapes": ("Đơn vị không có ranh giới", "Units without a shape"),
-    "boundary_file": ("Tệp ranh giới riêng (GeoJSON, GeoPackage, Shapefile nén)",
-                      "Own boundary file (GeoJSON, GeoPackage, zipped Shapefile)"),
-    "boundary_path": ("Hoặc đường dẫn tệp/thư mục ranh giới trên máy chủ", "Or a boundary file/folder path on the server"),
     "class_goal_met": ("≥ {value} mục tiêu (đạt)", "≥ {value} of the goal (met)"),
     "legend_fixed": ("Các khoảng màu cố định cho mọi tháng.", "Colour classes stay the same for every month."),
     # Funnel
@@ -530,6 +527,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "hiển thị {rows} dòng đầu.",
                                  "The result has more than {rows} rows (too many to count in the time allowed); "
                                  "only the first {rows} are shown."),
+    "console_capped_size": ("Kết quả quá lớn để giữ trên máy chủ (giới hạn {mb} MB); chỉ hiển thị {rows} dòng đầu. "
+                            "Hãy chọn ít cột hơn, lọc hoặc gộp nhóm.",
+                            "The result is too big to keep on the server (limit {mb} MB); only the first {rows} "
+                            "rows are shown. Choose fewer columns, filter or group."),
     "console_download_capped": ("Tệp tải về chỉ chứa {rows} dòng đang hiển thị, không phải toàn bộ kết quả. Cần "
                                 "đủ: hãy lọc hoặc gộp nhóm (GROUP BY) để kết quả dưới {rows} dòng.",
                                 "The downloads hold the {rows} rows shown, not the whole result. For all of it, "
@@ -564,6 +565,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "role_analyst": ("chuyên viên phân tích", "analyst"),
     "role_data_admin": ("quản trị dữ liệu", "data administrator"),
     "not_allowed": ("Vai trò của bạn không được mở trang này.", "Your role may not open this page."),
+    "action_refused_removed": ("Tài khoản của bạn không còn quyền truy cập: thao tác không được thực hiện và bạn đã "
+                               "được đăng xuất. Hãy liên hệ quản trị viên.",
+                               "Your account no longer has access: nothing was done and you have been logged out. "
+                               "Please ask the administrator."),
+    "action_refused_role": ("Vai trò hiện tại của bạn không được làm thao tác này: thao tác không được thực hiện.",
+                            "Your current role may not do this: nothing was done."),
+    "login_locked": ("Tên đăng nhập này tạm bị khóa sau nhiều lần nhập sai mật khẩu. Hãy thử lại sau {minutes} phút "
+                     "hoặc liên hệ quản trị viên.",
+                     "This username is locked for a while after too many wrong passwords. Try again in {minutes} "
+                     "min, or ask the administrator."),
+    "login_busy": ("Máy chủ đang bận kiểm tra đăng nhập. Hãy thử lại sau ít giây.",
+                   "The server is busy checking log-ins. Please try again in a few seconds."),
+    "cache_clear": ("Làm mới bộ nhớ đệm của máy chủ", "Clear the server's caches"),
+    "cache_cleared": ("Đã làm mới bộ nhớ đệm của máy chủ.", "The server's caches were cleared."),
     # Small-cell protection and errors (docs/metrics.md, docs/security.md)
     "small_cells_note": ("<5: dưới 5 người, không công bố để bảo vệ dữ liệu cá nhân. *: tỷ lệ trên dưới 20 người, "
                          "cần thận trọng khi diễn giải.",

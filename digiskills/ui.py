@@ -4,6 +4,8 @@ imports streamlit besides the pages."""
 
 import contextlib
 import datetime as dt
+import functools
+import hashlib
 import logging
 import os
 import re
@@ -41,10 +43,42 @@ if not log.handlers:  # Streamlit configures only its own loggers: the server lo
     log.setLevel(logging.INFO)
 
 
-@st.cache_resource
+def server_cache(maxsize: int, *, serial: bool = False):
+    """A process-wide cache for the server's costly objects. Not st.cache_resource: Streamlit clears those for
+    every user on a "clear cache" message from any browser connection, even one not logged in (no public hook
+    refuses it); these are cleared only by clear_server_caches(), a data admin's action. `.clear()` empties one.
+    With `serial`, one caller at a time builds (one Warehouse per process)."""
+    def decorate(function):
+        cached = functools.lru_cache(maxsize=maxsize)(function)
+        lock = threading.Lock() if serial else contextlib.nullcontext()
+
+        @functools.wraps(function)
+        def wrapper(*args):
+            with lock:
+                return cached(*args)
+
+        wrapper.clear = cached.cache_clear
+        return wrapper
+    return decorate
+
+
+@server_cache(maxsize=1, serial=True)
 def live_warehouse() -> db.Warehouse:
     """One Warehouse per server process (it reconnects by itself after an import)."""
     return db.Warehouse(warehouse.warehouse_path())
+
+
+def clear_server_caches(lang: str) -> None:
+    """The Data page's "clear the server's caches", for data admins: the warehouse's results, the boundary
+    shapes and Streamlit's own caches, for every user."""
+    if not allowed("data_admin", lang):
+        return
+    live_warehouse.clear()
+    boundaries.clear()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    log.info("server caches cleared by %s", st.session_state.get("user", "?"))
+    st.success(t("cache_cleared", lang))
 
 
 # Roles that see exact small counts (the log-in sets st.session_state["role"]); any other role, or none yet,
@@ -136,6 +170,70 @@ def require(needed: str, lang: str) -> None:
         st.stop()
 
 
+def identity() -> auth.Identity | None:
+    """Who this session logged in as (digiskills.auth.Identity), or None: a local user's name, or the e-mail
+    the identity provider vouches for."""
+    if st.session_state.get("auth__local") and st.session_state.get("user"):
+        return auth.Identity(st.session_state["user"])
+    if _identity_provider() and st.user.is_logged_in and st.user.get("email_verified", True) is not False:
+        email = st.user.get("email")
+        return auth.Identity(email, is_email=True) if email else None
+    return None
+
+
+def allowed(needed: str, lang: str) -> bool:
+    """The check before every action that changes data or releases it (publish, discard, rollback, import, a
+    console query, a boundary file; downloads use guarded()): the user's role read from the users file now
+    (digiskills.auth.require). A removed user is logged out, a downgraded one gets the new role, and both see why.
+    Works in a callback (which runs before the page's own role check) as in the page."""
+    try:
+        current = auth.require(identity(), needed)
+    except auth.NotAllowed as refusal:
+        _refuse(refusal, lang)
+        return False
+    st.session_state["role"] = current
+    return True
+
+
+def _refuse(refusal: auth.NotAllowed, lang: str) -> None:
+    if refusal.role is None:
+        _log_out()
+    else:
+        st.session_state["role"] = refusal.role
+    # Shown by the log-in form or above the page (refusal_notice): a callback's own output is lost when the
+    # run it belongs to is rerun.
+    st.session_state["auth__refusal"] = "action_refused_removed" if refusal.role is None else "action_refused_role"
+
+
+def refusal_notice(lang: str) -> None:
+    """The message of an action refused since the last run, once."""
+    if key := st.session_state.pop("auth__refusal", None):
+        st.error(t(key, lang), icon="🔒")
+
+
+def guarded(needed: str, make):
+    """A download's data made on the click (Streamlit runs the callable outside the page, with no session to
+    read): `make` runs only if the user who saw the button still has role `needed` in the users file at the
+    click; otherwise auth.NotAllowed is raised, nothing is made and the browser's download fails."""
+    who = identity()
+
+    def checked(*args, **kwargs):
+        auth.require(who, needed)
+        return make(*args, **kwargs)
+
+    return checked
+
+
+def download_button(column, label: str, make, file_name: str, mime: str, *, key: str, needed: str | None = None,
+                    lang: str, **options) -> None:
+    """A download button whose file is made on the click (`make`: a callable) for a user who may still download
+    it: the callable is guarded(), and the click also reruns the page through allowed(), which logs a removed
+    user out with a message."""
+    needed = needed or auth.DOWNLOAD_ROLE
+    column.download_button(label, guarded(needed, make), file_name, mime, key=key,
+                           on_click=lambda: allowed(needed, lang), **options)
+
+
 def _identity_provider() -> bool:
     """Whether .streamlit/secrets.toml configures OpenID Connect ([auth])."""
     try:
@@ -168,9 +266,30 @@ def logged_in_role() -> str | None:
         user = auth.load(path)[0].get(st.session_state.get("user"))
         if user is None:
             _log_out()
+        elif st.session_state.setdefault("auth__client", _client_fingerprint()) != _client_fingerprint():
+            # Another connection resumed this session with its id (Streamlit lets any connection that presents a
+            # session id resume it): the log-in stays with the browser that made it (docs/security.md).
+            log.warning("log-in of %s dropped: the session was resumed from another client", user.name)
+            _log_out()
         else:
             st.session_state["role"] = user.role
     return role()
+
+
+def _client_fingerprint() -> str:
+    """What a second connection with a copied session id does not bring along: the client's address, its
+    User-Agent and Streamlit's XSRF cookie (set once per browser), hashed. Read from the current connection
+    (st.context follows the websocket that resumed the session). Empty parts outside a server (AppTest)."""
+    def part(read) -> str:
+        try:
+            value = read()
+        except Exception:  # no connection at all (a bare script run)
+            return ""
+        return value if isinstance(value, str) else ""  # AppTest's runtime answers with stand-in objects
+
+    parts = [part(lambda: st.context.ip_address), part(lambda: st.context.headers.get("User-Agent")),
+             part(lambda: st.context.cookies.get("_streamlit_xsrf"))]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def log_in(lang: str) -> None:
@@ -183,19 +302,27 @@ def log_in(lang: str) -> None:
         st.button(t("logout", lang), on_click=st.logout, key="auth__oidc_logout")
         return
     _first_start(str(path))
+    refusal_notice(lang)
     st.title(t("login_title", lang))
     with st.form("auth__login", clear_on_submit=True):  # the password does not stay in the session
         name = st.text_input(t("login_user", lang), autocomplete="username")
         password = st.text_input(t("login_password", lang), type="password", autocomplete="current-password")
         submitted = st.form_submit_button(t("login_submit", lang), type="primary")
     if submitted:
-        user = auth.verify(name.strip(), password, path)
-        if user is not None:
-            log.info("log-in: %s (%s)", user.name, user.role)
-            st.session_state.update(role=user.role, user=user.name, auth__local=True)
-            st.rerun()
-        log.warning("failed log-in")
-        st.error(t("login_failed", lang))
+        try:
+            user = auth.verify(name.strip(), password, path)
+        except auth.LockedOut as locked:
+            st.error(t("login_locked", lang, minutes=locked.minutes))
+        except auth.Busy:
+            st.warning(t("login_busy", lang))
+        else:
+            if user is not None:
+                log.info("log-in: %s (%s)", user.name, user.role)
+                st.session_state.update(role=user.role, user=user.name, auth__local=True,
+                                        auth__client=_client_fingerprint())
+                st.rerun()
+            log.warning("failed log-in")
+            st.error(t("login_failed", lang))
     if oidc:
         st.button(t("login_oidc", lang), on_click=st.login, key="auth__oidc_login")
     demo = [u for u in auth.load(path)[0].values() if u.is_demo]
@@ -204,12 +331,14 @@ def log_in(lang: str) -> None:
 
 
 def _log_out() -> None:
-    for key in ("role", "user", "auth__local"):
+    for key in ("role", "user", "auth__local", "auth__client"):
         st.session_state.pop(key, None)
 
 
 def account_sidebar(lang: str) -> None:
-    """Who is logged in, and the log-out button, at the bottom of the sidebar."""
+    """Who is logged in, and the log-out button, at the bottom of the sidebar; above the page, the message of an
+    action refused since the last run."""
+    refusal_notice(lang)
     with st.sidebar:
         st.divider()
         st.caption(t("logged_in_as", lang, user=st.session_state.get("user", "?"), role=t(f"role_{role()}", lang)))
@@ -482,10 +611,10 @@ def chart_data(frame: pd.DataFrame, lang: str, labels: dict[str, str], file_stem
         rows = rows.rename(columns=labels)
         csv_column, xlsx_column = st.columns(2)
         # Callables: Streamlit runs them only when the button is clicked, not on every rerun.
-        csv_column.download_button(t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{file_stem}.csv",
-                                   "text/csv", key=f"{file_stem}__csv", on_click="ignore")
-        xlsx_column.download_button(t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, file_stem),
-                                    f"{file_stem}.xlsx", XLSX_MIME, key=f"{file_stem}__xlsx", on_click="ignore")
+        download_button(csv_column, t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{file_stem}.csv",
+                        "text/csv", key=f"{file_stem}__csv", lang=lang)
+        download_button(xlsx_column, t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, file_stem),
+                        f"{file_stem}.xlsx", XLSX_MIME, key=f"{file_stem}__xlsx", lang=lang)
 
 
 def explore_link(lang: str, label: str, **params) -> None:
@@ -548,7 +677,7 @@ def _legacy_pages_mode() -> bool:
     return False
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@server_cache(maxsize=16)
 def boundaries(geography: str, level: str, source: str | None, environment: str | None, cache_version: int):
     """Boundary shapes for a level of a geography (digiskills.geo), loaded once per source. `environment` and
     `cache_version` only key the cache (DIGISKILLS_BOUNDARIES, a new upload)."""

@@ -277,6 +277,7 @@ def _denominator_revisions(before: pd.DataFrame, after: pd.DataFrame, years: set
 def stage(copy: Path, db_path: Path) -> Review:
     """Makes a finished import copy the candidate (replacing an unpublished one) and writes its review."""
     result = review(copy, db_path if db_path.exists() else None)
+    os.chmod(copy, 0o600)  # the warehouse holds pseudonymous rows: owner-only, as live and as kept versions
     os.replace(copy, pending_path(db_path))
     _review_path(db_path).write_text(json.dumps(asdict(result), ensure_ascii=False, default=str), encoding="utf-8")
     return result
@@ -295,6 +296,7 @@ def publish(db_path: Path) -> None:
     if not candidate.exists():
         raise FileNotFoundError(f"nothing to publish: no {candidate}")
     _keep(db_path)
+    os.chmod(candidate, 0o600)
     _fsync(candidate)
     os.replace(candidate, db_path)
     _fsync_dir(db_path.parent)
@@ -341,7 +343,8 @@ def _keep(db_path: Path) -> None:
     if not db_path.exists():
         return
     folder = versions_dir(db_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(db_path, 0o600)  # a live file from before files were owner-only; its kept link shares the mode
     kept = versions(db_path)
     number = int(kept[0].stem) + 1 if kept else 1
     target = folder / f"{number}.duckdb"
@@ -349,6 +352,7 @@ def _keep(db_path: Path) -> None:
         os.link(db_path, target)  # the live file's inode lives on as this version: no copy
     except OSError:
         shutil.copyfile(db_path, target)
+        os.chmod(target, 0o600)
 
 
 def _prune(db_path: Path) -> None:

@@ -156,6 +156,7 @@ def writing(db_path: Path, *, keep: bool = True, publish: str = "auto", rebuild:
             shutil.copyfile(db_path, copy)
         con = duckdb.connect(str(copy))
         stack.callback(_discard, con, copy)
+        os.chmod(copy, 0o600)  # it becomes .pending, then live, then a kept version: owner-only all the way
         # One checkpoint when the session ends instead of one per file: the copy is private until swapped in.
         con.execute("set checkpoint_threshold = '16GB'")
         con.execute("set enable_progress_bar = false")

@@ -31,6 +31,24 @@ def markdown_text(text: str) -> str:
     return text.replace("<", "&lt;").replace("$", "\\$").replace("*", "\\*").replace("\n", "  \n")
 
 
+def logged(outcome: str, sql: str, user: str | None = None) -> None:
+    """Every query in the server log with who ran it and what came of it (refused and failed ones too)."""
+    ui.log.info("console query by %s: %s: %s", user or st.session_state.get("user", "?"), outcome,
+                " ".join(sql.split())[:500])
+
+
+def as_analyst(action):
+    """A click that runs a query or changes the shared saved queries: callbacks run before this page's role check,
+    so each checks the user's role in the users file at the click (ui.allowed)."""
+    def checked():
+        user = st.session_state.get("user")  # a refusal logs the user out
+        if ui.allowed("analyst", lang):
+            action()
+        elif action is run_query:
+            logged("refused: the user's role no longer allows it", st.session_state.get("console__sql", ""), user)
+    return checked
+
+
 def open_saved() -> None:
     chosen = console_queries.load().get(st.session_state.get("console__saved"))
     if chosen:
@@ -77,12 +95,12 @@ with editor:
     choice.selectbox(t("console_saved", lang), list(saved), key="console__saved", placeholder=t("console_choose", lang),
                      help=t("console_shared", lang))
     open_button.button(t("console_open", lang), key="console__open", on_click=open_saved, width="stretch")
-    delete_button.button(t("console_delete", lang), key="console__delete", on_click=delete_query, width="stretch")
+    delete_button.button(t("console_delete", lang), key="console__delete", on_click=as_analyst(delete_query), width="stretch")
     st.text_area(t("console_sql", lang), key="console__sql", height=280)
     run_column, name_column, save_column = st.columns([2, 3, 1], vertical_alignment="bottom")
-    run_column.button(t("console_run", lang), key="console__run", type="primary", on_click=run_query, icon="▶")
+    run_column.button(t("console_run", lang), key="console__run", type="primary", on_click=as_analyst(run_query), icon="▶")
     name_column.text_input(t("console_name", lang), key="console__name", max_chars=80)
-    save_column.button(t("console_save", lang), key="console__save", on_click=save_query, width="stretch")
+    save_column.button(t("console_save", lang), key="console__save", on_click=as_analyst(save_query), width="stretch")
     if message := st.session_state.pop("console__message", None):
         kind, key, values = message
         if kind == "duckdb":
@@ -111,30 +129,41 @@ with browser:
                                                    "description": t("console_description", lang)}),
                      hide_index=True, width="stretch", height=38 * (len(table.columns) + 1) + 4)
 
+
+
 if pending := st.session_state.pop("console__pending", None):
     for key in ("console__result", "console__shown"):
         st.session_state.pop(key, None)
-    try:
-        with st.spinner(t("console_running", lang)):
-            result = console.run(pending, limit=limit)
-    except console.Refused as refusal:
-        st.error(t(refusal.reason, lang))
-    except console.TimedOut:
-        st.error(t("console_timeout", lang, seconds=formatting.number(limit.timeout_s, lang)))
-    except console.Busy:
-        st.warning(t("console_busy", lang))
-    except duckdb.Error as error:  # the analyst's own SQL: DuckDB's message is what they need to fix it
-        st.error(t("console_error", lang))
-        st.code(str(error), language=None)
+    if not ui.allowed("analyst", lang):
+        logged("refused: the user's role no longer allows it", pending)
+        ui.refusal_notice(lang)
     else:
-        ui.log.info("console query by %s: %d rows in %.1f s: %s", st.session_state.get("user", "?"),
-                    len(result.frame), result.seconds, " ".join(pending.split())[:500])
-        st.session_state["console__result"] = result
+        try:
+            with st.spinner(t("console_running", lang)):
+                result = console.run(pending, limit=limit)
+        except console.Refused as refusal:
+            logged(f"refused: {refusal.reason}", pending)
+            st.error(t(refusal.reason, lang))
+        except console.TimedOut:
+            logged(f"stopped after {limit.timeout_s:g} s", pending)
+            st.error(t("console_timeout", lang, seconds=formatting.number(limit.timeout_s, lang)))
+        except console.Busy:
+            logged("refused: busy", pending)
+            st.warning(t("console_busy", lang))
+        except duckdb.Error as error:  # the analyst's own SQL: DuckDB's message is what they need to fix it
+            logged(f"failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}", pending)
+            st.error(t("console_error", lang))
+            st.code(str(error), language=None)
+        else:
+            logged(f"{len(result.frame)} rows in {result.seconds:.1f} s", pending)
+            st.session_state["console__result"] = result
 
 if result := st.session_state.get("console__result"):
     shown = formatting.number(len(result.frame), lang)
     st.caption(t("console_result", lang, rows=shown, seconds=formatting.number(result.seconds, lang, 2)))
-    if result.is_truncated:
+    if result.is_too_big:
+        st.warning(t("console_capped_size", lang, rows=shown, mb=formatting.number(limit.result_mb, lang)))
+    elif result.is_truncated:
         if result.total_rows is None:
             st.warning(t("console_capped_uncounted", lang, rows=shown))
         else:
@@ -148,9 +177,9 @@ if result := st.session_state.get("console__result"):
     stamp = f"console_{dt.datetime.now():%Y%m%d-%H%M%S}"
     downloads = st.columns([1, 1, 3])
     # Files are made when a button is clicked (an Excel file of 10,000 rows takes seconds), by digiskills.exports.
-    downloads[0].download_button(t("download_csv", lang), lambda: exports.csv_bytes(rows), file_name=f"{stamp}.csv",
-                                 mime="text/csv", key="console__csv")
-    downloads[1].download_button(t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),
-                                 file_name=f"{stamp}.xlsx", key="console__xlsx", mime=ui.XLSX_MIME)
+    ui.download_button(downloads[0], t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{stamp}.csv",
+                       "text/csv", key="console__csv", lang=lang)
+    ui.download_button(downloads[1], t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),
+                       f"{stamp}.xlsx", ui.XLSX_MIME, key="console__xlsx", lang=lang)
     if result.is_truncated:
         downloads[2].caption(t("console_download_capped", lang, rows=shown))

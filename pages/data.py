@@ -19,7 +19,18 @@ files = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "
 st.button(t("import", lang), disabled=not files, type="primary", key="data__import",
           on_click=lambda: st.session_state.update(data__import_requested=True))
 live_db = ui.live_warehouse().path
-if st.session_state.pop("data__import_requested", False) and files:
+
+
+def as_data_admin(action):
+    """A publish, discard or rollback click: callbacks run before this page's role check, so each checks the
+    user's role in the users file at the click (ui.allowed) and does nothing for a removed or downgraded user."""
+    def checked():
+        if ui.allowed("data_admin", lang):
+            action(live_db)
+    return checked
+
+
+if st.session_state.pop("data__import_requested", False) and files and ui.allowed("data_admin", lang):
     # The size limit is checked before anything is written (the worker checks every other limit).
     limit = limits.current()
     for upload in files:
@@ -106,13 +117,12 @@ if waiting is not None:
         st.markdown(f"- {mask(flag['vi' if lang == 'vi' else 'en'])}")
     publish_column, discard_column = st.columns(2)
     publish_column.button(t("versions_publish", lang), key="data__publish", type="primary",
-                          on_click=versions.publish, args=(live_db,))
-    discard_column.button(t("versions_discard", lang), key="data__discard", on_click=versions.discard,
-                          args=(live_db,))
+                          on_click=as_data_admin(versions.publish))
+    discard_column.button(t("versions_discard", lang), key="data__discard", on_click=as_data_admin(versions.discard))
 kept = versions.versions(live_db)
 st.caption(t("versions_kept", lang, count=formatting.number(len(kept), lang)))
 if kept:
-    st.button(t("versions_rollback", lang), key="data__rollback", on_click=versions.rollback, args=(live_db,),
+    st.button(t("versions_rollback", lang), key="data__rollback", on_click=as_data_admin(versions.rollback),
               help=t("versions_rollback_help", lang))
 
 st.subheader(t("freshness", lang))
@@ -160,3 +170,6 @@ unknown["indicator"] = [t(i.removesuffix("_cum"), lang) for i in unknown["indica
 st.caption(t("unknown_commune_note", lang, month=formatting.month(view.month, lang)))
 ui.show_table(unknown, lang, {"indicator": t("indicator", lang), "unknown": t("unknown_commune", lang),
                               "total": t(f"province_name_{view.geography}", lang), "unknown_pct": "%"})
+
+# Streamlit's caches and the warehouse's results are shared by every user: only a data admin clears them.
+st.button(t("cache_clear", lang), key="data__clear_caches", on_click=ui.clear_server_caches, args=(lang,))

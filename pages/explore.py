@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from digiskills import downloads, formatting, labels, ui
+from digiskills import auth, downloads, formatting, labels, ui
 from digiskills.i18n import TEXT, t
 
 SCREEN_ROWS = 10_000  # rows on screen (newest first); a download holds every row the filters match
@@ -51,7 +51,8 @@ DEFAULTS = {"kind": "visits", "date_from": view.month, "date_to": month_end, "bo
 def parsed(name: str, text: str | None):
     """A filter's value from the URL (typed by anyone: checked against its options), else its default."""
     if text is not None and name in ("born_from", "born_to"):
-        return int(text) if text.isdigit() and YEARS[0] <= int(text) <= YEARS[1] else None
+        # isdigit() alone takes "²" and other digits int() refuses: ASCII digits only.
+        return int(text) if text.isascii() and text.isdigit() and YEARS[0] <= int(text) <= YEARS[1] else None
     if text is not None and name in ("date_from", "date_to"):
         try:
             return dt.date.fromisoformat(text)
@@ -161,12 +162,13 @@ make = functools.partial(downloads.build, ui.live_warehouse(), query, params, la
 stem = f"{kind}_{commune or view.unit_code}_{view.month:%Y-%m}"
 count = formatting.number(total, lang)
 csv_column, xlsx_column, parquet_column = st.columns(3)
-csv_column.download_button(t("download_rows", lang, format=t("download_csv", lang), rows=count),
-                           functools.partial(make, "csv"), f"{stem}.csv", downloads.MIME["csv"],
-                           key="explore__csv", on_click="ignore", disabled=not total)
-parquet_column.download_button(t("download_rows", lang, format=t("download_parquet", lang), rows=count),
-                               functools.partial(make, "parquet"), f"{stem}.parquet", downloads.MIME["parquet"],
-                               key="explore__parquet", on_click="ignore", disabled=not total)
+# Each callable runs only if the user still may download at the click (ui.download_button, ui.guarded).
+ui.download_button(csv_column, t("download_rows", lang, format=t("download_csv", lang), rows=count),
+                   functools.partial(make, "csv"), f"{stem}.csv", downloads.MIME["csv"], key="explore__csv",
+                   lang=lang, disabled=not total)
+ui.download_button(parquet_column, t("download_rows", lang, format=t("download_parquet", lang), rows=count),
+                   functools.partial(make, "parquet"), f"{stem}.parquet", downloads.MIME["parquet"],
+                   key="explore__parquet", lang=lang, disabled=not total)
 xlsx_label = t("download_rows", lang, format=t("download_xlsx", lang), rows=count)
 excel_file = (query, tuple(sorted(params.items())), lang, ui.live_warehouse().version())
 prepared = st.session_state.get("explore__xlsx_prepared")
@@ -180,16 +182,16 @@ with xlsx_column:
         st.caption(t("explore_excel_too_big", lang, limit=formatting.number(downloads.EXCEL_MAX_ROWS, lang),
                      total=count))
     elif total <= downloads.EXCEL_ON_CLICK_ROWS:
-        st.download_button(xlsx_label, functools.partial(make, "xlsx"), f"{stem}.xlsx", downloads.MIME["xlsx"],
-                           key="explore__xlsx", on_click="ignore", disabled=not total)
+        ui.download_button(st, xlsx_label, functools.partial(make, "xlsx"), f"{stem}.xlsx", downloads.MIME["xlsx"],
+                           key="explore__xlsx", lang=lang, disabled=not total)
     elif prepared:
-        st.download_button(xlsx_label, Path(prepared[1]).read_bytes, f"{stem}.xlsx", downloads.MIME["xlsx"],
-                           key="explore__xlsx", on_click="ignore")
+        ui.download_button(st, xlsx_label, Path(prepared[1]).read_bytes, f"{stem}.xlsx", downloads.MIME["xlsx"],
+                           key="explore__xlsx", lang=lang)
     else:
         # A callback keeps the click through a rerun; the file is made below, in this run, under a spinner.
         st.button(t("download_prepare", lang, rows=count), key="explore__xlsx_prepare",
                   on_click=lambda: st.session_state.update(explore__xlsx_wanted=excel_file))
-        if st.session_state.pop("explore__xlsx_wanted", None) == excel_file:
+        if st.session_state.pop("explore__xlsx_wanted", None) == excel_file and ui.allowed(auth.DOWNLOAD_ROLE, lang):
             minutes = max(1, round(total / downloads.EXCEL_ROWS_PER_MINUTE))
             with st.spinner(t("download_preparing", lang, rows=count, minutes=minutes)):
                 path = downloads.prepare(ui.live_warehouse(), query, params, "xlsx", lang, geography=view.geography,

@@ -78,21 +78,16 @@ def pick_from_ranking():
         st.session_state["map__picked"] = codes[row]
 
 
-upload = st.session_state.get("map__upload")
-if upload is not None:
-    st.session_state["map__boundary_source"] = str(geo.save_user_file(upload.name, upload.getvalue()))
-if st.session_state.get("map__boundary_path"):
-    st.session_state["map__boundary_source"] = st.session_state["map__boundary_path"]
-
 left, right = st.columns([3, 2])
 with left:
-    source = st.session_state.get("map__boundary_source")
+    # Boundary files are the server's setting (DIGISKILLS_BOUNDARIES, docs/security.md): nobody uploads or names
+    # one on this page, which every role opens. The reason, which may name a server path, goes to the log only.
     try:
-        shapes = ui.boundaries(view.geography, shown_level, source, os.environ.get("DIGISKILLS_BOUNDARIES"),
-                               hash((source, upload.size if upload else 0)))
+        shapes = ui.boundaries(view.geography, shown_level, None, os.environ.get("DIGISKILLS_BOUNDARIES"), 0)
     except geo.BoundaryUnavailable as exc:
         shapes = None
-        st.warning(exc.message_vi if lang == "vi" else exc.message_en)
+        ui.log.warning("no boundaries for the map: %s", exc)
+        st.warning(t("no_boundaries", lang))
     if shapes is not None:
         shown = month_rows[month_rows["unit_code"].isin(shapes.unit_codes)]
         features = geo.subset(shapes, shown["unit_code"])
@@ -136,9 +131,3 @@ if shapes is not None:
                    "per_1000": t("measure_per_1000", lang), "per_household": t("measure_per_household", lang),
                    **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {})},
                   f"map_{indicator}_{view.unit_code}_{view.month:%Y-%m}")
-# The boundary source is chosen below the map (it is rarely changed); what was chosen applies from the top.
-with st.expander(t("boundary_source", lang)):
-    st.file_uploader(t("boundary_file", lang), type=["geojson", "json", "gpkg", "zip"], key="map__upload")
-    st.text_input(t("boundary_path", lang), key="map__boundary_path")
-
-

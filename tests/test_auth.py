@@ -4,15 +4,22 @@ reaches, also by URL and when a restricted page is run on its own. The browser t
 through the form."""
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import argon2
 import pytest
+from downloads_support import keep_deferred_downloads
+from ingest_support import load, sha256, visit, write_csv
+from login_support import PASSWORD, log_in
 from streamlit.testing.v1 import AppTest
 
-from digiskills import auth, ui
+from digiskills import auth, console_queries, ui, versions
 from digiskills.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,8 +32,9 @@ def users(tmp_path, monkeypatch):
     path = tmp_path / "conf" / "users.toml"
     monkeypatch.setenv("DIGISKILLS_USERS", str(path))
     monkeypatch.setattr(auth, "FAILURE_DELAY_S", 0.0)
-    auth._failures.clear()
-    return path
+    auth.forget_failures()
+    yield path
+    auth.forget_failures()
 
 
 # ---------------------------------------------------------------------------------------------- roles
@@ -75,6 +83,7 @@ def test_verify_accepts_the_right_password_only(users):
 def test_a_failed_log_in_waits_the_same_for_an_unknown_user_and_longer_when_repeated(users, monkeypatch):
     auth.add_user("lan", "viewer", "correct horse")
     waits = []
+    monkeypatch.setenv("DIGISKILLS_LOGIN_FAILURES", "100")  # no lockout here: the delay alone
     monkeypatch.setattr(auth, "FAILURE_DELAY_S", 1.0)
     monkeypatch.setattr(auth.time, "sleep", waits.append)
     assert auth.verify("lan", "wrong") is None
@@ -215,3 +224,337 @@ def test_a_restricted_page_run_on_its_own_refuses_before_any_data(app, role, pag
     at = app(role, script=f"pages/{page}.py")
     assert [w.value for w in at.warning] == [t("not_allowed", "vi")]
     assert not at.title and not at.dataframe and not at.get("download_button") and not at.get("file_uploader")
+
+
+# ---------------------------------------------------------------------------------------------- throttle and lockout
+
+
+def test_parallel_guesses_lock_the_name_for_every_session_and_say_so_in_the_log(users, caplog):
+    """10 sessions guessing at once (threads, as Streamlit runs sessions) share one count per user name: after
+    LOCKOUT_FAILURES failures the name is locked, even the right password is refused, and the log says so. The
+    probe on the old code: 36 parallel failures, then the right password still worked."""
+    auth.add_user("lan", "analyst", "correct horse")
+    outcomes = []
+
+    def guess(n: int) -> None:
+        for attempt in range(3):
+            try:
+                outcomes.append(auth.verify("lan", f"guess {n}-{attempt}"))
+            except auth.LockedOut:
+                outcomes.append("locked")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # At most the guesses already hashing when the lock fell get through to a wrong-password answer.
+    assert auth.LOCKOUT_FAILURES <= outcomes.count(None) < auth.LOCKOUT_FAILURES + auth.MAX_HASHING
+    assert outcomes.count("locked") == 30 - outcomes.count(None)
+    with pytest.raises(auth.LockedOut) as locked:
+        auth.verify("lan", "correct horse")
+    assert locked.value.minutes == auth.LOCKOUT_MINUTES
+    assert any("locked" in r.getMessage() and "'lan'" in r.getMessage() for r in caplog.records)
+    # Another name is not locked; an unknown name locks the same way (a lockout tells nothing about existence).
+    auth.add_user("minh", "viewer", "another password")
+    assert auth.verify("minh", "another password").role == "viewer"
+    for _ in range(auth.LOCKOUT_FAILURES):
+        assert auth.verify("nobody", "guess") is None
+    with pytest.raises(auth.LockedOut):
+        auth.verify("nobody", "guess")
+
+
+def test_the_lockout_ends_after_its_minutes(users, monkeypatch):
+    auth.add_user("lan", "analyst", "correct horse")
+    clock = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    for _ in range(auth.LOCKOUT_FAILURES):
+        auth.verify("lan", "wrong")
+    clock[0] += auth.LOCKOUT_MINUTES * 60 - 30
+    with pytest.raises(auth.LockedOut) as locked:
+        auth.verify("lan", "correct horse")
+    assert locked.value.minutes == 1
+    clock[0] += 31
+    assert auth.verify("lan", "correct horse").role == "analyst"
+
+
+class CountingHasher(argon2.PasswordHasher):
+    """The real argon2id hasher, counting how many verifications run at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.running, self.most, self.lock = 0, 0, threading.Lock()
+
+    def verify(self, hash, password):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.05)  # a slower machine: the hashes overlap
+            return super().verify(hash, password)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_password_checks_at_once_are_capped_so_guesses_cannot_exhaust_memory(users, monkeypatch):
+    """argon2id takes ~64 MB per check: 20 parallel attempts took the old server from 388 MB to 1,634 MB."""
+    monkeypatch.setenv("DIGISKILLS_LOGIN_FAILURES", "1000")
+    hasher = CountingHasher()
+    hasher_hash = hasher.hash("correct horse")
+    monkeypatch.setattr(auth, "_hasher", hasher)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", hasher_hash)
+    monkeypatch.setattr(auth, "HASH_WAIT_S", 300.0)  # a loaded test machine: every attempt gets its turn
+    busy = []
+
+    def attempt(n: int) -> None:
+        try:
+            auth.verify(f"user{n}", "wrong")
+        except auth.Busy:
+            busy.append(n)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert hasher.most == auth.MAX_HASHING and not busy
+    # With no slot free for HASH_WAIT_S, an attempt is refused as busy rather than queued without end.
+    monkeypatch.setattr(auth, "HASH_WAIT_S", 0.0)
+    slots = auth._hash_slots()
+    for _ in range(auth.MAX_HASHING):
+        slots.acquire()
+    try:
+        with pytest.raises(auth.Busy):
+            auth.verify("lan", "wrong")
+    finally:
+        for _ in range(auth.MAX_HASHING):
+            slots.release()
+
+
+def test_the_log_in_form_refuses_a_locked_name_even_with_the_right_password(app, users):
+    auth.add_user("lan", "analyst", "correct horse")
+    at = app(None)
+    for password in ["wrong"] * auth.LOCKOUT_FAILURES + ["correct horse"]:
+        at.text_input[0].input("lan")
+        at.text_input[1].input(password)
+        at.button[0].click().run()
+    assert [e.value for e in at.error] == [t("login_locked", "vi", minutes=auth.LOCKOUT_MINUTES)]
+    assert "role" not in at.session_state and titles(at) == [t("login_title", "vi")]
+
+
+# ---------------------------------------------------------------------------------------------- actions (AppTest)
+# Each action checks the role in the users file at the click: a user removed (or downgraded) while their
+# session is open is refused at their next click, and nothing changes or leaves the server.
+
+
+def removed_or_downgraded(name: str, how: str, role: str = "viewer") -> None:
+    if how == "removed":
+        assert cli("remove", name).returncode == 0  # the data admin's command
+    else:
+        auth.add_user(name, role, PASSWORD, replace=True)
+
+
+@pytest.fixture
+def waiting_import(demo_small, tmp_path, monkeypatch):
+    """A live warehouse with a kept version and an import waiting for review (flagged)."""
+    live = tmp_path / "live" / "warehouse.duckdb"
+    live.parent.mkdir()
+    shutil.copyfile(demo_small.db, live)
+    load(live, write_csv(tmp_path / "visits.csv", [visit(i, **{"Ngày hỗ trợ": "05/10/2026",
+                                                               "Xã/Phường/Thị trấn": "Xã Đất Mũi",
+                                                               "Huyện/Thành phố": ""}) for i in range(1, 4)]))
+    load(live, write_csv(tmp_path / "units.csv", [{"Đơn vị": "96", "Năm": str(year), "Dân số": "1000",
+                                                    "Dân số trong độ tuổi lao động": "1000"} for year in (2025, 2026)]))
+    assert versions.pending_review(live) is not None and len(versions.versions(live)) == 1
+    monkeypatch.setenv("DIGISKILLS_DB", str(live))
+    return live
+
+
+def files_of(folder: Path) -> dict[str, str]:
+    return {p.name: sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
+
+
+@pytest.mark.parametrize("button", ["data__publish", "data__discard", "data__rollback"])
+@pytest.mark.parametrize("how", ["removed", "downgraded"])
+def test_publish_discard_and_rollback_refuse_a_user_no_longer_a_data_admin(app, users, waiting_import, button,
+                                                                          how):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "data_admin", "dana")
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    before = files_of(waiting_import.parent)
+    removed_or_downgraded("dana", how, "analyst")
+    at.button(key=button).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert files_of(waiting_import.parent) == before  # nothing published, discarded or rolled back
+    refusal = "action_refused_removed" if how == "removed" else "action_refused_role"
+    assert t(refusal, "vi") in [e.value for e in at.error]
+    if how == "removed":  # logged out: the log-in form and nothing else
+        assert titles(at) == [t("login_title", "vi")] and "role" not in at.session_state
+    else:  # an analyst now: the Data page is gone from the navigation
+        assert at.session_state["role"] == "analyst" and not titles(at)[0].startswith(t("page_data", "vi"))
+
+
+def test_a_data_admin_still_in_the_users_file_publishes(app, users, waiting_import):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "data_admin", "dana")
+    at.switch_page("pages/data.py")
+    at.run()
+    at.button(key="data__publish").click().run()
+    assert not at.exception and versions.pending_review(waiting_import) is None
+    assert len(versions.versions(waiting_import)) == 2
+
+
+@pytest.mark.parametrize("how", ["removed", "downgraded"])
+def test_explore_downloads_refuse_a_user_who_may_no_longer_download(app, users, monkeypatch, how, tmp_path):
+    """The probe: a removed analyst downloaded 4,255 Explore rows with the next click. The files are made on the
+    click, outside the page's run: each callable checks the users file itself."""
+    made = keep_deferred_downloads(monkeypatch)
+    monkeypatch.setenv("DIGISKILLS_STAGING", str(tmp_path / "staging"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "analyst", "minh")
+    at.query_params.update(month="2026-10", kind="visits")
+    at.switch_page("pages/explore.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(made) == {"csv", "parquet", "xlsx"}
+    assert made["csv"]()  # allowed while the user is an analyst
+    removed_or_downgraded("minh", how)
+    for fmt, make in made.items():
+        with pytest.raises(auth.NotAllowed):
+            make()
+
+
+@pytest.mark.parametrize("page", ["overview", "console"])
+def test_chart_data_and_console_downloads_refuse_a_removed_user(app, users, monkeypatch, page):
+    made = keep_deferred_downloads(monkeypatch)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "analyst", "minh")
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    if page == "console":
+        at.text_area(key="console__sql").input("select unit_code, name from units limit 5")
+        at.button(key="console__run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {"csv", "xlsx"} <= set(made) and made["csv"]()
+    auth.remove("minh")
+    for make in made.values():
+        with pytest.raises(auth.NotAllowed):
+            make()
+
+
+@pytest.mark.parametrize("how", ["removed", "downgraded"])
+def test_the_console_refuses_to_run_for_a_user_no_longer_an_analyst(app, users, how, caplog):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "analyst", "minh")
+    at.switch_page("pages/console.py")
+    at.run()
+    at.text_area(key="console__sql").input("select count(*) as n from visits")
+    removed_or_downgraded("minh", how)
+    at.button(key="console__run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "console__result" not in at.session_state and not at.dataframe
+    refusal = "action_refused_removed" if how == "removed" else "action_refused_role"
+    assert t(refusal, "vi") in [e.value for e in at.error]
+    assert any("console query by minh: refused" in r.getMessage() for r in caplog.records)
+
+
+def test_saving_a_console_query_is_refused_for_a_removed_user(app, users, monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGISKILLS_CONSOLE_QUERIES", str(tmp_path / "saved.json"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "analyst", "minh")
+    at.switch_page("pages/console.py")
+    at.run()
+    before = console_queries.load()
+    at.text_area(key="console__sql").input("select 1 as one")
+    at.text_input(key="console__name").input("mine")
+    auth.remove("minh")
+    at.button(key="console__save").click().run()
+    assert console_queries.load() == before and t("action_refused_removed", "vi") in [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------------------------------------- nothing written by viewers
+
+
+@pytest.mark.parametrize("role", ["viewer", "analyst", "data_admin"])
+def test_the_map_has_no_uploader_and_no_server_path_box(app, role):
+    """The probe: as a viewer, a 25 MB GeoJSON was saved on the server and parsed there from the map page."""
+    at = app(role, "map")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.get("file_uploader") and not at.text_input
+    assert t("page_map", "vi") in titles(at)[0]
+
+
+def test_a_missing_boundary_file_is_reported_without_its_server_path(app, monkeypatch, tmp_path):
+    missing = tmp_path / "secret-folder" / "boundaries.geojson"
+    monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(missing))
+    ui.boundaries.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["role"] = "viewer"
+    at.switch_page("pages/map.py")
+    at.run()
+    ui.boundaries.clear()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(x.value for kind in ("warning", "error", "info", "caption", "markdown") for x in at.get(kind)
+                     if isinstance(getattr(x, "value", None), str))
+    assert t("no_boundaries", "vi") in shown
+    assert "secret-folder" not in shown and str(tmp_path) not in shown
+
+
+# ---------------------------------------------------------------------------------------------- server caches
+
+
+def test_streamlit_s_clear_cache_message_keeps_the_server_s_warehouse_and_shapes(app):
+    """Any browser connection, even before log-in, can send Streamlit's "clear cache" message, which empties
+    st.cache_data and st.cache_resource for everyone. The warehouse and the boundary shapes are not kept there."""
+    import streamlit as st
+
+    kept = ui.live_warehouse()
+    st.cache_data.clear()
+    st.cache_resource.clear()  # what streamlit's AppSession does on that message
+    assert ui.live_warehouse() is kept
+
+
+def test_only_a_data_admin_clears_the_server_caches(app, users):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "data_admin", "dana")
+    at.switch_page("pages/data.py")
+    at.run()
+    kept = ui.live_warehouse()
+    auth.add_user("dana", "analyst", PASSWORD, replace=True)
+    at.button(key="data__clear_caches").click().run()
+    assert ui.live_warehouse() is kept  # refused
+    auth.add_user("dana", "data_admin", PASSWORD, replace=True)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "data_admin", "dana")
+    at.switch_page("pages/data.py")
+    at.run()
+    at.button(key="data__clear_caches").click().run()
+    assert ui.live_warehouse() is not kept
+
+
+# ---------------------------------------------------------------------------------------------- warehouse files
+
+
+def test_the_warehouse_pending_import_and_kept_versions_are_owner_only(waiting_import):
+    """The probe found them world-readable (0644)."""
+    live = waiting_import
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in
+             [live, versions.pending_path(live), *versions.versions(live)]}
+    assert set(modes.values()) == {0o600}, modes
+    assert stat.S_IMODE(versions.versions_dir(live).stat().st_mode) == 0o700
+
+
+def test_a_log_in_stays_with_the_client_that_made_it(app, users):
+    """A Streamlit session id is a bearer token: a second connection that presents it resumes the session. The
+    log-in keeps a fingerprint of its client (address, User-Agent, XSRF cookie); a run from a client with
+    another one is logged out. (AppTest has no connection: the fingerprint of another client is written in.)"""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    log_in(at, "analyst", "minh")
+    at.run()
+    assert at.session_state["role"] == "analyst"
+    at.session_state["auth__client"] = "the fingerprint of the browser that logged in"
+    at.run()
+    assert "role" not in at.session_state and titles(at) == [t("login_title", "vi")]

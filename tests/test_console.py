@@ -17,6 +17,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
 from digiskills import console, console_queries, console_schema, db, exports, formatting, ui, warehouse
@@ -489,7 +490,7 @@ def app(demo_small, saved_file, monkeypatch):
     def app(role: str | None, script: str = "dashboard.py", page: str | None = "console") -> AppTest:
         at = AppTest.from_file(str(ROOT / script), default_timeout=120)
         if role:
-            at.session_state["role"] = role  # the log-in keeps the role here (digiskills.ui.log_in)
+            log_in(at, role)  # a query or a download checks the users file at the click
         if page:
             at.switch_page(f"pages/{page}.py")
         return at.run()
@@ -539,6 +540,41 @@ def test_the_page_says_the_result_was_capped(app, monkeypatch):
     assert [w.value for w in at.warning] == [t("console_capped", "vi", rows="50", total="120")]
     assert len(at.dataframe[-1].value) == 50
     assert t("console_download_capped", "vi", rows="50") in [c.value for c in at.caption]
+
+
+def test_a_result_is_kept_to_its_size_cap(demo_small):
+    """A 300 MB console result took the old server to 2.39 GB and kept 969 MB: rows past the megabytes cap are
+    not kept (and the rows are still counted)."""
+    wide = "select i, repeat('x', 20000) as padding from range(3000) as r(i)"  # about 60 MB of text
+    result = console.run(wide, demo_small.db, console.Limits("512MB", 60.0, 10_000, result_mb=5.0))
+    kept = result.frame.memory_usage(deep=True, index=False).sum()
+    assert result.is_too_big and result.is_truncated and 0 < len(result.frame) < 3000
+    assert kept <= 5_000_000 * 1.05  # the chunk's mean row size decides the cut
+    assert list(result.frame["i"]) == list(range(len(result.frame)))  # the first rows, in order
+    assert result.total_rows == 3000
+    small = console.run("select * from range(100)", demo_small.db, console.Limits("512MB", 60.0, 10_000, result_mb=5.0))
+    assert not small.is_too_big and len(small.frame) == 100
+
+
+def test_the_page_says_a_result_was_too_big_to_keep(app, monkeypatch):
+    monkeypatch.setenv("DIGISKILLS_CONSOLE_RESULT_MB", "2")
+    at = app("analyst")
+    at.text_area(key="console__sql").set_value("select repeat('x', 10000) as padding from range(2000)")
+    at.button(key="console__run").click().run()
+    shown = len(at.dataframe[-1].value)
+    assert 0 < shown < 2000
+    assert [w.value for w in at.warning] == [t("console_capped_size", "vi", rows=formatting.number(shown, "vi"),
+                                                 mb="2")]
+
+
+def test_refused_and_failed_queries_are_logged_with_the_user_and_the_reason(app, caplog):
+    at = app("analyst")
+    for sql in ("drop table visits", "select no_such_column from visits"):
+        at.text_area(key="console__sql").set_value(sql)
+        at.button(key="console__run").click().run()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("console query by")]
+    assert any("test-analyst: refused: console_not_a_query: drop table visits" in line for line in lines), lines
+    assert any("test-analyst: failed: BinderException" in line and "no_such_column" in line for line in lines), lines
 
 
 def test_the_page_saves_opens_and_deletes_a_query(app, saved_file):

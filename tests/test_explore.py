@@ -15,6 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from downloads_support import keep_deferred_downloads
+from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
 from digiskills import contract, db, downloads, labels, staging, ui
@@ -171,7 +172,7 @@ def explore(demo_small, monkeypatch, staging_area):
     def open_page(page: str = "explore", role: str = "analyst", **query) -> AppTest:
         made.clear()
         at = AppTest.from_file(DASHBOARD, default_timeout=120)
-        at.session_state["role"] = role
+        log_in(at, role)  # a download checks the users file at the click
         at.query_params.update(month="2026-10", **query)
         at.switch_page(f"pages/{page}.py")
         at.run()
@@ -207,6 +208,15 @@ def test_a_link_with_unknown_values_falls_back_to_the_defaults(explore):
     at = explore(kind="persons", step="nonsense", sex="=cmd", born_from="99999999999999999999", team="T-none")
     assert [at.selectbox(key=f"explore__{k}").value for k in ("step", "sex", "team")] == [ui.ALL] * 3
     assert at.number_input(key="explore__born_from").value is None
+
+
+@pytest.mark.parametrize("year", ["²", "١٩٦٠", "1960.5", "-1960", " 1960"])
+def test_a_birth_year_that_is_not_plain_digits_falls_back_to_the_default(explore, year):
+    """`/explore?born_from=²` gave an error reference: "²".isdigit() is True and int("²") fails."""
+    at = explore(kind="persons", born_from=year, born_to=year)
+    assert not at.error, [e.value for e in at.error]
+    assert at.number_input(key="explore__born_from").value is None
+    assert at.number_input(key="explore__born_to").value is None
 
 
 def test_the_page_shows_words_not_codes(explore):

@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from downloads_support import keep_deferred_downloads
+from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
 from digiskills import db, downloads, exports, ui
@@ -121,7 +122,7 @@ def test_the_explore_page_serves_the_safe_files(hostile_warehouse, monkeypatch, 
     monkeypatch.setenv("DIGISKILLS_STAGING", str(tmp_path / "staging"))
     ui.live_warehouse.clear()
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    at.session_state["role"] = "analyst"
+    log_in(at, "analyst")  # a download checks the users file at the click
     at.query_params.update(month="2025-06", kind="visits")
     at.switch_page("pages/explore.py")
     at.run()

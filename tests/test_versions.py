@@ -8,6 +8,7 @@ import pytest
 
 from digiskills import db, versions
 from ingest_support import cli, load, query, visit, write_csv
+from login_support import log_in
 
 DENOMINATOR_ATTACK = [{"Đơn vị": "96", "Năm": str(year), "Dân số": "1000", "Dân số trong độ tuổi lao động": "1000"}
                       for year in (2025, 2026)]
@@ -112,7 +113,7 @@ def test_the_data_page_publishes_and_undoes(live, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGISKILLS_DB", str(live))
     ui.live_warehouse.clear()
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=120)
-    at.session_state["role"] = "data_admin"
+    log_in(at, "data_admin")  # publish and rollback check the users file at the click
     at.switch_page("pages/data.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
