@@ -21,6 +21,7 @@ H = the months left to the deadline, at least 12, as far as the data allow. verd
 """
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import warnings
@@ -150,14 +151,16 @@ def verdict(current: float | None, target: float, deadline: dt.date, as_of: dt.d
             method_statuses: dict[str, str] | None = None, chosen: str | None = None,
             value_at_deadline: float | None = None) -> str:
     """The one status of a unit for a goal in reporting month as_of; every page, slide, brief and the CLI show it.
-    - From the deadline's month on, the observed value decides: achieved, or missed ("Không đạt").
+    - From the deadline's month on, the observed value decides: achieved, or missed ("Không đạt"); after that month,
+      the value at the deadline (value_at_deadline).
     - At or above the target: achieved.
     - will_miss ("Sẽ không đạt") when the monthly gain still required exceeds OUT_OF_REACH (3) times the best
       12-month pace the unit has shown (or it has never gained).
     - Otherwise the methods' statuses: on_track when all say so, uncertain when some do and some do not
       (the page shows the range), else the backtest's chosen method's status (acceleration needed, stagnating)."""
     if month_end(as_of) >= deadline:
-        value = value_at_deadline if value_at_deadline is not None else current
+        # After the deadline's month only the value at the deadline counts (a later rise does not meet it).
+        value = value_at_deadline if month_end(as_of) > deadline else current
         if value is None:
             return "not_enough_data"
         return "achieved" if value >= target else "missed"
@@ -264,10 +267,24 @@ def backtest(y: np.ndarray, method: str, horizon: int) -> tuple[float | None, fl
     return float(errors.mean()), float(errors[-1]), int(h)
 
 
+def _key(months, shares, *args) -> tuple:
+    return (tuple(months), tuple(None if s is None else float(s) for s in shares), *args)
+
+
+@functools.lru_cache(maxsize=256)
+def _project(key: tuple) -> UnitProjection:
+    months, shares, *args = key
+    return _project_once(list(months), list(shares), *args)
+
+
 def project(months: list[dt.date], shares: list[float], target: float, baseline: dt.date,
             deadline: dt.date, as_of: dt.date) -> UnitProjection:
     """Projects one unit's monthly shares (months: first days of months; shares: 0–1) to the deadline, from the
-    data up to as_of only."""
+    data up to as_of only. Memoised on its arguments: a page's rerun does not refit. Do not modify the result."""
+    return _project(_key(months, shares, target, baseline, deadline, as_of))
+
+
+def _project_once(months, shares, target, baseline, deadline, as_of) -> UnitProjection:
     grid, y = _series(months, shares, baseline, as_of)
     current = float(y[-1]) if len(y) else None
     current_month = grid[-1] if grid else None
@@ -317,6 +334,15 @@ def trajectories(months: list[dt.date], shares: list[float], target: float, base
     high_pct (the lowest and highest method each month: the range) from the month after the last observed month
     up to as_of, to the deadline; attrs: chosen, as_of. required: month, share_pct, the straight path from the
     base value to the target at the deadline."""
+    future, required = _trajectories(_key(months, shares, target, baseline, deadline, as_of, chosen))
+    copy = future.copy()
+    copy.attrs = dict(future.attrs)
+    return copy, required.copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _trajectories(key: tuple):
+    months, shares, target, baseline, deadline, as_of, chosen = key
     import pandas as pd
 
     grid, y = _series(months, shares, baseline, as_of)
