@@ -75,7 +75,12 @@ TEXT: dict[str, tuple[str, str]] = {
                      "methods differ, else “acceleration needed” (or “stagnating” below 10%)."),
     "later_data": ("Số liệu sau tháng báo cáo", "Data after the reporting month"),
     "show_later": ("So với thực tế sau đó", "Compare with later data"),
+    "later_at_reach": ("Số liệu sau tháng báo cáo: tháng {month} (dự báo đạt mục tiêu) thực tế là {value}, mục tiêu "
+                       "{target}.",
+                       "Data after the reporting month: in {month} (projected to reach the goal) the value was "
+                       "{value}, against a {target} goal."),
     "best_pace": ("Tốc độ 12 tháng tốt nhất", "Best 12-month pace"),
+    "backtest_error_label": ("Sai số kiểm định ({method})", "Backtest error ({method})"),
     "projection_methods_table": ("Chi tiết theo phương pháp", "Detail by method"),
     "other_indicators": ("Chỉ tiêu khác", "Other indicators"),
     "explain_working_age_service_users": (
@@ -440,8 +445,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "pick_unit_hint": ("Chọn một đơn vị (bấm trên bản đồ hoặc một dòng của bảng) để mở dữ liệu chi tiết của nó trong "
                        "Khám phá.",
                        "Pick a unit (click it on the map or a row of the table) to open its rows in Explore."),
-    "band_low": ("Khoảng 90%: cận dưới", "90% band: low"),
-    "band_high": ("Khoảng 90%: cận trên", "90% band: high"),
+    "band_low": ("Thấp nhất của các phương pháp", "Lowest of the methods"),
+    "band_high": ("Cao nhất của các phương pháp", "Highest of the methods"),
     "attainment": ("Mức đạt dự báo tại hạn (% mục tiêu)", "Projected attainment at the deadline (% of goal)"),
     "yes": ("Có", "Yes"),
     "no": ("Không", "No"),

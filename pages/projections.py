@@ -71,7 +71,7 @@ row_1[2].metric("Cần tăng mỗi tháng" if lang == "vi" else "Required gain p
 row_2[0].metric(t("best_pace", lang), points(result.best_pace))
 row_2[1].metric("Tháng so với lộ trình" if lang == "vi" else "Months vs. schedule",
                 formatting.signed(result.months_ahead, lang, 1) if result.months_ahead is not None else "–")
-row_2[2].metric(METHOD_LABELS[chosen.method] if chosen else t("status", lang),
+row_2[2].metric(t("backtest_error_label", lang, method=METHOD_LABELS[chosen.method] if chosen else "–"),
                 points(chosen.backtest_error).lstrip("+") if chosen and chosen.backtest_error is not None else "–")
 if chosen:
     if chosen.backtest_error is not None:
@@ -90,6 +90,13 @@ if chosen:
               "band": t("brief_band_label", lang), "goal": goal.label(lang), "later": t("later_data", lang)}
     st.plotly_chart(charts.projection(observed, future, required, goal.target, goal.deadline, labels, lang,
                                       show_later=show_later), width="stretch")
+    if show_later and chosen.reach_month is not None:
+        # The forecast's "reached" month against what later data say about that month, side by side.
+        later_value = observed.loc[observed["month"] == pd.Timestamp(chosen.reach_month), "share_pct"]
+        if not later_value.empty:
+            st.caption(t("later_at_reach", lang, month=formatting.month(chosen.reach_month, lang),
+                         value=formatting.percent(float(later_value.iloc[0]), lang),
+                         target=formatting.percent(goal.target, lang, 0)))
     shown = observed if show_later else observed[observed["month"] <= pd.Timestamp(view.month)]
     drawn = (shown[["month", "share_pct"]].rename(columns={"share_pct": "observed_pct"})
              .merge(future, on="month", how="outer")
