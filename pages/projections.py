@@ -56,7 +56,7 @@ deadline_text = formatting.date(goal.deadline, lang)
 st.markdown(f"<div style='font-size:1.5rem;font-weight:600;margin:0.3rem 0'>{t('status', lang)}: "
             f"{STATUS[result.status]}</div>", unsafe_allow_html=True)
 if chosen is not None and result.methods_disagree:
-    st.warning(t("projection_disagree", lang, deadline=deadline_text, low=formatting.percent(result.low, lang),
+    st.info(t("projection_disagree", lang, deadline=deadline_text, low=formatting.percent(result.low, lang),
                  high=formatting.percent(result.high, lang)))
 st.caption(t("verdict_rule", lang, pace=points(result.best_pace)))
 row_1, row_2 = st.columns(3), st.columns(3)
