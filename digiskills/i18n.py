@@ -80,6 +80,8 @@ TEXT: dict[str, tuple[str, str]] = {
                        "Data after the reporting month: in {month} (projected to reach the goal) the value was "
                        "{value}, against a {target} goal."),
     "best_pace": ("Tốc độ 12 tháng tốt nhất", "Best 12-month pace"),
+    "projected_short": ("Dự báo {year}", "Projected {year}"),
+    "range_short": ("Các phương pháp", "Methods' range"),
     "backtest_error_label": ("Sai số kiểm định ({method})", "Backtest error ({method})"),
     "projection_methods_table": ("Chi tiết theo phương pháp", "Detail by method"),
     "other_indicators": ("Chỉ tiêu khác", "Other indicators"),

@@ -115,23 +115,22 @@ table = projections.project_units(series_for(table_level, view.district_code), g
                                   goal.deadline, view.month)
 table["status_label"] = table["status"].map(STATUS)
 table["method_label"] = table["method"].map(METHOD_LABELS)
-table["range_text"] = [f"{formatting.percent(lo, lang, 0)} – {formatting.percent(hi, lang, 0)}"
+table["range_text"] = [f"{formatting.number(100 * lo, lang)}–{formatting.percent(hi, lang, 0)}"
                        if not pd.isna(lo) else "–" for lo, hi in zip(table["low_pct"], table["high_pct"])]
 table["required_text"] = [points(v) if v else "–" for v in table["required_monthly_gain_pct"]]
 table["best_pace_text"] = [points(v) for v in table["best_pace_pct"]]
 for method in projections.METHODS:
     table[f"{method}_status_label"] = table[f"{method}_status"].map(STATUS)
 st.subheader(t(f"level_{table_level}_{view.geography}", lang))
-# Eight columns fit a 1366 px screen; the per-method detail is one click away.
+# Seven short columns fit a 1366 px screen; the pace and the per-method detail are one click away.
 picked = ui.picked_row(ui.show_table(table, lang, {
     "name": t("unit", lang), "status_label": t("status", lang), "current_pct": t("brief_now", lang),
-    "projected_pct": t("brief_projected", lang, deadline=deadline_text),
-    "range_text": t("brief_band_label", lang), "method_label": "Phương pháp" if lang == "vi" else "Method",
-    "required_text": "Cần tăng/tháng" if lang == "vi" else "Required/month",
-    "best_pace_text": t("best_pace", lang)}, key="projections__units"))
+    "projected_pct": t("projected_short", lang, year=goal.deadline.year),
+    "range_text": t("range_short", lang), "method_label": "Phương pháp" if lang == "vi" else "Method",
+    "required_text": "Cần tăng/tháng" if lang == "vi" else "Required/month"}, key="projections__units"))
 with st.expander(t("projection_methods_table", lang)):
     ui.show_table(table, lang, {
-        "name": t("unit", lang),
+        "name": t("unit", lang), "best_pace_text": t("best_pace", lang),
         **{c: label for m in projections.METHODS for c, label in
            ((f"{m}_projected_pct", METHOD_LABELS[m]), (f"{m}_status_label", f"{METHOD_LABELS[m]} · {t('status', lang)}"))},
         "months_ahead": "Tháng ± lộ trình" if lang == "vi" else "Months ± schedule"})

@@ -886,8 +886,10 @@ def test_the_projections_units_table_fits_the_page(page, shots, width, height):
     assert_no_error_shown(page, shots, f"projections-table-{width}")
     table = page.locator('[data-testid="stDataFrame"]').first
     table.scroll_into_view_if_needed()
-    overflow = table.evaluate("""el => [...el.querySelectorAll('.dvn-scroller')]
-        .map(s => s.scrollWidth - s.clientWidth)""")
+    # The grid's scroller is the element that scrolls its 64 rows downwards; it must not scroll sideways.
+    overflow = table.evaluate("""el => [...el.querySelectorAll('*')]
+        .filter(e => e.scrollHeight > e.clientHeight + 1 && e.clientHeight > 100)
+        .map(e => e.scrollWidth - e.clientWidth)""")
     screenshot(page, shots, f"projections-table-{width}x{height}")
     assert overflow and max(overflow) <= 1, overflow
 
