@@ -84,11 +84,8 @@ class Standing:
 
 
 def verdict(projection: projections.UnitProjection, month: dt.date, goal: goals.Goal) -> str:
-    """The projection's status, except in the deadline's own month, when the observed value decides as it does
-    after the deadline (projections.project): 43 % against a 70 % goal in 12/2025 is "missed"."""
-    if not projection.deadline_passed and projections.month_end(month) >= goal.deadline:
-        current = projection.current
-        return "not_enough_data" if current is None else ("achieved" if current >= goal.target else "missed")
+    """The unit's status: projections.verdict, which project() has applied (the deadline's own month and after
+    decided by the observed value, "will miss" when the required gain is out of reach)."""
     return projection.status
 
 

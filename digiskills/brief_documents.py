@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from digiskills import charts, formatting, geo
+from digiskills import charts, formatting, geo, projections
 from digiskills.brief import Brief, Run, lowercase_first
 from digiskills.i18n import t
 
@@ -187,7 +187,7 @@ def figures(b: Brief, run: Run, boundaries: Path | None = None) -> dict:
     lang, p = b.lang, b.projection
     found = {}
     if p.future is not None:
-        labels = {m: t(f"method_{m}", lang) for m in ("cagr", "linear", "logistic")}
+        labels = {m: t(f"method_{m}", lang) for m in projections.METHODS}
         labels.update(observed=t("brief_observed", lang), required=t("brief_required_path", lang),
                       band=t("brief_band_label", lang), goal=f"{t('goal', lang)} {formatting.percent(p.goal.target, lang, 0)}")
         series = b.standing.series

@@ -218,9 +218,17 @@ STATUS_COLOURS = {"achieved": "#2166ac", "on_track": "#67a9cf", "acceleration_ne
 
 
 def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFrame, target: float,
-               deadline, labels: dict[str, str], lang: str, height: int = 460) -> go.Figure:
-    """observed: month, share_pct; future: month, <method>_pct for each method, low_pct, high_pct (the chosen
-    method's band), chosen (its column); required: month, share_pct (the straight path to the target)."""
+               deadline, labels: dict[str, str], lang: str, height: int = 460, show_later: bool = False) -> go.Figure:
+    """observed: month, share_pct; future: month, <method>_pct for each method, low_pct, high_pct (the range of
+    the methods), attrs chosen (the backtest's method) and as_of (the reporting month); required: month, share_pct
+    (the straight path to the target). Observed months after as_of are not drawn (the view stops at its month);
+    with show_later they are, grey and dotted, named labels["later"]."""
+    methods = [c.removesuffix("_pct") for c in future.columns
+               if c.endswith("_pct") and c not in ("low_pct", "high_pct")]
+    as_of = future.attrs.get("as_of")
+    months = pd.to_datetime(observed["month"])
+    later = observed[months > pd.Timestamp(as_of)] if as_of is not None else observed.iloc[0:0]
+    observed = observed[months <= pd.Timestamp(as_of)] if as_of is not None else observed
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=pd.concat([future["month"], future["month"][::-1]]),
                              y=pd.concat([future["high_pct"], future["low_pct"][::-1]]), fill="toself",
@@ -229,12 +237,16 @@ def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFr
     fig.add_trace(go.Scatter(x=required["month"], y=required["share_pct"], mode="lines", name=labels["required"],
                              line=dict(color="#777777", dash="dot", width=2)))
     chosen = future.attrs.get("chosen")
-    for method in ("cagr", "linear", "logistic"):
+    for method in methods:
         fig.add_trace(go.Scatter(x=future["month"], y=future[f"{method}_pct"], mode="lines", name=labels[method],
                                  line=dict(width=4 if method == chosen else 1.5,
                                            dash="solid" if method == chosen else "dash")))
     fig.add_trace(go.Scatter(x=observed["month"], y=observed["share_pct"], mode="lines+markers",
                              name=labels["observed"], line=dict(color="#111111", width=3), marker=dict(size=5)))
+    if show_later and not later.empty:
+        fig.add_trace(go.Scatter(x=later["month"], y=later["share_pct"], mode="lines+markers",
+                                 name=labels.get("later", "later"), line=dict(color="#999999", width=2, dash="dot"),
+                                 marker=dict(size=5, symbol="circle-open")))
     fig.add_hline(y=target, line=dict(color=GOAL, dash="dash", width=2), annotation_text=labels["goal"],
                   annotation_position="top left")
     fig.add_vline(x=pd.Timestamp(deadline), line=dict(color=GOAL, width=1))

@@ -51,13 +51,21 @@ def _print_projections(goal_id: str, month_text: str | None, geography: str, lev
     print(f"{goal.label_en} — target {goal.target:.0%} by {goal.deadline}; reporting month {month:%Y-%m}; "
           f"geography {geography}, {level} level")
     deadline_passed = table["value_at_deadline_pct"].notna().any()
+    # status is projections.verdict, as on every page; low/high the range of the methods at the deadline.
     columns = ["name", "current_pct", "status", *(["value_at_deadline_pct"] if deadline_passed else
-                                                  ["method", *[f"{m}_{k}" for m in projections.METHODS
-                                                               for k in ("projected_pct", "status")]])]
+                                                  ["method", "projected_pct", "low_pct", "high_pct",
+                                                   "required_monthly_gain_pct", "best_pace_pct",
+                                                   "backtest_error_pct", "backtest_horizon",
+                                                   *[f"{m}_{k}" for m in projections.METHODS
+                                                     for k in ("projected_pct", "status")]])]
     shown = table[columns].copy()
     for c in shown.columns:
-        if c.endswith("_pct"):
+        if c in ("required_monthly_gain_pct", "best_pace_pct", "backtest_error_pct"):  # percentage points
+            shown[c] = shown[c].map(lambda v: "-" if pd.isna(v) else f"{100 * v:.2f}pp")
+        elif c.endswith("_pct"):
             shown[c] = shown[c].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
+    shown = shown.rename(columns={"required_monthly_gain_pct": "required_per_month", "best_pace_pct":
+                                  "best_12m_pace_per_month", "backtest_error_pct": "backtest_error"})
     print(shown.to_string(index=False))
     return 0
 

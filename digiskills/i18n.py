@@ -55,10 +55,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "activity_online_service": ("Nộp hồ sơ trực tuyến", "Online dossier submitted"),
     "activity_cashless_payment": ("Thanh toán không dùng tiền mặt", "Cashless payment"),
     "activity_other": ("Khác", "Other"),
-    "backtest_note": ("Phương pháp được chọn theo kiểm định ngược (6 tháng cuối): {method}, sai số tuyệt đối trung "
-                      "bình {error}. Đạt mục tiêu (dự báo): {reached}.",
-                      "Method chosen by backtest (last 6 months held out): {method}, mean absolute error {error}. "
-                      "Target reached (projected): {reached}."),
+    "backtest_note": ("Phương pháp được chọn theo kiểm định ngược: dự báo lập {horizon} tháng trước bằng {method} "
+                      "lệch {error} so với thực tế tháng này (sai số tuyệt đối trung bình {mae}). "
+                      "Đạt mục tiêu (dự báo): {reached}.",
+                      "Method chosen by backtest: a projection made {horizon} months ago by {method} is {error} off "
+                      "this month's value (mean absolute error {mae}). Target reached (projected): {reached}."),
+    "backtest_none": ("Chưa đủ dữ liệu để kiểm định ngược ít nhất 12 tháng: hiển thị phương pháp tuyến tính.",
+                      "Not enough data for a backtest of at least 12 months: the linear method is shown."),
+    "projection_range": ("Các phương pháp: {low} – {high}", "Methods: {low} – {high}"),
+    "projection_disagree": ("Các phương pháp cho kết luận khác nhau: dự báo đến {deadline} từ {low} đến {high}.",
+                            "The methods disagree: projected by {deadline} between {low} and {high}."),
+    "verdict_rule": ("Quy tắc: “Sẽ không đạt” khi mức cần tăng mỗi tháng vượt 3 lần tốc độ 12 tháng tốt nhất của đơn "
+                     "vị ({pace}/tháng); “Không đạt” khi đã qua hạn mà dưới mục tiêu. Ngoài ra: “Đúng tiến độ” khi cả "
+                     "ba phương pháp dự báo đạt ≥ 95% mức tiến bộ cần thiết, “Chưa chắc chắn” khi các phương pháp "
+                     "khác nhau, còn lại “Cần tăng tốc” (hoặc “Chững lại” dưới 10%).",
+                     "Rule: “will miss” when the gain required each month exceeds 3 times the unit's best 12-month "
+                     "pace ({pace}/month); “missed” when the deadline has passed below the goal. Otherwise “on "
+                     "track” when all three methods project ≥ 95% of the required progress, “uncertain” when the "
+                     "methods differ, else “acceleration needed” (or “stagnating” below 10%)."),
+    "later_data": ("Số liệu sau tháng báo cáo", "Data after the reporting month"),
+    "show_later": ("So với thực tế sau đó", "Compare with later data"),
+    "later_at_reach": ("Số liệu sau tháng báo cáo: tháng {month} (dự báo đạt mục tiêu) thực tế là {value}, mục tiêu "
+                       "{target}.",
+                       "Data after the reporting month: in {month} (projected to reach the goal) the value was "
+                       "{value}, against a {target} goal."),
+    "best_pace": ("Tốc độ 12 tháng tốt nhất", "Best 12-month pace"),
+    "projected_short": ("Dự báo {year}", "Projected {year}"),
+    "range_short": ("Các phương pháp", "Methods' range"),
+    "backtest_error_label": ("Sai số kiểm định ({method})", "Backtest error ({method})"),
+    "projection_methods_table": ("Chi tiết theo phương pháp", "Detail by method"),
     "other_indicators": ("Chỉ tiêu khác", "Other indicators"),
     "explain_working_age_service_users": (
         "Số người trong độ tuổi lao động (năm của tháng báo cáo) đã từng dùng dịch vụ công trực tuyến, tại cuối tháng, "
@@ -263,6 +288,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_stagnating": ("Chững lại hoặc đi lùi", "Stagnating or regressing"),
     "status_not_enough_data": ("Chưa đủ dữ liệu", "Not enough data"),
     "status_missed": ("Không đạt", "Missed"),
+    "status_will_miss": ("Sẽ không đạt", "Will miss"),
+    "status_uncertain": ("Chưa chắc chắn", "Uncertain"),
     # The monthly brief (digiskills/brief.py): the headline sentence and the brief's sections
     "brief_title": ("Bản tin kỹ năng số cộng đồng tháng {month}", "Community digital skills brief, {month}"),
     "headline_short": ("Tháng {month}, {unit}: tỷ lệ {indicator} là {value}, còn thiếu {gap} so với mục tiêu {target} "
@@ -280,25 +307,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "verdict_acceleration_needed": ("cần tăng tốc", "acceleration needed"),
     "verdict_stagnating": ("không đạt nếu giữ đà hiện nay", "will not be met at the current pace"),
     "verdict_missed": ("không đạt", "missed"),
+    "verdict_will_miss": ("sẽ không đạt", "will be missed"),
+    "verdict_uncertain": ("chưa chắc chắn (các phương pháp dự báo khác nhau)", "uncertain (the projection methods disagree)"),
     "verdict_not_enough_data": ("chưa đủ dữ liệu để dự báo", "not enough data to project"),
-    "method_cagr": ("CAGR (UNSD)", "CAGR (UNSD)"),
-    "method_linear": ("Tuyến tính có trọng số", "Time-weighted linear"),
+    "method_gap": ("Thu hẹp khoảng cách", "Closing the gap"),
+    "method_linear": ("Tuyến tính", "Linear"),
     "method_logistic": ("Logistic", "Logistic"),
     "brief_now": ("Hiện tại", "Now"),
     "brief_gap": ("Chênh lệch với mục tiêu", "Gap to the goal"),
     "brief_projected": ("Dự báo đến {deadline}", "Projected by {deadline}"),
-    "brief_band": ("khoảng 90%: {low} – {high}", "90% band: {low} – {high}"),
-    "brief_method": ("Phương pháp dự báo: {method}, chọn theo kiểm định ngược 6 tháng cuối (sai số tuyệt đối trung "
-                     "bình {error}). Đạt mục tiêu (dự báo): {reach}. Cần tăng mỗi tháng: {required}.",
-                     "Projection method: {method}, chosen by a backtest on the last 6 months (mean absolute error "
-                     "{error}). Target reached (projected): {reach}. Required gain per month: {required}."),
+    "brief_band": ("các phương pháp: {low} – {high}", "methods: {low} – {high}"),
+    "brief_method": ("Phương pháp dự báo: {method}, chọn theo kiểm định ngược dài bằng thời gian dự báo (ít nhất 12 "
+                     "tháng; sai số tuyệt đối trung bình {error}). Đạt mục tiêu (dự báo): {reach}. Cần tăng mỗi "
+                     "tháng: {required}.",
+                     "Projection method: {method}, chosen by a backtest as long as the projection (at least 12 "
+                     "months; mean absolute error {error}). Target reached (projected): {reach}. Required gain per "
+                     "month: {required}."),
     "brief_no_projection": ("Chưa có dự báo: {status}.", "No projection: {status}."),
     "brief_next_goal": ("Hạn của mục tiêu này đã qua; dự báo theo mục tiêu tiếp theo: {goal}.",
                         "This goal's deadline has passed; the projection is for the next goal: {goal}."),
     "brief_not_reached": ("chưa đạt trong 15 năm", "not within 15 years"),
     "brief_observed": ("Thực tế", "Observed"),
     "brief_required_path": ("Lộ trình cần thiết", "Required path"),
-    "brief_band_label": ("Khoảng 90%", "90% band"),
+    "brief_band_label": ("Khoảng giữa các phương pháp", "Range of the methods"),
     "brief_status_section": ("Mục tiêu và dự báo", "Goal status and projection"),
     "brief_map_section": ("Mức đạt so với mục tiêu theo {level}, tháng {month}", "% of the goal by {level}, {month}"),
     "brief_no_map": ("Không có dữ liệu ranh giới hành chính: bản tin không có bản đồ.",
@@ -334,18 +365,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "brief_pop_population": ("dân số", "the population"),
     "brief_def_share": ("Tỷ lệ của mục tiêu: {indicator} ÷ {population} của năm trong tháng báo cáo, tại cuối tháng.",
                         "The goal's share: {indicator} ÷ {population} of the month's year, at the month's end."),
-    "brief_def_status": ("Tình trạng theo tỷ số giữa tiến bộ dự báo và tiến bộ cần thiết (Biểu đồ tiến độ UNSD): "
-                         "đúng tiến độ ≥ 0,95; cần tăng tốc 0,10–0,95; dưới 0,10: chững lại hoặc đi lùi. Sau hạn (và "
-                         "trong tháng của hạn): đạt hoặc không đạt theo giá trị thực tế.",
-                         "Status from the ratio of projected to required progress (UNSD Progress Chart): on track "
-                         "≥ 0.95, acceleration needed 0.10–0.95, below 0.10 stagnating or regressing. After the "
-                         "deadline (and in its month): met or missed on the observed value."),
-    "brief_def_method": ("Ba phương pháp dự báo (CAGR của UNSD, tuyến tính có trọng số, logistic); phương pháp có sai "
-                         "số nhỏ nhất khi bỏ ra 6 tháng cuối được chọn. Khoảng 90%: ± 1,645 × 1,2533 × sai số kiểm "
-                         "định × √(h ÷ 3,5) ở h tháng tới.",
-                         "Three projection methods (UNSD's CAGR, time-weighted linear, logistic); the one with the "
-                         "smallest error on the 6 held-out months is chosen. 90% band: ± 1.645 × 1.2533 × backtest "
-                         "error × √(h ÷ 3.5) at h months ahead."),
+    "brief_def_status": ("Tình trạng: “Sẽ không đạt” khi mức cần tăng mỗi tháng vượt 3 lần tốc độ 12 tháng tốt nhất; "
+                         "ngoài ra theo tỷ số giữa tiến bộ dự báo và tiến bộ cần thiết (Biểu đồ tiến độ UNSD) của cả ba "
+                         "phương pháp: đúng tiến độ ≥ 0,95 với mọi phương pháp; chưa chắc chắn khi các phương pháp khác "
+                         "nhau; cần tăng tốc 0,10–0,95; dưới 0,10: chững lại hoặc đi lùi. Từ tháng của hạn: đạt hoặc "
+                         "không đạt theo giá trị thực tế.",
+                         "Status: “will miss” when the gain required each month exceeds 3 times the best 12-month pace; "
+                         "otherwise from the ratio of projected to required progress (UNSD Progress Chart) of all three "
+                         "methods: on track ≥ 0.95 by every method; uncertain when the methods differ; acceleration "
+                         "needed 0.10–0.95; below 0.10 stagnating or regressing. From the deadline's month: met or "
+                         "missed on the observed value."),
+    "brief_def_method": ("Ba phương pháp dự báo một tỷ lệ (tuyến tính; thu hẹp khoảng cách còn lại một tỷ lệ cố định "
+                         "mỗi tháng; logistic với trần 100%), khớp trên 24 tháng gần nhất; phương pháp có dự báo lập "
+                         "từ H tháng trước gần thực tế nhất được chọn (H = số tháng còn lại đến hạn, ít nhất 12). "
+                         "Khoảng: thấp nhất – cao nhất của ba phương pháp.",
+                         "Three projections of a share (linear; closing a fixed fraction of the remaining gap each "
+                         "month; logistic with a 100% ceiling), fitted on the last 24 months; the method whose "
+                         "projection made H months ago lands closest to today is chosen (H = months left to the "
+                         "deadline, at least 12). Range: lowest to highest of the three methods."),
     "brief_def_required": ("Cần tăng mỗi tháng = (mục tiêu − hiện tại) ÷ số tháng còn lại đến hạn.",
                            "Required gain per month = (target − current) ÷ months left to the deadline."),
     "brief_def_teams": ("Tổ không hoạt động: không có hoạt động hỗ trợ trong 30 ngày trước cuối tháng (hoặc chưa từng).",
@@ -413,8 +450,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "pick_unit_hint": ("Chọn một đơn vị (bấm trên bản đồ hoặc một dòng của bảng) để mở dữ liệu chi tiết của nó trong "
                        "Khám phá.",
                        "Pick a unit (click it on the map or a row of the table) to open its rows in Explore."),
-    "band_low": ("Khoảng 90%: cận dưới", "90% band: low"),
-    "band_high": ("Khoảng 90%: cận trên", "90% band: high"),
+    "band_low": ("Thấp nhất của các phương pháp", "Lowest of the methods"),
+    "band_high": ("Cao nhất của các phương pháp", "Highest of the methods"),
     "attainment": ("Mức đạt dự báo tại hạn (% mục tiêu)", "Projected attainment at the deadline (% of goal)"),
     "yes": ("Có", "Yes"),
     "no": ("Không", "No"),

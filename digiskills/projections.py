@@ -1,33 +1,46 @@
-"""Projections of a goal's share (0–1) to its deadline by three published families, the choice between
-them by backtest, and the status of a unit against the goal. docs/metrics.md states every formula.
+"""Projections of a goal's share (0–1) to its deadline by three models of a share, the choice between them by a
+backtest as long as the horizon, and the one verdict every page, slide, brief and the CLI show. docs/metrics.md
+states every formula with a worked example.
 
-Methods (each fitted on the months from the goal's baseline to the reporting month):
-- cagr: the UN Statistics Division's Progress Chart method: observed compound annual growth from the
-  base value, carried forward; ratio = observed CAGR / CAGR required to meet the target on time.
-- linear: a time-weighted least-squares line (weights rise linearly with time, so recent months count
-  more), in the spirit of ESCAP/UNECE's Anticipated Progress Index: ratio = anticipated progress by the
-  deadline / progress required from the base value.
-- logistic: a saturating S-curve K / (1 + exp(-(a + b t))) with K <= 100 %, the shape of adoption; same
-  ratio as linear.
-Status from the ratio: >= 0.95 on track, 0.10–0.95 acceleration needed, < 0.10 stagnating or regressing
-(UNSD Progress Chart classes). Near the 100 % limit the thresholds shrink as in Statistics Canada's /
-Open SDG's method: a unit close to 100 % cannot grow fast and is not "stagnating" for that.
+Methods (each fitted on the last FIT_WINDOW months up to the reporting month, months as the time unit):
+- linear: an ordinary least-squares line, clipped to 0–100 %.
+- gap: growth applied to the remaining gap, share(t) = 1 − (1 − share_now)·(1 − r)^t, r fitted by least squares on
+  log(1 − share). A share cannot grow by compounding itself: compound growth (CAGR) from a base near zero says
+  "100 %" for units at 20 % (issue 16), so it is gone. Closing a fixed fraction of the gap each month is the
+  share-shaped form of steady growth, and it never passes 100 %.
+- logistic: K / (1 + exp(−(a + b·t))) fitted with scipy.optimize.curve_fit under bounds, with the ceiling K fixed at
+  100 % of the denominator. A ceiling fitted freely lands on today's level when a series has not yet bent (a unit
+  rising 20 → 24.5 % in a year was projected at 24.6 % for 2030), so it is not fitted.
+A sanity rule then holds every method: a unit that rose in each of the last 12 months is never projected below its
+value plus a year of its recent trend (the mean monthly gain over those 12 months).
+
+Per method, the UNSD Progress Chart's "anticipated progress" ratio (projected gain by the deadline ÷ gain required
+from the base value) classes it on track (≥ 0.95), acceleration needed (0.10–0.95) or stagnating (< 0.10).
+The method shown is the one whose projection made H months ago lands closest to today's value (the backtest),
+H = the months left to the deadline, at least 12, as far as the data allow. verdict() then decides the one status.
 """
 
 import datetime as dt
+import functools
+import hashlib
 import math
+import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import OptimizeWarning, curve_fit
 
-METHODS = ("cagr", "linear", "logistic")
-ON_TRACK, ACCELERATION = 0.95, 0.10
-HOLD_OUT = 6  # months held out by the backtest
+METHODS = ("linear", "gap", "logistic")
+ON_TRACK, ACCELERATION = 0.95, 0.10  # UNSD Progress Chart classes of the anticipated-progress ratio
 MIN_MONTHS = 6  # fewer months than this since the baseline: not enough data
+FIT_WINDOW = 24  # months each method is fitted on (the recent pace, not the pilot months of 2022)
+MIN_BACKTEST_HORIZON = 12  # the backtest projects at least a year ahead, else it is not run
+MIN_BACKTEST_FIT = 12  # and fits on at least a year of data
+OUT_OF_REACH = 3  # "will miss": the required monthly gain exceeds this many times the best 12-month pace
+RISING_MONTHS = 12  # the sanity rule's run of rises
 LIMIT = 1.0
-LIMIT_EXPONENT = 4.44  # Open SDG's scaling factor near a natural limit
-ZERO_REPLACEMENT = 0.001  # Open SDG: a zero base value is replaced by 0.001 in growth rates
-BAND_Z = 1.645  # 90 % band
+GAP_FLOOR = 1e-6  # log(1 − share) needs a gap; a unit at 100 % has none left
 
 
 def years(d: dt.date) -> float:
@@ -41,130 +54,164 @@ def month_end(d: dt.date) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
-@dataclass
-class Fit:
-    method: str
-    predict: callable  # decimal years -> share
-    ratio: float | None
+def add_months(d: dt.date, n: int) -> dt.date:
+    index = d.year * 12 + d.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def fit_cagr(t: np.ndarray, y: np.ndarray, t_deadline: float, target: float) -> Fit:
-    """UNSD Progress Chart: CAGR from the first to the last point, projected from the last point."""
-    # The zero replacement enters the growth rates only; the projection starts from the value observed.
-    y0, yt = max(y[0], ZERO_REPLACEMENT), max(y[-1], ZERO_REPLACEMENT)
-    span = t[-1] - t[0]
-    observed = (yt / y0) ** (1 / span) - 1
-    required = (target / y0) ** (1 / (t_deadline - t[0])) - 1
-    ratio = observed / required if required > 0 else None
-    last_t, last = t[-1], y[-1]
-    return Fit("cagr", lambda x: np.clip(last * (1 + observed) ** (np.asarray(x) - last_t), 0, LIMIT), ratio)
+def months_between(a: dt.date, b: dt.date) -> int:
+    """Whole months from a's month to b's month."""
+    return (b.year - a.year) * 12 + b.month - a.month
 
 
-def _weighted_line(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    tm = np.sum(w * t) / np.sum(w)
-    ym = np.sum(w * y) / np.sum(w)
-    stt = np.sum(w * (t - tm) ** 2)
-    slope = np.sum(w * (t - tm) * (y - ym)) / stt if stt > 0 else 0.0
-    return ym - slope * tm, slope
+# ------------------------------------------------------------------------------------------------ the three fits
+# Each fitter takes tau (months relative to the last fitted month, so the last is 0) and y (shares), and returns
+# a function of tau. Fitting in shares, not in a transformed scale, for the logistic: the error that matters is
+# the error in points.
+
+def fit_linear(tau: np.ndarray, y: np.ndarray):
+    slope, intercept = np.polyfit(tau, y, 1) if len(tau) > 1 else (0.0, float(y[-1]))
+    return lambda x: np.clip(intercept + slope * np.asarray(x, dtype=float), 0, LIMIT)
 
 
-def _weights(t: np.ndarray) -> np.ndarray:
-    # Rising linearly with time since the first point; adding a month leaves the earlier weights as they were.
-    return (t - t[0]) * 12 + 1
+def fit_gap(tau: np.ndarray, y: np.ndarray):
+    """log(1 − y) = c + tau·log(1 − r): the gap shrinks (or widens, when r < 0) by a fixed fraction a month."""
+    log_gap = np.log(np.maximum(1 - y, GAP_FLOOR))
+    slope, intercept = np.polyfit(tau, log_gap, 1) if len(tau) > 1 else (0.0, float(log_gap[-1]))
+    return lambda x: np.clip(1 - np.exp(intercept + slope * np.asarray(x, dtype=float)), 0, LIMIT)
 
 
-def _progress_ratio(projected: float, y_base: float, target: float) -> float | None:
-    needed = target - y_base
-    return (projected - y_base) / needed if needed > 0 else None
+def _logistic(x, a, b):
+    return LIMIT / (1 + np.exp(-np.clip(a + b * x, -50, 50)))
 
 
-def fit_linear(t: np.ndarray, y: np.ndarray, t_deadline: float, target: float) -> Fit:
-    a, b = _weighted_line(t, y, _weights(t))
-    predict = lambda x: np.clip(a + b * np.asarray(x), 0, LIMIT)  # noqa: E731
-    return Fit("linear", predict, _progress_ratio(float(predict(t_deadline)), y[0], target))
+def fit_logistic(tau: np.ndarray, y: np.ndarray):
+    """K / (1 + exp(−(a + b·tau))), K = 100 %, least squares in shares (scipy's bounded trust-region fit); the
+    start is the least-squares line through logit(y)."""
+    clipped = np.clip(y, 1e-5, 1 - 1e-5)
+    b0, a0 = np.polyfit(tau, np.log(clipped / (1 - clipped)), 1) if len(tau) > 1 else (0.0, 0.0)
+    bounds = ([-30.0, -1.0], [30.0, 1.0])  # a monthly logit slope of 1 multiplies the odds by e each month
+    start = [float(np.clip(a0, -29.9, 29.9)), float(np.clip(b0, -0.99, 0.99))]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            (a, b), _ = curve_fit(_logistic, tau, y, p0=start, bounds=bounds, method="trf", max_nfev=2000)
+    except (RuntimeError, ValueError):  # no convergence: the logit line is still a logistic through the data
+        a, b = start
+    return lambda x: _logistic(np.asarray(x, dtype=float), a, b)
 
 
-def _gauss_newton(tau: np.ndarray, y: np.ndarray, w: np.ndarray, k: float, a: float, b: float):
-    """Weighted least squares in shares for k / (1 + exp(-(a + b tau))) with k fixed."""
-    for _ in range(50):
-        e = np.exp(-np.clip(a + b * tau, -50, 50))
-        f = k / (1 + e)
-        g = k * e / (1 + e) ** 2
-        jac = np.column_stack([g, g * tau])
-        weighted = jac * w[:, None]
-        try:
-            step = np.linalg.solve(weighted.T @ jac + 1e-12 * np.eye(2), weighted.T @ (y - f))
-        except np.linalg.LinAlgError:
-            break
-        a, b = a + step[0], b + step[1]
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    fitted = k / (1 + np.exp(-np.clip(a + b * tau, -50, 50)))
-    return float(np.sum(w * (fitted - y) ** 2)), a, b
+FITTERS = {"linear": fit_linear, "gap": fit_gap, "logistic": fit_logistic}
 
 
-def fit_logistic(t: np.ndarray, y: np.ndarray, t_deadline: float, target: float) -> Fit:
-    """A grid over the ceiling K (just above the highest value, up to 100 %); for each K, least squares in
-    shares (Gauss-Newton from the logit line); the K with the least weighted squared error wins."""
-    w = _weights(t)
-    tau = t - t[-1]
-    positive = y > 0
-    if positive.sum() < 3:
-        return fit_linear(t, y, t_deadline, target)
-    best = None
-    top = float(y.max())
-    for k in np.linspace(min(LIMIT, max(top * 1.001, 0.01)), LIMIT, 40):
-        if k <= top:
-            continue
-        a0, b0 = _weighted_line(tau[positive], np.log(y[positive] / (k - y[positive])), w[positive])
-        candidate = _gauss_newton(tau, y, w, k, a0, b0)
-        if best is None or candidate[0] < best[0]:
-            best = (*candidate, k)
-    if best is None:  # every value at 100 %
-        return Fit("logistic", lambda x: np.full_like(np.asarray(x, dtype=float), LIMIT), None)
-    _, a, b, k = best
-    last_t = t[-1]
-    predict = lambda x: k / (1 + np.exp(-np.clip(a + b * (np.asarray(x, dtype=float) - last_t), -50, 50)))  # noqa: E731
-    return Fit("logistic", predict, _progress_ratio(float(predict(t_deadline)), y[0], target))
+def rising_floor(y: np.ndarray):
+    """The sanity rule: when the last RISING_MONTHS monthly changes are all rises, a function of k (months ahead)
+    giving the lowest credible projection, value + min(k, 12) × the mean monthly gain of those months. Else None."""
+    if len(y) < RISING_MONTHS + 1 or not np.all(np.diff(y[-(RISING_MONTHS + 1):]) > 0):
+        return None
+    pace = (y[-1] - y[-(RISING_MONTHS + 1)]) / RISING_MONTHS
+    last = float(y[-1])
+    return lambda k: np.minimum(LIMIT, last + pace * np.minimum(np.maximum(np.asarray(k, dtype=float), 0),
+                                                                  RISING_MONTHS))
 
 
-FITTERS = {"cagr": fit_cagr, "linear": fit_linear, "logistic": fit_logistic}
+def fit_unfloored(method: str, y: np.ndarray):
+    """The method fitted on the last FIT_WINDOW values of y, without the sanity rule."""
+    window = y[-FIT_WINDOW:]
+    return FITTERS[method](np.arange(len(window), dtype=float) - (len(window) - 1), window)
 
 
-def scaling_factor(y_base: float) -> float:
-    """C = 1 − (y_base / limit)^4.44: near 1 far from 100 %, falling to 0 at it. The scaling of progress
-    thresholds near a natural maximum in Open SDG's implementation (sdg-build) of Statistics Canada's method,
-    which applies it to indicators without a numeric target; we apply it to the ratio thresholds too."""
-    return float(min(1.0, max(0.0, 1 - (max(y_base, 0.0) / LIMIT) ** LIMIT_EXPONENT)))
+def fit(method: str, y: np.ndarray):
+    """The method fitted on the last FIT_WINDOW values of y (monthly, no gaps); returns f(k), k = months after the
+    last value (k = 0 is the last value's month), with the sanity rule applied."""
+    curve = fit_unfloored(method, y)
+    floor = rising_floor(y)
+    if floor is None:
+        return curve
+    return lambda k: np.maximum(curve(k), floor(k))
+
+
+def best_pace(y: np.ndarray) -> float | None:
+    """The best 12-month pace: the largest gain over any 12 consecutive months, per month (over the months there
+    are when fewer than 13)."""
+    if len(y) < 2:
+        return None
+    span = min(12, len(y) - 1)
+    return float(np.max(y[span:] - y[:-span]) / span)
+
+
+# ------------------------------------------------------------------------------------------------ the verdict
+
+VERDICTS = ("achieved", "missed", "will_miss", "on_track", "uncertain", "acceleration_needed", "stagnating",
+            "not_enough_data")
+
+
+def verdict(current: float | None, target: float, deadline: dt.date, as_of: dt.date,
+            required_monthly_gain: float | None = None, best_pace_per_month: float | None = None,
+            method_statuses: dict[str, str] | None = None, chosen: str | None = None,
+            value_at_deadline: float | None = None) -> str:
+    """The one status of a unit for a goal in reporting month as_of; every page, slide, brief and the CLI show it.
+    - From the deadline's month on, the observed value decides: achieved, or missed ("Không đạt"); after that month,
+      the value at the deadline (value_at_deadline).
+    - At or above the target: achieved.
+    - will_miss ("Sẽ không đạt") when the monthly gain still required exceeds OUT_OF_REACH (3) times the best
+      12-month pace the unit has shown (or it has never gained).
+    - Otherwise the methods' statuses: on_track when all say so, uncertain when some do and some do not
+      (the page shows the range), else the backtest's chosen method's status (acceleration needed, stagnating)."""
+    if month_end(as_of) >= deadline:
+        # After the deadline's month only the value at the deadline counts (a later rise does not meet it).
+        value = value_at_deadline if month_end(as_of) > deadline else current
+        if value is None:
+            return "not_enough_data"
+        return "achieved" if value >= target else "missed"
+    if current is None:
+        return "not_enough_data"
+    if current >= target:
+        return "achieved"
+    if required_monthly_gain is not None and best_pace_per_month is not None \
+            and required_monthly_gain > OUT_OF_REACH * max(best_pace_per_month, 0.0):
+        return "will_miss"
+    if not method_statuses:
+        return "not_enough_data"
+    on_track = [s == "on_track" for s in method_statuses.values()]
+    if all(on_track):
+        return "on_track"
+    if any(on_track):
+        return "uncertain"
+    return method_statuses.get(chosen) or "acceleration_needed"
 
 
 def classify(ratio: float | None, current: float, target: float, y_base: float) -> str:
+    """A method's status from UNSD's anticipated-progress ratio."""
     if current >= target:
         return "achieved"
     if ratio is None or math.isnan(ratio):
         # No progress is required when the base value already met the target: falling below it is regression.
         return "stagnating" if y_base >= target else "not_enough_data"
-    c = scaling_factor(y_base)
-    if ratio >= ON_TRACK * c:
+    if ratio >= ON_TRACK:
         return "on_track"
-    if ratio >= ACCELERATION * c:
+    if ratio >= ACCELERATION:
         return "acceleration_needed"
     return "stagnating"
 
+
+# ------------------------------------------------------------------------------------------------ one unit
 
 @dataclass
 class MethodResult:
     method: str
     projected_at_deadline: float
-    ratio: float | None
+    ratio: float | None  # anticipated progress by the deadline ÷ progress required from the base value
     status: str
     reach_month: dt.date | None  # first month whose projection reaches the target (within 15 years)
-    backtest_mae: float | None  # mean absolute error (share) on the held-out months
+    backtest_mae: float | None  # mean absolute error (share) over the held-out months
+    backtest_error: float | None = None  # absolute error (share) at the end of the backtest horizon
+    backtest_horizon: int | None = None  # months projected by the backtest
 
 
 @dataclass
 class UnitProjection:
-    status: str
+    status: str  # verdict()
     method: str | None  # chosen by backtest
     current: float | None
     current_month: dt.date | None
@@ -173,118 +220,176 @@ class UnitProjection:
     deadline_passed: bool
     value_at_deadline: float | None  # observed, when the deadline has passed
     methods: dict[str, MethodResult] = field(default_factory=dict)
+    low: float | None = None  # the lowest and highest methods' projections at the deadline
+    high: float | None = None
+    best_pace: float | None = None  # share per month, verdict()'s yardstick
+    floored: bool = False  # the sanity rule raised at least one method
 
     @property
     def chosen(self) -> MethodResult | None:
         return self.methods.get(self.method) if self.method else None
 
-
-def add_months(d: dt.date, n: int) -> dt.date:
-    index = d.year * 12 + d.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _reach_month(fit: Fit, last_month: dt.date, target: float) -> dt.date | None:
-    """The first month (within 15 years) whose projected share reaches the target."""
-    months = [add_months(last_month, n) for n in range(1, 15 * 12 + 1)]
-    reached = np.flatnonzero(fit.predict(np.array([years(month_end(m)) for m in months])) >= target)
-    return months[reached[0]] if len(reached) else None
+    @property
+    def methods_disagree(self) -> bool:
+        return len({r.status == "on_track" for r in self.methods.values()}) > 1
 
 
-def backtest(t: np.ndarray, y: np.ndarray, t_deadline: float, target: float, method: str) -> float | None:
-    """Fit on the data up to HOLD_OUT months before the last month, mean absolute error on the rest."""
-    if len(t) < MIN_MONTHS + HOLD_OUT:
-        return None
-    fit = FITTERS[method](t[:-HOLD_OUT], y[:-HOLD_OUT], t_deadline, target)
-    return float(np.mean(np.abs(fit.predict(t[-HOLD_OUT:]) - y[-HOLD_OUT:])))
+def _series(months, shares, baseline: dt.date, as_of: dt.date) -> tuple[list[dt.date], np.ndarray]:
+    """The monthly values from the baseline to as_of, with a missing month filled by its neighbours (a straight
+    line), so that every fit sees one value a month."""
+    pairs = sorted((m, float(s)) for m, s in zip(months, shares) if s is not None and not math.isnan(float(s))
+                   and month_end(m) >= baseline and m <= as_of)
+    if not pairs:
+        return [], np.array([])
+    first, last = pairs[0][0], pairs[-1][0]
+    grid = [add_months(first, n) for n in range(months_between(first, last) + 1)]
+    known = {m: s for m, s in pairs}
+    index = np.array([i for i, m in enumerate(grid) if m in known])
+    values = np.interp(np.arange(len(grid)), index, [known[grid[i]] for i in index])
+    return grid, values
+
+
+def _reach_month(f, last_month: dt.date, target: float) -> dt.date | None:
+    k = np.arange(1, 15 * 12 + 1)
+    reached = np.flatnonzero(f(k) >= target)
+    return add_months(last_month, int(k[reached[0]])) if len(reached) else None
+
+
+def backtest(y: np.ndarray, method: str, horizon: int) -> tuple[float | None, float | None, int | None]:
+    """Fit on the data up to H months before the last, project H months: (mean absolute error over those months,
+    absolute error at the last, H). H = horizon, at least MIN_BACKTEST_HORIZON, shortened to leave
+    MIN_BACKTEST_FIT months to fit on; (None, None, None) when that leaves less than MIN_BACKTEST_HORIZON."""
+    h = min(max(horizon, MIN_BACKTEST_HORIZON), len(y) - MIN_BACKTEST_FIT)
+    if h < MIN_BACKTEST_HORIZON:
+        return None, None, None
+    f = fit(method, y[:-h])
+    errors = np.abs(f(np.arange(1, h + 1)) - y[-h:])
+    return float(errors.mean()), float(errors[-1]), int(h)
+
+
+def _key(months, shares, *args) -> tuple:
+    return (tuple(months), tuple(None if s is None else float(s) for s in shares), *args)
+
+
+@functools.lru_cache(maxsize=256)
+def _project(key: tuple) -> UnitProjection:
+    months, shares, *args = key
+    return _project_once(list(months), list(shares), *args)
 
 
 def project(months: list[dt.date], shares: list[float], target: float, baseline: dt.date,
             deadline: dt.date, as_of: dt.date) -> UnitProjection:
-    """Projects one unit's monthly shares (months: first days of months; shares: 0–1) to the deadline."""
-    pairs = [(m, s) for m, s in zip(months, shares) if s is not None and not math.isnan(s)
-             and month_end(m) >= baseline and m <= as_of]
-    deadline_passed = month_end(as_of) > deadline
-    if deadline_passed:
-        at_deadline = [s for m, s in pairs if month_end(m) <= deadline]
-        value = at_deadline[-1] if at_deadline else None
-        return UnitProjection("achieved" if value is not None and value >= target else
-                              ("missed" if value is not None else "not_enough_data"),
-                              None, pairs[-1][1] if pairs else None, pairs[-1][0] if pairs else None,
-                              None, None, True, value)
-    if len(pairs) < MIN_MONTHS:
-        current = pairs[-1][1] if pairs else None
-        status = "achieved" if current is not None and current >= target else "not_enough_data"
-        return UnitProjection(status, None, current, pairs[-1][0] if pairs else None, None, None, False, None)
-    t = np.array([years(month_end(m)) for m, _ in pairs])
-    y = np.array([s for _, s in pairs], dtype=float)
-    t_deadline = years(deadline)
-    current = float(y[-1])
-    results = {}
-    for method, fitter in FITTERS.items():
-        fit = fitter(t, y, t_deadline, target)
-        results[method] = MethodResult(method, float(fit.predict(t_deadline)), fit.ratio,
-                                       classify(fit.ratio, current, target, float(y[0])),
-                                       _reach_month(fit, pairs[-1][0], target) if current < target else pairs[-1][0],
-                                       backtest(t, y, t_deadline, target, method))
-    scored = [r for r in results.values() if r.backtest_mae is not None]
-    chosen = min(scored, key=lambda r: r.backtest_mae).method if scored else "linear"
-    remaining_months = (t_deadline - t[-1]) * 12
-    required = (target - current) / remaining_months if remaining_months > 0 else None
+    """Projects one unit's monthly shares (months: first days of months; shares: 0–1) to the deadline, from the
+    data up to as_of only. Memoised on its arguments: a page's rerun does not refit. Do not modify the result."""
+    return _project(_key(months, shares, target, baseline, deadline, as_of))
+
+
+def _project_once(months, shares, target, baseline, deadline, as_of) -> UnitProjection:
+    grid, y = _series(months, shares, baseline, as_of)
+    current = float(y[-1]) if len(y) else None
+    current_month = grid[-1] if grid else None
+    pace = best_pace(y)
+    if month_end(as_of) >= deadline:  # the deadline's own month or later: the observed value decides
+        passed = month_end(as_of) > deadline
+        at_deadline = [s for m, s in zip(grid, y) if month_end(m) <= deadline]
+        value = float(at_deadline[-1]) if at_deadline else None
+        return UnitProjection(verdict(current, target, deadline, as_of, value_at_deadline=value), None, current,
+                              current_month, None, None, passed, value if passed else None, best_pace=pace)
+    if len(y) < MIN_MONTHS:
+        return UnitProjection(verdict(current, target, deadline, as_of), None, current, current_month,
+                              None, None, False, None, best_pace=pace)
+    ahead_months = months_between(grid[-1], dt.date(deadline.year, deadline.month, 1))
+    y_base = float(y[0])
+    results, floored = {}, False
+    floor = rising_floor(y)
+    for method in METHODS:
+        curve = fit_unfloored(method, y)
+        f = curve if floor is None else (lambda k, curve=curve: np.maximum(curve(k), floor(k)))
+        projected = float(f(ahead_months))
+        floored |= projected > float(curve(ahead_months)) + 1e-12
+        needed = target - y_base
+        ratio = (projected - y_base) / needed if needed > 0 else None
+        mae, error, h = backtest(y, method, ahead_months)
+        results[method] = MethodResult(method, projected, ratio, classify(ratio, current, target, y_base),
+                                       _reach_month(f, grid[-1], target) if current < target else grid[-1],
+                                       mae, error, h)
+    scored = [r for r in results.values() if r.backtest_error is not None]
+    chosen = min(scored, key=lambda r: (r.backtest_error, r.backtest_mae)).method if scored else "linear"
+    remaining = (years(deadline) - years(month_end(grid[-1]))) * 12
+    required = max(target - current, 0.0) / remaining if remaining > 0 else None
     # Months ahead (+) or behind (−) the straight path from the base value to the target at the deadline.
-    path_slope = (target - y[0]) / (t_deadline - t[0])
-    ahead = ((current - y[0]) / path_slope + t[0] - t[-1]) * 12 if path_slope > 0 else None
-    return UnitProjection(results[chosen].status, chosen, current, pairs[-1][0], required, ahead, False, None,
-                          results)
-
-
-def band(result: MethodResult, horizon_months: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A 90 % band around a projection: the backtest's error, growing with the square root of the horizon
-    (scaled to the held-out months' mean horizon), clipped to 0–100 %."""
-    if result.backtest_mae is None:
-        return centre, centre
-    sigma = 1.2533 * result.backtest_mae  # mean absolute error -> standard deviation (normal errors)
-    spread = BAND_Z * sigma * np.sqrt(np.maximum(horizon_months, 0) / ((HOLD_OUT + 1) / 2))
-    return np.clip(centre - spread, 0, LIMIT), np.clip(centre + spread, 0, LIMIT)
+    t0, t_last, t_deadline = years(month_end(grid[0])), years(month_end(grid[-1])), years(deadline)
+    path_slope = (target - y_base) / (t_deadline - t0)
+    months_ahead = ((current - y_base) / path_slope + t0 - t_last) * 12 if path_slope > 0 else None
+    statuses = {m: r.status for m, r in results.items()}
+    projected = [r.projected_at_deadline for r in results.values()]
+    return UnitProjection(verdict(current, target, deadline, as_of, required, pace, statuses, chosen),
+                          chosen, current, grid[-1], required, months_ahead, False, None, results,
+                          min(projected), max(projected), pace, floored)
 
 
 def trajectories(months: list[dt.date], shares: list[float], target: float, baseline: dt.date,
                  deadline: dt.date, as_of: dt.date, chosen: str):
     """For the chart: (future, required) DataFrames. future: month, <method>_pct for each method, low_pct and
-    high_pct (the chosen method's 90 % band) from the month after as_of to the deadline; required: month,
-    share_pct, the straight path from the base value to the target at the deadline."""
+    high_pct (the lowest and highest method each month: the range) from the month after the last observed month
+    up to as_of, to the deadline; attrs: chosen, as_of. required: month, share_pct, the straight path from the
+    base value to the target at the deadline."""
+    future, required = _trajectories(_key(months, shares, target, baseline, deadline, as_of, chosen))
+    copy = future.copy()
+    copy.attrs = dict(future.attrs)
+    return copy, required.copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _trajectories(key: tuple):
+    months, shares, target, baseline, deadline, as_of, chosen = key
     import pandas as pd
 
-    pairs = [(m, s) for m, s in zip(months, shares) if month_end(m) >= baseline and m <= as_of
-             and s is not None and not math.isnan(s)]
-    t = np.array([years(month_end(m)) for m, _ in pairs])
-    y = np.array([s for _, s in pairs], dtype=float)
-    last = pairs[-1][0]
-    future_months = [add_months(last, n) for n in range(1, 12 * 15)
-                     if add_months(last, n) <= dt.date(deadline.year, deadline.month, 1)]
-    t_future = np.array([years(month_end(m)) for m in future_months])
-    future = pd.DataFrame({"month": pd.to_datetime(future_months)})
-    t_deadline = years(deadline)
-    for method, fitter in FITTERS.items():
-        future[f"{method}_pct"] = fitter(t, y, t_deadline, target).predict(t_future) if len(t_future) else []
-    result = MethodResult(chosen, 0.0, None, "", None, backtest(t, y, t_deadline, target, chosen))
-    low, high = band(result, np.arange(1, len(future_months) + 1), future[f"{chosen}_pct"].to_numpy())
-    future["low_pct"], future["high_pct"] = low, high
+    grid, y = _series(months, shares, baseline, as_of)
+    last = grid[-1]
+    ahead = months_between(last, dt.date(deadline.year, deadline.month, 1))
+    k = np.arange(1, ahead + 1)
+    future = pd.DataFrame({"month": pd.to_datetime([add_months(last, int(n)) for n in k])})
+    for method in METHODS:
+        future[f"{method}_pct"] = fit(method, y)(k) if len(k) else []
+    columns = [f"{m}_pct" for m in METHODS]
+    future["low_pct"], future["high_pct"] = future[columns].min(axis=1), future[columns].max(axis=1)
     future.attrs["chosen"] = chosen
-    path_months = [pairs[0][0], dt.date(deadline.year, deadline.month, 1)]
-    t_path = np.array([t[0], t_deadline])
-    required = pd.DataFrame({"month": pd.to_datetime(path_months),
-                             "share_pct": y[0] + (target - y[0]) * (t_path - t[0]) / (t_deadline - t[0])})
+    future.attrs["as_of"] = as_of
+    required = pd.DataFrame({"month": pd.to_datetime([grid[0], dt.date(deadline.year, deadline.month, 1)]),
+                             "share_pct": [y[0], target]})
     return future, required
+
+
+# ------------------------------------------------------------------------------------------------ every unit
+
+_CACHE: "OrderedDict[str, object]" = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def _digest(frame, *args) -> str:
+    import pandas as pd
+
+    h = hashlib.sha1(repr(args).encode())
+    h.update(pd.util.hash_pandas_object(frame[["unit_code", "name", "month", "share_pct"]], index=False).values)
+    return h.hexdigest()
 
 
 def project_units(frame, target: float, baseline: dt.date, deadline: dt.date, as_of: dt.date):
     """frame: unit_code, name, month, share_pct (the goal_share_by_unit_month query). Returns one row per
-    unit: unit_code, name, status, method, current_pct, current_month, projected_pct (chosen method),
-    reach_month, required_monthly_gain_pct, months_ahead, value_at_deadline_pct, and for each method
-    <method>_projected_pct, <method>_status, <method>_backtest_mae_pct, <method>_ratio."""
+    unit: unit_code, name, status (verdict), method, current_pct, current_month, projected_pct (chosen method),
+    low_pct and high_pct (the methods' range at the deadline), reach_month, required_monthly_gain_pct (share per
+    month), best_pace_pct (share per month), months_ahead, value_at_deadline_pct, backtest_error_pct and
+    backtest_horizon (chosen method), and for each method <method>_projected_pct, <method>_status,
+    <method>_backtest_mae_pct, <method>_ratio.
+    The result is memoised on the data's content and the arguments (a bounded in-process cache), so a rerun of a
+    page, the overview's headline, the deck and the brief of the same view never refit."""
     import pandas as pd
 
+    key = _digest(frame, target, baseline, deadline, as_of)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key].copy()
     rows = []
     for (code, name), part in frame.groupby(["unit_code", "name"], sort=True):
         result = project([pd.Timestamp(m).date() for m in part["month"]], part["share_pct"].astype(float).tolist(),
@@ -293,9 +398,12 @@ def project_units(frame, target: float, baseline: dt.date, deadline: dt.date, as
         row = {"unit_code": code, "name": name, "status": result.status, "method": result.method,
                "current_pct": result.current, "current_month": result.current_month,
                "projected_pct": chosen.projected_at_deadline if chosen else None,
+               "low_pct": result.low, "high_pct": result.high,
                "reach_month": chosen.reach_month if chosen else None,
-               "required_monthly_gain_pct": result.required_monthly_gain, "months_ahead": result.months_ahead,
-               "value_at_deadline_pct": result.value_at_deadline}
+               "required_monthly_gain_pct": result.required_monthly_gain, "best_pace_pct": result.best_pace,
+               "months_ahead": result.months_ahead, "value_at_deadline_pct": result.value_at_deadline,
+               "backtest_error_pct": chosen.backtest_error if chosen else None,
+               "backtest_horizon": chosen.backtest_horizon if chosen else None}
         for method in METHODS:
             r = result.methods.get(method)
             row[f"{method}_projected_pct"] = r.projected_at_deadline if r else None
@@ -303,4 +411,8 @@ def project_units(frame, target: float, baseline: dt.date, deadline: dt.date, as
             row[f"{method}_backtest_mae_pct"] = r.backtest_mae if r else None
             row[f"{method}_ratio"] = r.ratio if r else None
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    _CACHE[key] = table
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return table.copy()

@@ -15,16 +15,19 @@ goal = view.goal  # chosen in the sidebar
 st.subheader(goal.label(lang))
 st.caption(goal.document)
 
-STATUS = {s: t(f"status_{s}", lang) for s in ("achieved", "on_track", "acceleration_needed", "stagnating",
-                                               "not_enough_data", "missed")}
-METHOD_LABELS = {"cagr": "CAGR (UNSD)", "linear": "Tuyến tính có trọng số" if lang == "vi" else "Time-weighted linear",
-                 "logistic": "Logistic"}
+STATUS = {s: t(f"status_{s}", lang) for s in projections.VERDICTS}
+METHOD_LABELS = {m: t(f"method_{m}", lang) for m in projections.METHODS}
 
 
 def series_for(level: str, district_code: str | None) -> pd.DataFrame:
     return ui.run("projections/goal_share_by_unit_month", geography=view.geography, level=level,
                   district_code=district_code,
                   metric=goal.metric, population=goal.population)
+
+
+def points(value) -> str:
+    """A monthly gain in percentage points ("+0,86 điểm %"), as the cards and the table both write it."""
+    return formatting.signed(value, lang, 2, True) if value is not None and not pd.isna(value) else "–"
 
 
 level = "commune" if view.commune_code else ("district" if view.district_code else "province")
@@ -47,29 +50,56 @@ if result.deadline_passed:
         result = projections.project(months, shares, goal.target, goal.baseline_date, goal.deadline, view.month)
 
 chosen = result.chosen
-cards = st.columns(5)
-cards[0].metric(t("status", lang), STATUS[result.status])
-cards[1].metric("Hiện tại" if lang == "vi" else "Now", formatting.percent(result.current, lang))
-cards[2].metric(("Dự báo đến " if lang == "vi" else "Projected by ") + formatting.date(goal.deadline, lang),
-                formatting.percent(chosen.projected_at_deadline if chosen else None, lang))
-cards[3].metric("Cần tăng mỗi tháng" if lang == "vi" else "Required gain per month",
-                formatting.signed(result.required_monthly_gain, lang, 2, True) if result.required_monthly_gain else "–")
-cards[4].metric("Tháng so với lộ trình" if lang == "vi" else "Months vs. schedule",
+deadline_text = formatting.date(goal.deadline, lang)
+# The verdict in a line of its own (it wraps on a narrow screen; a metric card would cut it), then six cards in
+# two rows of three, wide enough at 1366 px for "+0,86 điểm %".
+st.markdown(f"<div style='font-size:1.5rem;font-weight:600;margin:0.3rem 0'>{t('status', lang)}: "
+            f"{STATUS[result.status]}</div>", unsafe_allow_html=True)
+if chosen is not None and result.methods_disagree:
+    st.info(t("projection_disagree", lang, deadline=deadline_text, low=formatting.percent(result.low, lang),
+                 high=formatting.percent(result.high, lang)))
+st.caption(t("verdict_rule", lang, pace=points(result.best_pace)))
+row_1, row_2 = st.columns(3), st.columns(3)
+row_1[0].metric(t("brief_now", lang), formatting.percent(result.current, lang))
+row_1[1].metric(t("brief_projected", lang, deadline=deadline_text),
+                formatting.percent(chosen.projected_at_deadline if chosen else None, lang),
+                t("projection_range", lang, low=formatting.percent(result.low, lang),
+                  high=formatting.percent(result.high, lang)) if chosen else None, delta_color="off",
+                delta_arrow="off")
+row_1[2].metric("Cần tăng mỗi tháng" if lang == "vi" else "Required gain per month",
+                points(result.required_monthly_gain) if result.required_monthly_gain else "–")
+row_2[0].metric(t("best_pace", lang), points(result.best_pace))
+row_2[1].metric("Tháng so với lộ trình" if lang == "vi" else "Months vs. schedule",
                 formatting.signed(result.months_ahead, lang, 1) if result.months_ahead is not None else "–")
+row_2[2].metric(t("backtest_error_label", lang, method=METHOD_LABELS[chosen.method] if chosen else "–"),
+                points(chosen.backtest_error).lstrip("+") if chosen and chosen.backtest_error is not None else "–")
 if chosen:
-    st.caption(t("backtest_note", lang, method=METHOD_LABELS[chosen.method],
-                 error=formatting.signed(chosen.backtest_mae, lang, 2, True)[1:]
-                 if chosen.backtest_mae is not None else "–", reached=formatting.month(chosen.reach_month, lang)))
+    if chosen.backtest_error is not None:
+        st.caption(t("backtest_note", lang, method=METHOD_LABELS[chosen.method], horizon=chosen.backtest_horizon,
+                     error=points(chosen.backtest_error).lstrip("+"), mae=points(chosen.backtest_mae).lstrip("+"),
+                     reached=formatting.month(chosen.reach_month, lang)))
+    else:
+        st.caption(t("backtest_none", lang))
     future, required = projections.trajectories(months, shares, goal.target, goal.baseline_date, goal.deadline,
                                                 view.month, chosen.method)
     observed = unit_series.assign(month=pd.to_datetime(unit_series["month"]))
-    labels = {**METHOD_LABELS, "observed": "Thực tế" if lang == "vi" else "Observed",
-              "required": "Lộ trình cần thiết" if lang == "vi" else "Required path",
-              "band": "Khoảng 90%" if lang == "vi" else "90% band", "goal": goal.label(lang)}
-    st.plotly_chart(charts.projection(observed, future, required, goal.target, goal.deadline, labels, lang),
-                    width="stretch")
-    drawn = (observed[["month", "share_pct"]].rename(columns={"share_pct": "observed_pct"})
-             .merge(future.drop(columns="chosen", errors="ignore"), on="month", how="outer")
+    has_later = bool((observed["month"] > pd.Timestamp(view.month)).any())
+    # The view stops at its month; the later months, on request, are the backtest made visible.
+    show_later = st.toggle(t("show_later", lang), key="projections__later") if has_later else False
+    labels = {**METHOD_LABELS, "observed": t("brief_observed", lang), "required": t("brief_required_path", lang),
+              "band": t("brief_band_label", lang), "goal": goal.label(lang), "later": t("later_data", lang)}
+    st.plotly_chart(charts.projection(observed, future, required, goal.target, goal.deadline, labels, lang,
+                                      show_later=show_later), width="stretch")
+    if show_later and chosen.reach_month is not None:
+        # The forecast's "reached" month against what later data say about that month, side by side.
+        later_value = observed.loc[observed["month"] == pd.Timestamp(chosen.reach_month), "share_pct"]
+        if not later_value.empty:
+            st.caption(t("later_at_reach", lang, month=formatting.month(chosen.reach_month, lang),
+                         value=formatting.percent(float(later_value.iloc[0]), lang),
+                         target=formatting.percent(goal.target, lang, 0)))
+    shown = observed if show_later else observed[observed["month"] <= pd.Timestamp(view.month)]
+    drawn = (shown[["month", "share_pct"]].rename(columns={"share_pct": "observed_pct"})
+             .merge(future, on="month", how="outer")
              .merge(required.rename(columns={"share_pct": "required_pct"}), on="month", how="outer")
              .sort_values("month"))
     ui.chart_data(drawn, lang, {"month": t("month", lang), "observed_pct": labels["observed"],
@@ -78,23 +108,32 @@ if chosen:
                                 "required_pct": labels["required"]},
                   f"projections_{goal.id}_{view.unit_code}_{view.month:%Y-%m}")
 
-# Every unit one level down (districts of the province, communes of a district), all three methods.
+# Every unit one level down (districts of the province, communes of a district). project_units is memoised on
+# the data and the view, so a rerun does not refit.
 table_level = view.listed_level
 table = projections.project_units(series_for(table_level, view.district_code), goal.target, goal.baseline_date,
                                   goal.deadline, view.month)
 table["status_label"] = table["status"].map(STATUS)
 table["method_label"] = table["method"].map(METHOD_LABELS)
+table["range_text"] = [f"{formatting.number(100 * lo, lang)}–{formatting.percent(hi, lang, 0)}"
+                       if not pd.isna(lo) else "–" for lo, hi in zip(table["low_pct"], table["high_pct"])]
+table["required_text"] = [points(v) if v else "–" for v in table["required_monthly_gain_pct"]]
+table["best_pace_text"] = [points(v) for v in table["best_pace_pct"]]
 for method in projections.METHODS:
     table[f"{method}_status_label"] = table[f"{method}_status"].map(STATUS)
 st.subheader(t(f"level_{table_level}_{view.geography}", lang))
+# Seven short columns fit a 1366 px screen; the pace and the per-method detail are one click away.
 picked = ui.picked_row(ui.show_table(table, lang, {
-    "name": t("unit", lang), "status_label": t("status", lang), "current_pct": "Hiện tại" if lang == "vi" else "Now",
-    "method_label": "Phương pháp" if lang == "vi" else "Method",
-    "cagr_projected_pct": "CAGR", "cagr_status_label": f"CAGR · {t('status', lang)}",
-    "linear_projected_pct": METHOD_LABELS["linear"], "linear_status_label": f"{METHOD_LABELS['linear']} · {t('status', lang)}",
-    "logistic_projected_pct": "Logistic", "logistic_status_label": f"Logistic · {t('status', lang)}",
-    "required_monthly_gain_pct": "Cần tăng/tháng" if lang == "vi" else "Required/month",
-    "months_ahead": "Tháng ± lộ trình" if lang == "vi" else "Months ± schedule"}, key="projections__units"))
+    "name": t("unit", lang), "status_label": t("status", lang), "current_pct": t("brief_now", lang),
+    "projected_pct": t("projected_short", lang, year=goal.deadline.year),
+    "range_text": t("range_short", lang), "method_label": "Phương pháp" if lang == "vi" else "Method",
+    "required_text": "Cần tăng/tháng" if lang == "vi" else "Required/month"}, key="projections__units"))
+with st.expander(t("projection_methods_table", lang)):
+    ui.show_table(table, lang, {
+        "name": t("unit", lang), "best_pace_text": t("best_pace", lang),
+        **{c: label for m in projections.METHODS for c, label in
+           ((f"{m}_projected_pct", METHOD_LABELS[m]), (f"{m}_status_label", f"{METHOD_LABELS[m]} · {t('status', lang)}"))},
+        "months_ahead": "Tháng ± lộ trình" if lang == "vi" else "Months ± schedule"})
 # The people a unit's goal counts, in Explore.
 if picked is not None:
     ui.unit_in_explore(table["unit_code"].iloc[picked], table["name"].iloc[picked], lang, "projections__explore",

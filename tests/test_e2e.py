@@ -877,6 +877,23 @@ def test_no_card_or_label_is_clipped(page, shots, width, height, path):
     assert clipped == [], clipped
 
 
+@pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080)])
+def test_the_projections_units_table_fits_the_page(page, shots, width, height):
+    """Issue 17: at 1920 px the projections' units table overflowed sideways. Its grid scrolls only downwards, and
+    its monthly gain is written in points, as the card writes it."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_app(page, "/projections")
+    assert_no_error_shown(page, shots, f"projections-table-{width}")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    # The grid's scroller is the element that scrolls its 64 rows downwards; it must not scroll sideways.
+    overflow = table.evaluate("""el => [...el.querySelectorAll('*')]
+        .filter(e => e.scrollHeight > e.clientHeight + 1 && e.clientHeight > 100)
+        .map(e => e.scrollWidth - e.clientWidth)""")
+    screenshot(page, shots, f"projections-table-{width}x{height}")
+    assert overflow and max(overflow) <= 1, overflow
+
+
 def test_the_overview_answers_first(page, shots):
     """The first thing under the title is one sentence: the goal's share, its gap, the verdict, the change."""
     open_app(page, "/?month=2025-12")

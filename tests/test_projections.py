@@ -1,16 +1,17 @@
-"""digiskills.projections: worked examples computed by hand from the published formulas (UNSD Progress Chart
-CAGR and ratio, Statistics Canada's / Open SDG's observed-to-required growth ratio and its classes, the
-time-weighted line, the near-100 % scaling), the status rules of project() (deadline passed, too few months,
-already achieved), the backtest's choice of method, and properties that must hold for any series.
+"""digiskills.projections: worked examples computed by hand from the three models of a share (least-squares
+line, growth on the remaining gap, logistic with a 100 % ceiling), the backtest over the projected horizon, the
+sanity rule for steady risers, the one verdict every page shows, the status rules of project() (deadline, too few
+months, already achieved), synthetic series (rising, flat, falling, S-shaped, near the ceiling), properties that
+must hold for any series, and the projections page's as-of cut under AppTest.
 
-Time is in decimal years and a month's value sits at the month's end, so the value of December 2022 is at
-t = 2023.0 and a deadline of 31 Dec 2030 is at t = 2031.0: "20 % at the end of 2022, 40 % at the end of 2024,
-90 % by the end of 2030" is 2 years of observed growth and 8 years from the base to the deadline.
+Each method is fitted with months as the time unit, tau = 0 at the last fitted month; k is months ahead of it.
 """
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,156 +21,239 @@ from digiskills import projections as P
 D = dt.date
 PROPERTY = settings(max_examples=80, deadline=None)
 HEAVY_PROPERTY = settings(max_examples=40, deadline=None)  # each example fits and backtests three methods
+BASELINE, DEADLINE_2030 = D(2022, 1, 28), D(2030, 12, 31)
 
 
-def monthly(first: dt.date, values: list[float]) -> tuple[list[dt.date], list[float]]:
+def monthly(first: dt.date, values) -> tuple[list[dt.date], list[float]]:
     """(months, shares): one value per month from `first` (a first day of a month)."""
-    return [P.add_months(first, i) for i in range(len(values))], list(values)
-
-
-def decimal_years(months: list[dt.date]) -> np.ndarray:
-    return np.array([P.years(P.month_end(m)) for m in months])
+    return [P.add_months(first, i) for i in range(len(values))], [float(v) for v in values]
 
 
 def straight(first: float, last: float, n: int) -> list[float]:
     return [first + (last - first) * i / (n - 1) for i in range(n)]
 
 
-# Statistics Canada's progress classes for a target with a value (Open SDG / sdg-build ProgressMeasure,
-# "methodology 2"): R = CAGR_observed / CAGR_required; R >= 0.95 substantial progress, 0.6 <= R < 0.95 moderate,
-# 0 <= R < 0.6 limited, R < 0 deterioration.
-def statcan_class(ratio: float) -> str:
-    if ratio >= 0.95:
-        return "substantial_progress"
-    if ratio >= 0.6:
-        return "moderate_progress"
-    if ratio >= 0:
-        return "limited_progress"
-    return "deterioration"
+def tau(n: int) -> np.ndarray:
+    return np.arange(n, dtype=float) - (n - 1)
 
 
 class TestWorkedExamples:
     def test_the_convention_of_decimal_years(self):
-        # End of December = the next year's 0.0; end of June 2024 = 2024 + 182/366 (2024 is a leap year).
-        assert P.years(D(2022, 12, 31)) == 2023.0
+        # A month's value sits at its end: December 2022 is t = 2023.0, 31 Dec 2030 is t = 2031.0.
+        assert P.years(P.month_end(D(2022, 12, 1))) == 2023.0
         assert P.years(D(2030, 12, 31)) == 2031.0
-        assert P.years(D(2024, 6, 30)) == pytest.approx(2024 + 182 / 366)
+        assert P.months_between(D(2026, 11, 1), D(2030, 12, 1)) == 49
 
-    def test_unsd_cagr_projection_and_ratio(self):
-        # Base 20 % (end 2022, t0 = 2023), 40 % two years later (t = 2025), target 90 % at T = 2031.
-        #   observed CAGR = (0.40 / 0.20)^(1/2) - 1 = sqrt(2) - 1 = 0.414214
-        #   required CAGR = (0.90 / 0.20)^(1/8) - 1 = 4.5^0.125 - 1: ln 4.5 = 1.504077, / 8 = 0.188010,
-        #                   e^0.188010 = 1.206845, so 0.206845
-        #   ratio = 0.414214 / 0.206845 = 2.00253  -> on track (>= 0.95)
-        # Projection carries the observed rate from the last point: y(t) = 0.40 * sqrt(2)^(t - 2025):
-        #   end 2025 (t = 2026): 0.40 * 1.414214 = 0.565685; end 2026 (t = 2027): 0.40 * 2 = 0.80;
-        #   at the deadline 0.40 * 2^3 = 3.2, capped at 100 %.
-        fit = P.fit_cagr(np.array([2023.0, 2024.0, 2025.0]), np.array([0.20, 0.30, 0.40]), 2031.0, 0.90)
-        assert fit.ratio == pytest.approx(2.00253, abs=1e-5)
-        assert float(fit.predict(2026.0)) == pytest.approx(0.565685, abs=1e-6)
-        assert float(fit.predict(2027.0)) == pytest.approx(0.80, abs=1e-12)
-        assert float(fit.predict(2031.0)) == 1.0
-        assert P.classify(fit.ratio, 0.40, 0.90, 0.20) == "on_track"
+    def test_least_squares_line(self):
+        # tau -2, -1, 0 and 20 %, 30 %, 28 %: mean tau -1, mean y 0.26; Σ(tau − mean)(y − mean) = (−1)(−0.06) +
+        # 0 + (1)(0.02) = 0.08, Σ(tau − mean)² = 2: slope 0.04 a month, value at tau 0 = 0.26 + 0.04 = 0.30.
+        f = P.fit_linear(tau(3), np.array([0.20, 0.30, 0.28]))
+        assert float(f(0)) == pytest.approx(0.30, abs=1e-12)
+        assert float(f(12)) == pytest.approx(0.78, abs=1e-12)
+        assert float(f(24)) == 1.0  # a share: clipped at 100 %
 
-    def test_the_same_example_through_project_with_monthly_data(self):
-        # The same two end points as 25 monthly values (Dec 2022 .. Dec 2024, straight between them): the CAGR
-        # method uses only the first and last month, so its ratio is the 2.00253 above.
-        months, shares = monthly(D(2022, 12, 1), straight(0.20, 0.40, 25))
-        result = P.project(months, shares, 0.90, D(2022, 12, 1), D(2030, 12, 31), D(2024, 12, 1))
-        cagr = result.methods["cagr"]
-        assert cagr.ratio == pytest.approx(2.00253, abs=1e-5)
-        assert cagr.status == "on_track"
-        assert cagr.projected_at_deadline == 1.0
-        # 100 % is first reached when 0.40 * sqrt(2)^(t - 2025) >= 0.90, t - 2025 >= 2 ln 2.25 / ln 2 = 2.3399
-        # years = 28.08 months after Dec 2024: the month ending after t = 2027.3399 is May 2027.
-        assert cagr.reach_month == D(2027, 5, 1)
+    def test_growth_on_the_remaining_gap(self):
+        # 1 − y = 0.8 × 0.98^m for m = 0..23: 20 % closing 2 % of its gap a month. Today (m = 23):
+        # 1 − 0.8 × 0.98^23 = 1 − 0.502678 = 0.497322. 48 months on: 1 − 0.502678 × 0.98^48
+        # = 1 − 0.502678 × 0.379185 = 0.809392. It never passes 100 %.
+        y = 1 - 0.8 * 0.98 ** np.arange(24)
+        f = P.fit_gap(tau(24), y)
+        assert float(f(0)) == pytest.approx(0.497322, abs=1e-6)
+        assert float(f(48)) == pytest.approx(0.809392, abs=1e-6)
+        assert float(f(10_000)) <= 1.0
 
-    # (value at the end of 2024, ratio R by hand, Statistics Canada's class, the dashboard's status). Base
-    # 20 % at the end of 2022, target 90 % at the end of 2030, so CAGR_required = 0.206845 (above) every time.
-    #   40 %: (2)^0.5 - 1    = 0.414214  R = 2.00253
-    #   28 %: (1.4)^0.5 - 1  = 0.183216  R = 0.183216 / 0.206845 = 0.88576
-    #   25 %: (1.25)^0.5 - 1 = 0.118034  R = 0.118034 / 0.206845 = 0.57064
-    #   20 %: 1^0.5 - 1      = 0         R = 0
-    #   18 %: (0.9)^0.5 - 1  = -0.051317 R = -0.051317 / 0.206845 = -0.24809
-    # The dashboard's classes (docs/metrics.md, "UNSD Progress Chart") agree with Statistics Canada's at 0.95 but
-    # cut the rest at 0.10 (acceleration needed / stagnating), where Statistics Canada cuts at 0.6 and 0.
-    RATIO_CASES = [
-        (0.40, 2.00253, "substantial_progress", "on_track"),
-        (0.28, 0.88576, "moderate_progress", "acceleration_needed"),
-        (0.25, 0.57064, "limited_progress", "acceleration_needed"),
-        (0.20, 0.0, "limited_progress", "stagnating"),
-        (0.18, -0.24809, "deterioration", "stagnating"),
-    ]
+    def test_logistic_recovers_an_exact_s_curve_with_a_100_percent_ceiling(self):
+        # y = 1 / (1 + e^−(a + b·tau)), a = −0.5, b = 0.15 a month. 24 months ahead: a + 24 b = 3.1,
+        # 1 / (1 + e^−3.1) = 1 / (1 + 0.045049) = 0.956893.
+        y = 1 / (1 + np.exp(-(-0.5 + 0.15 * tau(24))))
+        f = P.fit_logistic(tau(24), y)
+        assert float(f(24)) == pytest.approx(0.956893, abs=1e-6)
 
-    @pytest.mark.parametrize("current, ratio, statcan, status", RATIO_CASES)
-    def test_observed_to_required_growth_ratio_and_classes(self, current, ratio, statcan, status):
-        fit = P.fit_cagr(np.array([2023.0, 2025.0]), np.array([0.20, current]), 2031.0, 0.90)
-        assert fit.ratio == pytest.approx(ratio, abs=1e-5)
-        assert statcan_class(fit.ratio) == statcan
-        assert P.classify(fit.ratio, current, 0.90, 0.20) == status
+    def test_the_logistic_does_not_flatten_at_todays_level(self):
+        # Issue 16: Xã Đất Mũi rose steadily from 20.1 % to 24.5 % in 12 months and a ceiling fitted freely
+        # (just above the highest value) projected 24.6 % for 2030. With the ceiling fixed at 100 % the logistic
+        # carries the rise on: 48 months ahead it is above the line (24.5 + 48 × 0.367 = 42.1 %), as a logistic
+        # at this low level accelerates.
+        y = np.array(straight(0.201, 0.245, 13))
+        logistic, linear = P.fit_logistic(tau(13), y), P.fit_linear(tau(13), y)
+        assert float(linear(48)) == pytest.approx(0.245 + 48 * 0.044 / 12, abs=1e-9)
+        assert float(logistic(48)) > float(linear(48)) > 0.40
 
-    def test_time_weighted_line(self):
-        # Three points 0, 3 and 6 months apart: weights 1 + months since the first = 1, 4, 7 (sum 12).
-        #   weighted mean t = 2023 + (0*1 + 0.25*4 + 0.5*7) / 12 = 2023.375
-        #   weighted mean y = (0.20*1 + 0.30*4 + 0.28*7) / 12 = 3.36 / 12 = 0.28
-        #   S_tt = 1*0.375^2 + 4*0.125^2 + 7*0.125^2 = 0.140625 + 0.0625 + 0.109375 = 0.3125
-        #   S_ty = 1*(-0.375)(-0.08) + 4*(-0.125)(0.02) + 7*(0.125)(0) = 0.03 - 0.01 = 0.02
-        #   slope = 0.02 / 0.3125 = 0.064 a year; at T = 2031: 0.28 + 0.064 * 7.625 = 0.768
-        #   ratio = (0.768 - 0.20) / (0.90 - 0.20) = 0.568 / 0.7 = 0.811429 -> acceleration needed
-        # (Unweighted least squares would give slope 0.16 and 1.5 at T, capped at 100 %: the weights matter.)
-        fit = P.fit_linear(np.array([2023.0, 2023.25, 2023.5]), np.array([0.20, 0.30, 0.28]), 2031.0, 0.90)
-        assert float(fit.predict(2031.0)) == pytest.approx(0.768, abs=1e-12)
-        assert fit.ratio == pytest.approx(0.811429, abs=1e-6)
-        assert P.classify(fit.ratio, 0.28, 0.90, 0.20) == "acceleration_needed"
-
-    def test_logistic_recovers_an_exact_s_curve(self):
-        # y = 1 / (1 + e^-(2 (t - 2024))): 100 % ceiling, half-way at the start of 2024, slope 2 a year. At the
-        # deadline T = 2027 (end 2026): 1 / (1 + e^-6) = 0.997527. Base (end Jan 2023, t0 = 2023 + 31/365):
-        # 1 / (1 + e^(2 * 0.915068)) = 1 / (1 + 6.234741) = 0.138222;
-        # ratio = (0.997527 - 0.138222) / (0.90 - 0.138222) = 0.859305 / 0.761778 = 1.128026.
-        months = [P.add_months(D(2023, 1, 1), i) for i in range(24)]
-        t = decimal_years(months)
-        y = 1 / (1 + np.exp(-2 * (t - 2024.0)))
-        fit = P.fit_logistic(t, y, 2027.0, 0.90)
-        assert float(fit.predict(2027.0)) == pytest.approx(0.997527, abs=1e-6)
-        assert y[0] == pytest.approx(0.138222, abs=1e-6)
-        assert fit.ratio == pytest.approx(1.128026, abs=1e-5)
-
-    def test_required_monthly_gain_and_months_ahead(self):
+    def test_required_monthly_gain_months_ahead_and_the_anticipated_progress_ratio(self):
         # 20 % (Dec 2022, t = 2023) to 40 % (Dec 2024, t = 2025), target 90 % at 31 Dec 2030 (T = 2031).
-        #   required monthly gain = (0.90 - 0.40) / ((2031 - 2025) * 12) = 0.50 / 72 = 0.0069444 (0.69 points)
-        #   straight path: 0.20 + (0.90 - 0.20) / 8 = 0.0875 a year; it reaches 40 % at 2023 + 0.20 / 0.0875
+        #   required monthly gain = (0.90 − 0.40) / ((2031 − 2025) × 12) = 0.50 / 72 = 0.0069444 (0.69 points)
+        #   straight path: 0.20 + (0.90 − 0.20) / 8 = 0.0875 a year; it reaches 40 % at 2023 + 0.20 / 0.0875
         #   = 2025.285714, while we are there at 2025.0: 0.285714 years = 3.428571 months ahead.
+        #   linear, fitted on the last 24 months (a straight line, 0.2/24 a month): 40 % + 72 × 0.008333 = 100 %,
+        #   ratio (1.00 − 0.20) / (0.90 − 0.20) = 1.142857: on track (UNSD: ≥ 0.95).
         months, shares = monthly(D(2022, 12, 1), straight(0.20, 0.40, 25))
-        result = P.project(months, shares, 0.90, D(2022, 12, 1), D(2030, 12, 31), D(2024, 12, 1))
+        result = P.project(months, shares, 0.90, D(2022, 12, 1), DEADLINE_2030, D(2024, 12, 1))
         assert (result.current, result.current_month) == (pytest.approx(0.40), D(2024, 12, 1))
         assert result.required_monthly_gain == pytest.approx(0.50 / 72, abs=1e-12)
         assert result.months_ahead == pytest.approx(3.428571, abs=1e-5)
-        # At 25 % instead: the path reaches 25 % at 2023 + 0.05 / 0.0875 = 2023.571429, 1.428571 years before
-        # now: 17.142857 months behind; the gain needed is (0.90 - 0.25) / 72 = 0.0090278 a month.
-        months, shares = monthly(D(2022, 12, 1), straight(0.20, 0.25, 25))
-        result = P.project(months, shares, 0.90, D(2022, 12, 1), D(2030, 12, 31), D(2024, 12, 1))
-        assert result.months_ahead == pytest.approx(-17.142857, abs=1e-5)
-        assert result.required_monthly_gain == pytest.approx(0.65 / 72, abs=1e-12)
+        linear = result.methods["linear"]
+        assert linear.projected_at_deadline == pytest.approx(1.0) and linear.ratio == pytest.approx(0.8 / 0.7, abs=1e-9)
+        assert linear.status == "on_track"
+        # best 12-month pace: 0.20 / 24 a month; 3 × that = 0.025 > 0.00694: within reach.
+        assert result.best_pace == pytest.approx(0.2 / 24, abs=1e-12)
 
-    def test_near_100_percent_the_thresholds_shrink(self):
-        # Base 90 %: C = 1 - 0.9^4.44 = 1 - e^(4.44 * ln 0.9) = 1 - e^(-0.4678007) = 1 - 0.6263779 = 0.3736221,
-        # so on track from R >= 0.95 * 0.3736221 = 0.3549.
-        #   observed = (0.91 / 0.90)^(1/2) - 1 = 1.0111111^0.5 - 1 = 0.0055402
-        #   required = (0.98 / 0.90)^(1/8) - 1: ln 1.0888889 = 0.0851578, / 8 = 0.0106447, e^ = 1.0107016
-        #   R = 0.0055402 / 0.0107016 = 0.51770: on track near the limit (acceleration needed far from it).
-        fit = P.fit_cagr(np.array([2023.0, 2025.0]), np.array([0.90, 0.91]), 2031.0, 0.98)
-        assert fit.ratio == pytest.approx(0.51770, abs=1e-5)
-        assert P.classify(fit.ratio, 0.91, 0.98, 0.90) == "on_track"
-        assert P.classify(fit.ratio, 0.91, 0.98, 0.50) == "acceleration_needed"  # same R, base far from 100 %
-        # C = 1 - base^4.44 by hand: 0.2^4.44 = e^(4.44 * -1.6094379) = e^(-7.1459) = 0.000788;
-        # 0.8^4.44 = e^(4.44 * -0.2231436) = e^(-0.9907574) = 0.3712954; 0.95^4.44 = e^(-0.2277422) = 0.7963295.
-        for base, c in [(0.2, 0.999212), (0.8, 0.628705), (0.9, 0.373622), (0.95, 0.203670), (1.0, 0.0)]:
-            assert P.scaling_factor(base) == pytest.approx(c, abs=1e-6)
-        # Base 96 %: 0.96^4.44 = e^(4.44 * -0.0408220) = e^(-0.1812497) = 0.8342255, C = 0.1657745;
-        # stagnating only below 0.10 * 0.1658 = 0.0166.
-        assert P.classify(0.05, 0.97, 0.99, 0.96) == "acceleration_needed"
-        assert P.classify(0.01, 0.97, 0.99, 0.96) == "stagnating"
+    def test_a_share_near_zero_is_not_compounded_to_100_percent(self):
+        # Issue 16: from a July 2022 base of 0.013 %, compound growth (CAGR) said "100 %, on track" for 57
+        # communes under 50 %. A commune going 0.013 % -> 20 % in 52 months: CAGR = (0.2 / 0.00013)^(12/52) − 1
+        # = e^(7.3384 × 0.23077) − 1 = 4.44 a year, so 20 % × 5.44^4 = 100 % by 2030. The three share models stay far
+        # below the 90 % goal: 0.384 points a month cannot reach it.
+        months, shares = monthly(D(2022, 7, 1), [0.00013] + straight(0.01, 0.20, 52))
+        result = P.project(months, shares, 0.90, BASELINE, DEADLINE_2030, months[-1])
+        assert (0.2 / 0.00013) ** (12 / 52) - 1 == pytest.approx(4.44, abs=0.01)
+        assert "cagr" not in result.methods
+        assert result.high < 0.60 and result.status in ("will_miss", "acceleration_needed")
+
+
+class TestSanityRule:
+    # Falling for a year from 50 % to 30 %, then rising each month for a year to 36 % (+0.5 points a month):
+    # the line through the last 24 months still points down. The rule: never below 36 % + 12 × 0.5 = 42 %.
+    SERIES = straight(0.50, 0.30, 13)[:-1] + straight(0.30, 0.36, 13)
+
+    def test_a_unit_rising_for_a_year_is_not_projected_below_a_year_of_its_trend(self):
+        months, shares = monthly(D(2024, 1, 1), self.SERIES)
+        y = np.array(shares)
+        assert float(P.fit_unfloored("linear", y)(48)) < 0.36  # the rule bites
+        result = P.project(months, shares, 0.90, BASELINE, DEADLINE_2030, months[-1])
+        floor = 0.36 + 12 * 0.005
+        assert result.floored
+        for method, r in result.methods.items():
+            assert r.projected_at_deadline >= floor - 1e-12, method
+        future, _ = P.trajectories(months, shares, 0.90, BASELINE, DEADLINE_2030, months[-1], result.method)
+        # Month by month: the floor is 36 % + k × 0.5 points up to a year ahead, flat after.
+        k = np.arange(1, len(future) + 1)
+        lowest = 0.36 + 0.005 * np.minimum(k, 12)
+        for method in P.METHODS:
+            assert np.all(future[f"{method}_pct"].to_numpy() >= lowest - 1e-12), method
+
+    def test_one_month_down_in_the_last_year_lifts_the_rule(self):
+        shares = list(self.SERIES)
+        shares[-6] = shares[-7] - 0.001  # one fall among the last 12 changes
+        assert P.rising_floor(np.array(shares)) is None
+        assert P.rising_floor(np.array(self.SERIES)) is not None
+
+    @HEAVY_PROPERTY
+    @given(start=st.floats(0.0, 0.5), gains=st.lists(st.floats(1e-4, 0.02), min_size=12, max_size=30),
+           before=st.lists(st.floats(0.0, 1.0), min_size=0, max_size=12))
+    def test_any_unit_rising_each_of_the_last_12_months(self, start, gains, before):
+        values = [v * start for v in before] + list(start + np.cumsum([0.0, *gains]))
+        values = [min(v, 0.999) for v in values]
+        y = np.array(values)
+        if not np.all(np.diff(y[-13:]) > 0):
+            return  # capped at 99.9 %: not a rise every month
+        months, shares = monthly(D(2023, 1, 1), values)
+        result = P.project(months, shares, 0.99, D(2023, 1, 1), DEADLINE_2030, months[-1])
+        floor = min(1.0, y[-1] + (y[-1] - y[-13]))
+        for r in result.methods.values():
+            assert r.projected_at_deadline >= floor - 1e-9
+
+
+class TestVerdict:
+    NOW = D(2025, 8, 1)
+    DEADLINE = D(2025, 12, 31)
+
+    def test_the_deadline_passed_below_the_goal_is_missed(self):
+        assert P.verdict(0.43, 0.70, self.DEADLINE, D(2026, 1, 1), value_at_deadline=0.43) == "missed"
+        # Reached a month later: still missed; no value at the deadline: no verdict.
+        assert P.verdict(0.75, 0.70, self.DEADLINE, D(2026, 1, 1), value_at_deadline=0.43) == "missed"
+        assert P.verdict(0.75, 0.70, self.DEADLINE, D(2026, 1, 1)) == "not_enough_data"
+        assert P.verdict(0.43, 0.70, self.DEADLINE, D(2025, 12, 1)) == "missed"  # in the deadline's month
+        assert P.verdict(0.71, 0.70, self.DEADLINE, D(2025, 12, 1)) == "achieved"
+
+    def test_a_required_gain_above_three_times_the_best_pace_will_miss(self):
+        # Issue 16: at 08/2025 the province needed +9.53 points a month for 4 months to reach 70 %; the verdict
+        # was "acceleration needed". With a best 12-month pace of 1.5 points: 9.53 > 3 × 1.5 = 4.5.
+        all_on_track = {m: "on_track" for m in P.METHODS}
+        assert P.verdict(0.319, 0.70, self.DEADLINE, self.NOW, 0.0953, 0.015, all_on_track) == "will_miss"
+        # Exactly three times is not beyond reach; just above it is.
+        assert P.verdict(0.5, 0.70, self.DEADLINE, self.NOW, 0.045, 0.015, all_on_track) == "on_track"
+        assert P.verdict(0.5, 0.70, self.DEADLINE, self.NOW, 0.0451, 0.015, all_on_track) == "will_miss"
+        # A unit that has never gained: any gain required is out of reach.
+        assert P.verdict(0.5, 0.70, self.DEADLINE, self.NOW, 0.001, 0.0, all_on_track) == "will_miss"
+
+    def test_methods_that_disagree_say_so(self):
+        statuses = {"linear": "on_track", "gap": "acceleration_needed", "logistic": "on_track"}
+        assert P.verdict(0.5, 0.70, self.DEADLINE, self.NOW, 0.01, 0.02, statuses, "linear") == "uncertain"
+        statuses = {"linear": "stagnating", "gap": "acceleration_needed", "logistic": "acceleration_needed"}
+        assert P.verdict(0.5, 0.70, self.DEADLINE, self.NOW, 0.01, 0.02, statuses, "linear") == "stagnating"
+        assert P.verdict(0.5, 0.70, self.DEADLINE, self.NOW, 0.01, 0.02, statuses, "gap") == "acceleration_needed"
+        assert P.verdict(0.72, 0.70, self.DEADLINE, self.NOW, 0.0, 0.02, statuses, "gap") == "achieved"
+        assert P.verdict(None, 0.70, self.DEADLINE, self.NOW) == "not_enough_data"
+
+    def test_project_applies_the_verdict(self):
+        # 30 % rising 0.5 points a month for 20 months, 40 points short with 4 months left: 10 points a month
+        # needed, 3 × 0.5 = 1.5 available: will miss, whatever the methods say.
+        months, shares = monthly(D(2024, 1, 1), straight(0.205, 0.30, 20))
+        result = P.project(months, shares, 0.70, BASELINE, self.DEADLINE, months[-1])
+        assert months[-1] == self.NOW
+        assert result.required_monthly_gain == pytest.approx(0.40 / 4, rel=0.02)
+        assert result.best_pace == pytest.approx(0.005, abs=1e-12)
+        assert result.status == "will_miss"
+
+
+class TestSyntheticSeries:
+    """53 months, July 2022 to November 2026, projected to the 90 % goal of 31 Dec 2030 (49 months ahead)."""
+    FIRST = D(2022, 7, 1)
+
+    def project(self, values, target=0.90):
+        months, shares = monthly(self.FIRST, values)
+        return P.project(months, shares, target, BASELINE, DEADLINE_2030, months[-1])
+
+    def test_rising(self):
+        # +1 point a month to 57 %: the line reaches 100 % (capped); 0.67 points a month needed, 3 points possible.
+        result = self.project([0.05 + 0.01 * i for i in range(53)])
+        assert result.current == pytest.approx(0.57)
+        assert result.methods["linear"].projected_at_deadline == 1.0
+        assert result.required_monthly_gain == pytest.approx(0.33 / ((2031 - P.years(D(2026, 11, 30))) * 12))
+        assert result.status in ("on_track", "uncertain")
+        assert result.method == "linear" and result.chosen.backtest_error == pytest.approx(0, abs=1e-9)
+        assert result.low <= result.chosen.projected_at_deadline <= result.high
+
+    def test_flat(self):
+        # 30 % for 53 months: every method stays at 30 %; 60 points to go at no pace at all: will miss.
+        result = self.project([0.30] * 53)
+        for r in result.methods.values():
+            assert r.projected_at_deadline == pytest.approx(0.30, abs=1e-6)
+            assert r.status == "stagnating"
+        assert (result.low, result.high) == (pytest.approx(0.30, abs=1e-6), pytest.approx(0.30, abs=1e-6))
+        assert result.status == "will_miss"
+
+    def test_falling(self):
+        result = self.project([0.50 - 0.003 * i for i in range(53)])
+        assert result.high < result.current
+        assert result.status == "will_miss"
+
+    def test_s_shaped_chooses_the_logistic(self):
+        values = 1 / (1 + np.exp(-(np.arange(53) - 40) / 8))  # mid-way in month 40, 82 % at the end
+        result = self.project(values, target=0.95)
+        assert result.method == "logistic"
+        assert result.chosen.backtest_error == pytest.approx(0, abs=1e-6)
+        assert result.chosen.backtest_horizon == 41  # 49 months ahead, but 12 must be left to fit on
+        assert min(result.methods["linear"].backtest_error, result.methods["gap"].backtest_error) > 0.05
+
+    def test_near_the_ceiling(self):
+        # 95 % to 98 % against a 99 % goal: no projection passes 100 %, and a unit that close is not "will miss".
+        result = self.project(straight(0.95, 0.98, 53), target=0.99)
+        for r in result.methods.values():
+            assert 0.98 <= r.projected_at_deadline <= 1.0
+        assert result.status == "on_track"
+
+    def test_the_backtest_is_as_long_as_the_horizon_and_scores_its_last_month(self):
+        # Flat 30 % for 24 months, then +1 point a month for 12 months; a deadline 12 months after the last month.
+        # The backtest fits the first 24 months (30 % flat), projects 12: errors 1..12 points, the last 12 points,
+        # the mean 6.5 points, for every method (each projects 30 % from a flat series).
+        values = [0.30] * 24 + [0.30 + 0.01 * i for i in range(1, 13)]
+        months, shares = monthly(D(2023, 1, 1), values)
+        deadline = P.month_end(P.add_months(months[-1], 12))
+        result = P.project(months, shares, 0.90, D(2023, 1, 1), deadline, months[-1])
+        for method, r in result.methods.items():
+            assert r.backtest_horizon == 12, method
+            assert r.backtest_error == pytest.approx(0.12, abs=1e-6), method
+            assert r.backtest_mae == pytest.approx(0.065, abs=1e-6), method
 
 
 class TestProjectStatus:
@@ -177,44 +261,48 @@ class TestProjectStatus:
         # 70 % by 31 Dec 2025; December 2025 stands at 72 %, January 2026 slips to 69 %: achieved, judged on the
         # value at the deadline, with no projection.
         months, shares = monthly(D(2025, 1, 1), [0.60 + 0.01 * i for i in range(11)] + [0.72, 0.69, 0.69, 0.69])
-        result = P.project(months, shares, 0.70, D(2022, 1, 28), D(2025, 12, 31), D(2026, 3, 1))
+        result = P.project(months, shares, 0.70, BASELINE, D(2025, 12, 31), D(2026, 3, 1))
         assert (result.status, result.deadline_passed, result.value_at_deadline) == ("achieved", True, 0.72)
         assert result.method is None and result.methods == {}
         assert (result.current, result.current_month) == (0.69, D(2026, 3, 1))
 
     def test_deadline_passed_and_missed_even_if_reached_later(self):
-        # 65 % at the deadline, 75 % two months later: the goal was missed.
+        # 63.75 % at the deadline, 75 % two months later: the goal was missed.
         months, shares = monthly(D(2025, 1, 1), [0.50 + 0.0125 * i for i in range(12)] + [0.70, 0.75, 0.76])
-        assert shares[11] == pytest.approx(0.6375)
-        result = P.project(months, shares, 0.70, D(2022, 1, 28), D(2025, 12, 31), D(2026, 3, 1))
+        result = P.project(months, shares, 0.70, BASELINE, D(2025, 12, 31), D(2026, 3, 1))
         assert (result.status, result.value_at_deadline) == ("missed", pytest.approx(0.6375))
 
     def test_deadline_passed_without_a_value_by_then(self):
         months, shares = monthly(D(2026, 1, 1), [0.8, 0.8, 0.8])
-        result = P.project(months, shares, 0.70, D(2022, 1, 28), D(2025, 12, 31), D(2026, 3, 1))
+        result = P.project(months, shares, 0.70, BASELINE, D(2025, 12, 31), D(2026, 3, 1))
         assert (result.status, result.value_at_deadline) == ("not_enough_data", None)
 
-    def test_in_the_deadline_month_itself_the_deadline_has_not_passed(self):
+    def test_in_the_deadline_month_the_observed_value_decides(self):
+        # 62 % in December 2025 against 70 % by 31/12/2025: missed, the same word the brief and overview use.
         months, shares = monthly(D(2025, 1, 1), straight(0.40, 0.62, 12))
-        result = P.project(months, shares, 0.70, D(2022, 1, 28), D(2025, 12, 31), D(2025, 12, 1))
-        assert not result.deadline_passed and result.method is not None
+        result = P.project(months, shares, 0.70, BASELINE, D(2025, 12, 31), D(2025, 12, 1))
+        assert not result.deadline_passed and result.status == "missed" and result.method is None
 
     def test_fewer_than_six_months_is_not_enough_data(self):
         months, shares = monthly(D(2024, 1, 1), [0.10, 0.12, 0.14, 0.16, 0.18])
-        result = P.project(months, shares, 0.90, D(2024, 1, 1), D(2030, 12, 31), D(2024, 5, 1))
+        result = P.project(months, shares, 0.90, D(2024, 1, 1), DEADLINE_2030, D(2024, 5, 1))
         assert (result.status, result.method, result.current) == ("not_enough_data", None, 0.18)
-        # A sixth month makes a projection (linear: the backtest needs 6 + 6 months).
+        # A sixth month makes a projection (linear: the backtest needs 12 months to fit and 12 to score).
         months, shares = monthly(D(2024, 1, 1), [0.10, 0.12, 0.14, 0.16, 0.18, 0.20])
-        result = P.project(months, shares, 0.90, D(2024, 1, 1), D(2030, 12, 31), D(2024, 6, 1))
+        result = P.project(months, shares, 0.90, D(2024, 1, 1), DEADLINE_2030, D(2024, 6, 1))
         assert result.method == "linear" and result.status != "not_enough_data"
         assert all(r.backtest_mae is None for r in result.methods.values())
 
     def test_months_before_the_baseline_and_after_as_of_are_ignored(self):
-        # Four months before the baseline (Jan 2024) do not make the five after it enough; a month after as_of
-        # is not "current".
         months, shares = monthly(D(2023, 9, 1), [0.05, 0.06, 0.07, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.5])
-        result = P.project(months, shares, 0.90, D(2024, 1, 1), D(2030, 12, 31), D(2024, 5, 1))
+        result = P.project(months, shares, 0.90, D(2024, 1, 1), DEADLINE_2030, D(2024, 5, 1))
         assert (result.status, result.current, result.current_month) == ("not_enough_data", 0.18, D(2024, 5, 1))
+
+    def test_a_missing_month_is_filled_between_its_neighbours(self):
+        months, shares = monthly(D(2024, 1, 1), straight(0.10, 0.32, 12))
+        del months[5], shares[5]
+        grid, y = P._series(months, shares, D(2024, 1, 1), D(2024, 12, 1))
+        assert len(grid) == 12 and y[5] == pytest.approx(0.20)
 
     def test_few_months_but_already_at_the_target_is_achieved(self):
         months, shares = monthly(D(2024, 1, 1), [0.60, 0.72])
@@ -222,139 +310,127 @@ class TestProjectStatus:
         assert result.status == "achieved"
 
     def test_falling_below_a_target_met_at_the_baseline_is_regressing(self):
-        # 75 % in Jan 2022, down to 65 % by Dec 2023, target 70 %: the unit is regressing, the lowest class
-        # ("stagnating or regressing", docs/metrics.md), not short of data.
+        # 75 % in Jan 2022 down to 65 % by Dec 2023, target 70 % by 2025: no gain at all in any year, so a gain
+        # of any size is out of reach.
         months, shares = monthly(D(2022, 1, 1), straight(0.75, 0.65, 24))
-        result = P.project(months, shares, 0.70, D(2022, 1, 28), D(2025, 12, 31), D(2023, 12, 1))
-        assert result.status == "stagnating"
+        result = P.project(months, shares, 0.70, BASELINE, D(2025, 12, 31), D(2023, 12, 1))
+        assert result.status == "will_miss"
+        assert all(r.status == "stagnating" for r in result.methods.values())
 
 
-class TestBacktest:
-    # 24 months from Jan 2023; the backtest fits on the first 18 and scores the last 6.
-    MONTHS = [P.add_months(D(2023, 1, 1), i) for i in range(24)]
-
-    def choose(self, shares) -> P.UnitProjection:
-        return P.project(self.MONTHS, list(shares), 0.90, D(2023, 1, 1), D(2030, 12, 31), self.MONTHS[-1])
-
-    def test_an_exact_line_chooses_linear(self):
-        # y = 0.10 + 0.12 (t - t0): a straight line in time, which the weighted line reproduces exactly.
-        t = decimal_years(self.MONTHS)
-        result = self.choose(0.10 + 0.12 * (t - t[0]))
-        assert result.method == "linear"
-        assert result.methods["linear"].backtest_mae == pytest.approx(0, abs=1e-12)
-        assert min(result.methods["cagr"].backtest_mae, result.methods["logistic"].backtest_mae) > 1e-4
-
-    def test_an_exact_s_curve_chooses_logistic(self):
-        t = decimal_years(self.MONTHS)
-        result = self.choose(1 / (1 + np.exp(-2 * (t - 2024.0))))
-        assert result.method == "logistic"
-        assert result.methods["logistic"].backtest_mae == pytest.approx(0, abs=1e-9)
-        assert min(result.methods["cagr"].backtest_mae, result.methods["linear"].backtest_mae) > 1e-3
-
-    def test_exact_compound_growth_chooses_cagr(self):
-        # 5 % growing 40 % a year: CAGR from the first to the last fitted month continues it exactly.
-        t = decimal_years(self.MONTHS)
-        result = self.choose(0.05 * 1.4 ** (t - t[0]))
-        assert result.method == "cagr"
-        assert result.methods["cagr"].backtest_mae == pytest.approx(0, abs=1e-12)
-
-    def test_the_backtest_error_is_the_mean_absolute_error_on_the_held_out_months(self):
-        # Flat 30 % for 18 months, then 31 %, 32 %, ... 36 %: fitted on the flat part every method projects
-        # 30 %, so the error is the mean of 1..6 points = 3.5 points.
-        shares = [0.30] * 18 + [0.31, 0.32, 0.33, 0.34, 0.35, 0.36]
-        result = self.choose(shares)
-        for method in P.METHODS:
-            assert result.methods[method].backtest_mae == pytest.approx(0.035, abs=1e-9), method
+class TestProjectUnits:
+    def test_one_row_per_unit_the_same_verdict_as_project_and_memoised(self):
+        months, a = monthly(D(2022, 7, 1), [0.05 + 0.01 * i for i in range(30)])
+        _, b = monthly(D(2022, 7, 1), [0.30] * 30)
+        frame = pd.DataFrame({"unit_code": ["1"] * 30 + ["2"] * 30, "name": ["A"] * 30 + ["B"] * 30,
+                              "month": pd.to_datetime(months * 2), "share_pct": a + b})
+        table = P.project_units(frame, 0.9, BASELINE, DEADLINE_2030, months[-1])
+        assert list(table["unit_code"]) == ["1", "2"]
+        for code, shares in (("1", a), ("2", b)):
+            single = P.project(months, shares, 0.9, BASELINE, DEADLINE_2030, months[-1])
+            row = table.set_index("unit_code").loc[code]
+            assert (row["status"], row["method"]) == (single.status, single.method)
+            assert (row["low_pct"], row["high_pct"]) == (pytest.approx(single.low), pytest.approx(single.high))
+        # The second call with the same data returns the cached table (a copy the caller may change).
+        table["status"] = "x"
+        again = P.project_units(frame.copy(), 0.9, BASELINE, DEADLINE_2030, months[-1])
+        assert "x" not in set(again["status"])
+        assert P._digest(frame, 0.9, BASELINE, DEADLINE_2030, months[-1]) in P._CACHE
 
 
-shares = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+shares_st = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
 
 class TestProperties:
     @PROPERTY
-    @given(value=st.floats(min_value=0.001, max_value=1.0), n=st.integers(6, 30))
+    @given(value=st.floats(min_value=0.001, max_value=0.999), n=st.integers(6, 30))
     def test_a_constant_series_projects_to_the_same_constant(self, value, n):
         months, series = monthly(D(2023, 1, 1), [value] * n)
-        result = P.project(months, series, 0.90, D(2023, 1, 1), D(2030, 12, 31), months[-1])
+        result = P.project(months, series, 0.90, D(2023, 1, 1), DEADLINE_2030, months[-1])
         for method in P.METHODS:
-            assert result.methods[method].projected_at_deadline == pytest.approx(value, abs=1e-9), method
-
-    @pytest.mark.parametrize("value", [0.0, 0.0005])
-    def test_a_constant_series_below_a_tenth_of_a_percent_projects_to_itself_by_cagr(self, value):
-        # docs/metrics.md: "A zero base value is replaced by 0.001" - for the growth rate. With no growth the
-        # projection is the last value itself: 0 % stays 0 %.
-        months, series = monthly(D(2023, 1, 1), [value] * 12)
-        result = P.project(months, series, 0.90, D(2023, 1, 1), D(2030, 12, 31), months[-1])
-        assert result.methods["cagr"].projected_at_deadline == pytest.approx(value, abs=1e-12)
+            assert result.methods[method].projected_at_deadline == pytest.approx(value, abs=1e-6), method
 
     @HEAVY_PROPERTY
-    @given(history=st.lists(shares, min_size=0, max_size=30), target=st.floats(0.05, 1.0),
+    @given(history=st.lists(shares_st, min_size=0, max_size=30), target=st.floats(0.05, 1.0),
            above=st.floats(0.0, 1.0))
     def test_a_series_at_or_above_the_target_is_achieved(self, history, target, above):
         current = target + above * (1 - target)
         months, series = monthly(D(2023, 1, 1), history + [current])
-        result = P.project(months, series, target, D(2023, 1, 1), D(2030, 12, 31), months[-1])
+        result = P.project(months, series, target, D(2023, 1, 1), DEADLINE_2030, months[-1])
         assert result.status == "achieved"
         assert all(r.status == "achieved" for r in result.methods.values())
 
     @PROPERTY
-    @given(series=st.lists(shares, min_size=2, max_size=30), target=st.floats(0.05, 1.0))
-    def test_the_logistic_projection_stays_between_0_and_100_percent(self, series, target):
-        t = decimal_years([P.add_months(D(2023, 1, 1), i) for i in range(len(series))])
-        fit = P.fit_logistic(t, np.array(series), 2031.0, target)
-        values = np.asarray(fit.predict(np.linspace(2000.0, 2060.0, 241)), dtype=float)
+    @given(series=st.lists(shares_st, min_size=2, max_size=30), method=st.sampled_from(P.METHODS))
+    def test_every_method_stays_between_0_and_100_percent(self, series, method):
+        f = P.FITTERS[method](tau(len(series)), np.array(series))
+        values = np.asarray(f(np.linspace(-240, 600, 241)), dtype=float)
         assert np.all(np.isfinite(values)) and np.all((values >= 0) & (values <= 1))
 
     @PROPERTY
-    @given(series=st.lists(shares, min_size=2, max_size=30), towards_limit=st.floats(0.0, 1.0),
-           months_ahead=st.integers(1, 120), method=st.sampled_from(["cagr", "linear"]))
+    @given(series=st.lists(shares_st, min_size=2, max_size=22), towards_limit=st.floats(0.0, 1.0),
+           months_ahead=st.integers(1, 120), method=st.sampled_from(["linear", "gap"]))
     def test_a_later_month_at_or_above_the_projection_never_lowers_it(self, series, towards_limit, months_ahead,
                                                                       method):
-        """Adding a month whose value is at least what the method itself projected for that month never lowers
-        the projection at any later deadline (cagr and linear).
-
-        "Higher" has to be read against the method's own projection, not against the last value: a trend
-        method already expects growth, so a new value above the last one but below the trend is news of a slower
-        trend and lowers the projection (see the CAGR counterexample below). Why the precise reading holds:
-        CAGR projects along the exponential through the first and last points, and a new last point on or above
-        that curve can only steepen it; for the weighted line, adding a point with residual r >= 0 moves the
-        fitted value at any T beyond the weighted mean time by r * w * (1/Sw + (T - tm)(t_new - tm)/Stt) /
-        (1 + leverage) >= 0, and the earlier weights do not change. Values stay shares (<= 100 %)."""
+        """Adding a month whose value is at least what the method projected for it never lowers the projection
+        further ahead (linear and gap, within the fit window). "Higher" is read against the method's own
+        projection, not the last value: a value above the last but below the trend is news of a slower trend.
+        Why it holds: adding a point with residual r >= 0 (in y for the line, in −log(1 − y) for the gap) moves
+        the least-squares value at any x beyond the old mean by r·(1/n + (x − x̄)(x_new − x̄)/Sxx)/(1 + h) >= 0."""
         fitter = P.FITTERS[method]
-        months = [P.add_months(D(2022, 1, 1), i) for i in range(len(series) + 1)]
-        t = decimal_years(months)
-        deadline = P.years(P.month_end(P.add_months(months[-1], months_ahead)))
-        with np.errstate(over="ignore"):  # a huge growth rate projects inf, capped at 100 %
-            before = fitter(t[:-1], np.array(series), deadline, 0.9)
-            expected_next = float(before.predict(t[-1]))
-            new_value = expected_next + towards_limit * (1 - expected_next)
-            after = fitter(t, np.array(series + [new_value]), deadline, 0.9)
-            assert float(after.predict(deadline)) >= float(before.predict(deadline)) - 1e-9
-
-    def test_a_later_month_above_the_last_but_below_the_trend_lowers_the_cagr_projection(self):
-        # The naive reading ("a higher value never lowers the projection") is false, so the property above is
-        # stated against the projection. 20 % (t = 2023), 30 %, 40 % (t = 2025): CAGR = sqrt(2) - 1, the
-        # projection for t = 2026 is 0.40 * sqrt(2) = 0.565685 and for T = 2027 it is 0.20 * 2^2 = 0.80.
-        #   Add 45 % at t = 2026 (above 40 %, below 56.6 %): CAGR = (0.45 / 0.20)^(1/3) - 1 = 2.25^(1/3) - 1,
-        #   projection at 2027 = 0.20 * 2.25^(4/3) = 0.20 * 2.948334 = 0.589667: lower than 0.80.
-        #   Add 60 % instead (above the projection): 0.20 * 3^(4/3) = 0.20 * 4.326749 = 0.865350: higher.
-        t = np.array([2023.0, 2024.0, 2025.0])
-        y = np.array([0.20, 0.30, 0.40])
-        before = P.fit_cagr(t, y, 2027.0, 0.90)
-        assert float(before.predict(2026.0)) == pytest.approx(0.565685, abs=1e-6)
-        assert float(before.predict(2027.0)) == pytest.approx(0.80, abs=1e-12)
-        naive = P.fit_cagr(np.append(t, 2026.0), np.append(y, 0.45), 2027.0, 0.90)
-        assert float(naive.predict(2027.0)) == pytest.approx(0.589667, abs=1e-6)
-        precise = P.fit_cagr(np.append(t, 2026.0), np.append(y, 0.60), 2027.0, 0.90)
-        assert float(precise.predict(2027.0)) == pytest.approx(0.865350, abs=1e-6)
+        y = np.array(series)
+        before = fitter(tau(len(y)), y)
+        expected_next = float(before(1))
+        new_value = expected_next + towards_limit * (1 - expected_next)
+        after = fitter(tau(len(y) + 1), np.append(y, new_value))
+        assert float(after(months_ahead - 1)) >= float(before(months_ahead)) - 1e-9
 
     @HEAVY_PROPERTY
-    @given(series=st.lists(shares, min_size=6, max_size=30))
+    @given(series=st.lists(shares_st, min_size=6, max_size=30))
     def test_every_projection_is_a_share_and_every_status_is_known(self, series):
         months, values = monthly(D(2023, 1, 1), series)
-        with np.errstate(over="ignore"):
-            result = P.project(months, values, 0.70, D(2023, 1, 1), D(2025, 12, 31), months[-1])
-        known = {"achieved", "on_track", "acceleration_needed", "stagnating", "not_enough_data"}
-        assert result.status in known
+        result = P.project(months, values, 0.70, D(2023, 1, 1), D(2025, 12, 31), months[-1])
+        assert result.status in P.VERDICTS
         for r in result.methods.values():
-            assert 0 <= r.projected_at_deadline <= 1 and r.status in known
+            assert 0 <= r.projected_at_deadline <= 1 and r.status in P.VERDICTS
+        if result.methods:
+            assert result.low <= result.chosen.projected_at_deadline <= result.high
+
+
+# ---------------------------------------------------------------------------------------------- the page
+
+def test_the_page_at_a_past_month_draws_no_observed_point_after_it(demo_small, monkeypatch):
+    """Issue 16: for 03/2025 the chart drew "Thực tế" up to 11/2026. For a past month M, the observed line stops
+    at M; the toggle "So với thực tế sau đó" adds the later months as a separate series named as later data."""
+    from streamlit.testing.v1 import AppTest
+
+    from digiskills import ui
+    from digiskills.i18n import t
+
+    monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
+    ui.live_warehouse.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=120)
+    at.session_state["role"] = "data_admin"
+    at.query_params["month"] = "2025-03"
+    at.query_params["goal"] = "qd146_2030"
+    at.switch_page("pages/projections.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    cut = pd.Timestamp(2025, 3, 1)
+
+    def traces():
+        figure = at.get("plotly_chart")[0].proto.spec
+        import json
+        return {d.get("name"): d for d in json.loads(figure)["data"]}
+
+    observed = traces()[t("brief_observed", "vi")]
+    assert max(pd.to_datetime(observed["x"])) == cut
+    assert t("later_data", "vi") not in traces()
+    # The verdict rule is on the page.
+    assert any(t("verdict_rule", "vi", pace="").split("(")[0] in c.value for c in at.caption)
+    at.toggle(key="projections__later").set_value(True).run()
+    assert not at.exception
+    later = traces()[t("later_data", "vi")]
+    assert min(pd.to_datetime(later["x"])) > cut
+    assert max(pd.to_datetime(traces()[t("brief_observed", "vi")]["x"])) == cut
+    ui.live_warehouse.clear()
