@@ -17,6 +17,8 @@ CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 NO_DATA_COLOUR = "#d9d9d9"
 LINE = "#2c7fb8"
 GOAL = "#d7301f"
+# Projection methods: Okabe–Ito colours, each with its own dash.
+METHOD_STYLES = [("#0072b2", "solid"), ("#e69f00", "dash"), ("#009e73", "dashdot"), ("#cc79a7", "dot")]
 REFERENCE = "#666666"  # a goal drawn as a reference line: grey, so crossing it does not read as success
 
 
@@ -41,14 +43,20 @@ def mark_reform(fig: go.Figure, xs: pd.Series, lang: str | None) -> go.Figure:
         if not (stamps.min() < at <= stamps.max()):
             return fig
         position = at.timestamp() * 1000  # plotly's date axis counts milliseconds (add_vline needs a number)
+        share = (at - stamps.min()) / (stamps.max() - stamps.min())
     else:
         position = REFORM_DATE.strftime("%Y-%m")
-        if position not in set(values.astype(str)):
+        ordered = sorted(set(values.astype(str)))
+        if position not in ordered:
             return fig
+        share = ordered.index(position) / max(len(ordered) - 1, 1)
     fig.add_vline(x=position, line=dict(color="#555555", dash="dot", width=1.5))
     if lang:
+        # Inside the plot, under its top edge: above it the label was cut by a small top margin. Near the right
+        # end (a range that starts in 2025) it reads leftwards from the line, so it is not cut at the right.
         fig.add_annotation(x=position, y=1, yref="paper", text=t("reform_marker", lang), showarrow=False,
-                           xanchor="left", yanchor="bottom", font=dict(size=13, color="#444444"))
+                           xanchor="right" if share > 0.6 else "left", yanchor="top", xshift=-4 if share > 0.6 else 4,
+                           bgcolor="rgba(255,255,255,0.8)", font=dict(size=13, color="#444444"))
     return fig
 
 
@@ -206,17 +214,20 @@ def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFr
     fig.add_trace(go.Scatter(x=required["month"], y=required["share_pct"], mode="lines", name=labels["required"],
                              line=dict(color="#777777", dash="dot", width=2)))
     chosen = future.attrs.get("chosen")
-    for method in ("cagr", "linear", "logistic"):
-        fig.add_trace(go.Scatter(x=future["month"], y=future[f"{method}_pct"], mode="lines", name=labels[method],
-                                 line=dict(width=4 if method == chosen else 1.5,
-                                           dash="solid" if method == chosen else "dash")))
+    methods = [c.removesuffix("_pct") for c in future.columns if c.endswith("_pct") and c not in ("low_pct", "high_pct")]
+    for i, method in enumerate(methods):
+        # Told apart by colour and by dash (a grey printer and a colour-blind reader both see which is which).
+        colour, dash = METHOD_STYLES[i % len(METHOD_STYLES)]
+        fig.add_trace(go.Scatter(x=future["month"], y=future[f"{method}_pct"], mode="lines", name=labels.get(method, method),
+                                 line=dict(color=colour, dash=dash, width=4 if method == chosen else 2.5)))
     fig.add_trace(go.Scatter(x=observed["month"], y=observed["share_pct"], mode="lines+markers",
                              name=labels["observed"], line=dict(color="#111111", width=3), marker=dict(size=5)))
     fig.add_hline(y=target, line=dict(color=GOAL, dash="dash", width=2), annotation_text=labels["goal"],
                   annotation_position="top left")
     fig.add_vline(x=pd.Timestamp(deadline), line=dict(color=GOAL, width=1))
     mark_reform(fig, pd.concat([observed["month"], future["month"]]), lang)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5", title_text=labels.get("y_axis"))
+    fig.update_xaxes(title_text=labels.get("x_axis"))
     fig.update_layout(legend=dict(orientation="h", y=-0.18), separators=",." if lang == "vi" else ".,")
     return _layout(fig, height, lang=lang)
 
