@@ -21,7 +21,7 @@ FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/noto
 IMAGE_SCALE = 2  # sharp on a projector and in print
 CHART_SIZE = (1000, 640)  # px before IMAGE_SCALE: the projection chart, landscape for a slide and half a page
 MAP_INCHES, MAP_DPI = (9.0, 6.0), 200  # the named map: legend on the right
-INK, MUTED, ACCENT, PALE = (17, 17, 17), (85, 85, 85), (37, 52, 148), (235, 242, 250)
+INK, MUTED, ACCENT, PALE, WARN = (17, 17, 17), (85, 85, 85), (37, 52, 148), (235, 242, 250), (253, 226, 200)
 
 
 class FontMissing(RuntimeError):
@@ -143,8 +143,11 @@ def sections(b: Brief, listed: int = 10) -> list[Section]:
                                     count=formatting.number(len(b.inactive) - len(team_rows), lang)))
     out.append(team_section)
 
+    old = set(stale_tables(b))
     fresh_rows = [[t(f"table_{r.table_name}", lang), formatting.number(r.rows, lang),
-                   formatting.date(r.latest_on, lang), formatting.timestamp(r.last_loaded_at, lang)]
+                   formatting.date(r.latest_on, lang) + (f" ({t('brief_stale_mark', lang)})" if r.table_name in old
+                                                          else ""),
+                   formatting.timestamp(r.last_loaded_at, lang)]
                   for r in b.freshness.itertuples()]
     read, rejected = int(b.ingest["rows_read"].sum()), int(b.ingest["rows_rejected"].sum())
     data = [t("brief_rejected", lang, files=formatting.number(len(b.ingest), lang), read=formatting.number(read, lang),
@@ -155,10 +158,32 @@ def sections(b: Brief, listed: int = 10) -> list[Section]:
         data.append(t("brief_unknown", lang, items="; ".join(
             f"{lowercase_first(t(r.indicator.removesuffix('_cum'), lang))} {formatting.number(r.unknown, lang)} "
             f"({formatting.percent(r.unknown_pct, lang)})" for r in b.unknown.itertuples())))
+    warning = stale_warning(b)
+    if warning:
+        data.insert(0, warning)
     out.append(Section(t("brief_data_section", lang), data,
                        Table([t("brief_table", lang), t("brief_rows", lang), t("brief_latest", lang),
                               t("brief_loaded", lang)], fresh_rows, [3, 1.4, 1.6, 2], [False, True, True, True])))
     return out
+
+
+STALE_MONTHS = 2  # a source whose data end more than two months before the reporting month's end is old
+
+
+def stale_tables(b: Brief) -> list[str]:
+    """The sources (table_name of data/freshness_by_table) whose latest date is more than STALE_MONTHS months
+    before the end of the reporting month: the team list of 28/06/2025 in a brief of 11/2026."""
+    month_end = pd.Timestamp(b.month) + pd.offsets.MonthEnd(0)
+    limit = month_end - pd.DateOffset(months=STALE_MONTHS)
+    latest = pd.to_datetime(b.freshness["latest_on"])
+    return list(b.freshness["table_name"][latest.notna() & (latest < limit)])  # a table without dates: never
+
+
+def stale_warning(b: Brief) -> str | None:
+    old = stale_tables(b)
+    if not old:
+        return None
+    return t("brief_stale", b.lang, tables=", ".join(lowercase_first(t(f"table_{name}", b.lang)) for name in old))
 
 
 def definitions(b: Brief) -> list[str]:
