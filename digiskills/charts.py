@@ -150,8 +150,10 @@ def ranking(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height: int = 380,
-          y_is_share: bool = False, goal: float | None = None, goal_label: str | None = None) -> go.Figure:
-    """One line per (column -> label); an optional horizontal goal line."""
+          y_is_share: bool = False, goal: float | None = None, goal_label: str | None = None,
+          title: str | None = None) -> go.Figure:
+    """One line per (column -> label); an optional horizontal goal line; the value axis starts at zero (a
+    count or share drawn from a higher floor exaggerates a change)."""
     fig = go.Figure()
     for column, label in series.items():
         fig.add_trace(go.Scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label,
@@ -162,11 +164,25 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
     if y_is_share:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True)
+    fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True, rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", y=-0.15), separators=",." if lang == "vi" else ".,")
     dated = pd.api.types.is_datetime64_any_dtype(frame[x])
+    if not dated:
+        _month_ticks(fig, frame[x], lang)
     mark_reform(fig, frame[x], lang)
-    return _layout(fig, height, lang=lang if dated else None)
+    return _layout(fig, height, title=title, lang=lang if dated else None)
+
+
+def _month_ticks(fig: go.Figure, xs: pd.Series, lang: str) -> None:
+    """Months kept as 'YYYY-MM' labels (cohorts) stay categories, not dates that plotly would write in English
+    ("Jul 2022"): ticks say T7/2022 in Vietnamese, 2022-07 in English, about a dozen of them."""
+    values = [str(v) for v in xs.dropna()]
+    if not values or not all(len(v) == 7 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit() for v in values):
+        return
+    step = max(1, -(-len(values) // 12))
+    shown = values[::step]
+    text = [f"T{int(v[5:])}/{v[:4]}" if lang == "vi" else v for v in shown]
+    fig.update_xaxes(type="category", tickmode="array", tickvals=shown, ticktext=text)
 
 
 def funnel(frame: pd.DataFrame, lang: str, height: int = 460) -> go.Figure:

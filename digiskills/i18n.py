@@ -20,7 +20,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "level_district": ("Huyện", "District"),
     "level_commune": ("Xã", "Commune"),
     "district": ("Huyện/thành phố", "District"),
-    "commune": ("Xã/phường/thị trấn", "Commune"),
+    "commune": ("Xã/phường", "Commune"),  # thị trấn were abolished on 1 July 2025
     "all_districts": ("Tất cả huyện", "All districts"),
     "all_communes": ("Tất cả xã", "All communes"),
     "province_name": ("Tỉnh Cà Mau", "Cà Mau province"),
@@ -571,8 +571,7 @@ TEXT: dict[str, tuple[str, str]] = {
                         "The data warehouse cannot be read right now. Please try again in a few minutes, or give "
                         "the administrator the reference {ref}."),
     # The meeting deck and the brief as documents (issue 17)
-    "deck_more_units": ("… và {count} đơn vị khác", "… and {count} more units"),
-    "deck_more_teams": ("… và {count} tổ khác", "… and {count} more teams"),
+    "hamlet": ("Ấp/khóm", "Hamlet"),
     "deck_slide": ("Trang {slide}/{slides}", "Slide {slide} of {slides}"),
     "brief_goal_by": ("Mục tiêu đến {deadline}", "Goal by {deadline}"),
     "brief_axis_month": ("Tháng", "Month"),
@@ -583,6 +582,8 @@ TEXT: dict[str, tuple[str, str]] = {
                     "figures that use them may be out of date."),
     "brief_stale_mark": ("cũ", "old"),
     "brief_notes_definitions": ("Định nghĩa dùng trong trang này:", "Definitions used on this slide:"),
+    "teams_chart_size": ("Số tổ và thành viên theo tháng", "Teams and members by month"),
+    "teams_chart_work": ("Lượt hỗ trợ trên mỗi thành viên theo tháng", "Support activities per member by month"),
     "brief_file": ("Ban-tin-ky-nang-so-{month:%m-%Y}", "Digital-skills-brief-{month:%m-%Y}"),
 }
 
