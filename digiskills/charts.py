@@ -141,11 +141,13 @@ def legend_html(breaks: list[float], column: str, lang: str) -> str:
 
 
 def ranking(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Units ordered by frame[column], highest first, with their rank (units with no data last, unranked).
-    A row without a unit_code (people whose commune is unknown) comes last and is never ranked."""
+    """Units ordered by frame[column], lowest first (the units that need help open the table), with their rank
+    (1 = highest; units with no data last, unranked). A row without a unit_code (people whose commune is
+    unknown) comes last and is never ranked."""
     known = frame["unit_code"].notna()
-    ordered = frame[known].sort_values(column, ascending=False, na_position="last").reset_index(drop=True)
-    ordered.insert(0, "rank", pd.Series(range(1, len(ordered) + 1)).where(ordered[column].notna()))
+    ordered = frame[known].sort_values(column, ascending=True, na_position="last").reset_index(drop=True)
+    ranked = int(ordered[column].notna().sum())
+    ordered.insert(0, "rank", pd.Series(range(ranked, ranked - len(ordered), -1)).where(ordered[column].notna()))
     return pd.concat([ordered, frame[~known].assign(rank=pd.NA)], ignore_index=True)
 
 

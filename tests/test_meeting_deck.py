@@ -133,7 +133,8 @@ def wait_for_run(page) -> None:
 
 @pytest.mark.parametrize("width, height", [(1920, 1080), (1366, 768)])
 def test_every_slide_fits_the_screen_in_large_type(browser, app_url, tmp_path, width, height):
-    page = browser.new_page(viewport={"width": width, "height": height})
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
     try:
         page.goto(f"{app_url}/?meeting=1")
         page.get_by_label(t("login_user", "vi")).fill("admin")

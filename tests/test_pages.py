@@ -272,7 +272,8 @@ def test_map_ranks_the_units_of_the_province(geography, listed, count, open_app,
     assert len(ranking) == count + 1
     assert ranking[t("unit", "en")].iloc[-1] == t("unknown_commune", "en")
     assert ranking[t("rank", "en")].iloc[-1] == "–"
-    assert ranking[t("rank", "en")].iloc[:-1].tolist() == [str(i) for i in range(1, count + 1)]
+    # The weakest unit first (the one to help), ranked last: rank 1 is the highest, at the bottom.
+    assert ranking[t("rank", "en")].iloc[:-1].tolist() == [str(i) for i in range(count, 0, -1)]
     # Each unit shows the query's value for June 2025.
     frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography=geography, level=listed,
                                             district_code=None, indicator="households_reached", goal_target=0.7)
