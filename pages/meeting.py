@@ -69,7 +69,7 @@ elif SLIDES[slide] == "map":
     if picture is None:
         st.info(t("meeting_no_map", lang))
     else:
-        st.image(picture, width="content")
+        st.image(picture, width="stretch")
 elif SLIDES[slide] == "behind":
     st.html(deck.section_html(brief_documents.sections(b, listed=deck.ROWS)[1]))
 elif SLIDES[slide] == "projections":
