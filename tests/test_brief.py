@@ -134,7 +134,7 @@ def test_every_pdf_page_renders_inside_its_margins(built):
     for number, pixels in enumerate(pages, 1):
         ink = (pixels.sum(axis=2) < 600).mean()
         assert 0.005 < ink < 0.6, (number, ink)  # drawn, not a blank or a black page
-        assert _margins_blank(pixels, 0.03), f"page {number}: ink in the outer 3 % (text off the paper)"
+        assert _margins_blank(pixels, 0.02), f"page {number}: ink in the outer 2 % (text off the paper)"
     first = pages[0]
     # The projection chart's coloured method lines are on page 1; the map's blue classes on the map's page.
     assert ((first[..., 2] > 150) & (first[..., 0] < 60)).mean() > 0.0005
