@@ -362,7 +362,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "brief_pptx": ("Tải bản trình chiếu PowerPoint", "Download the slides (PowerPoint)"),
     # Teams
     "teams": ("Số tổ", "Teams"),
-    "active_members": ("Thành viên đang hoạt động", "Active members"),
+    # Members on the roster (docs/metrics.md: joined, not left), not members who did something this month.
+    "active_members": ("Thành viên trong danh sách", "Members on the roster"),
     "visits_per_member": ("Lượt hỗ trợ / thành viên / tháng", "Support activities per member per month"),
     "households_covered": ("Hộ đã được hỗ trợ", "Households covered"),
     "households_total": ("Tổng số hộ", "Households in the area"),
