@@ -15,7 +15,7 @@ STYLE = """<style>
   .stMainBlockContainer {padding: 1.2rem 2.5rem 6.5rem 2.5rem; max-width: 100%;}
   h1 {font-size: 2.3rem !important; padding: 0 0 0.6rem 0 !important;}
   .deck-headline {font-size: 1.75rem; line-height: 1.4; margin: 0.2rem 0 1.2rem 0;}
-  .deck-text {font-size: 1.45rem; line-height: 1.45; margin-bottom: 0.8rem;}
+  .deck-text {font-size: 1.3rem; line-height: 1.4; margin-bottom: 0.4rem;}
   .deck-figures {display: grid; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); gap: 1rem;}
   .deck-figure {border: 1px solid #d0d0d0; border-radius: 0.5rem; padding: 0.7rem 1rem;}
   .deck-figure-label {font-size: 1.35rem; color: #444; line-height: 1.3;}

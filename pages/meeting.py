@@ -10,7 +10,7 @@ from digiskills.i18n import t
 
 SLIDES = ("headline", "map", "behind", "projections", "teams")
 CHART_FONT = 22  # px at 1920×1080: readable from the back of a room (the issue asks ≥ 18)
-CHART_HEIGHT = 470  # px: under the title and above the controls at 1366×768
+CHART_HEIGHT = 400  # px: under the title and the two lines above it, above the controls at 1366×768
 
 view = ui.current_view()
 lang = view.lang
@@ -45,9 +45,11 @@ def projection_chart(month, geography, unit_code, goal_id, meeting_lang, warehou
         return None
     # Every text of the chart at the projector's size (the brief's figure sets some sizes of its own).
     return (figure.update_layout(width=None, height=CHART_HEIGHT, font_size=CHART_FONT, legend_font_size=CHART_FONT,
-                                 legend_title_font_size=CHART_FONT, margin=dict(t=20, b=20))
+                                 legend_title_font_size=CHART_FONT, margin=dict(t=10, b=10),
+                                 legend=dict(orientation="h", y=-0.12))
             .update_annotations(font_size=CHART_FONT)
-            .update_xaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT)
+            # a tick a year and no axis title: a projector's width holds 22 px labels without overlap
+            .update_xaxes(tickfont_size=CHART_FONT, title_text=None, dtick="M12", tickformat="%Y", tickangle=0)
             .update_yaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT))
 
 
@@ -73,18 +75,17 @@ elif SLIDES[slide] == "map":
 elif SLIDES[slide] == "behind":
     st.html(deck.section_html(brief_documents.sections(b, listed=deck.ROWS)[1]))
 elif SLIDES[slide] == "projections":
-    words, chart = st.columns([1, 2])
-    words.html("".join(f"<div class='deck-text'>{line}</div>" for line in brief_documents.projection_text(b)))
+    st.html("".join(f"<div class='deck-text'>{line}</div>" for line in brief_documents.projection_text(b)))
     figure = projection_chart(*key)
     if figure is not None:
-        chart.plotly_chart(figure, width="stretch", config={"displayModeBar": False, "staticPlot": True})
+        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False, "staticPlot": True})
 else:
     st.html(deck.section_html(brief_documents.sections(b, listed=deck.ROWS)[2]))
 
 # Pinned to the bottom of the screen (deck.STYLE). ←/→ press the buttons: Streamlit's own keyboard shortcuts
 # (a presenter's clicker sends arrow keys).
 with st.container(key="meeting_controls"):
-    back, position, forward, leave = st.columns([2, 8, 2, 2], vertical_alignment="center")
+    back, position, forward, leave = st.columns([2, 5, 2, 3], vertical_alignment="center")
     back.button(t("meeting_previous", lang), key="meeting__previous", on_click=step, args=(-1,), width="stretch",
                 shortcut="Left")
     position.html(f"<div class='deck-position'>{t('deck_slide', lang, slide=slide + 1, slides=len(SLIDES))}</div>")
