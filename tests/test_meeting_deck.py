@@ -55,7 +55,8 @@ MEASURE = """() => {
   const clipped = [...document.querySelectorAll(
       '[data-testid="stMain"] h1, .deck-figure-label, .deck-figure-value, table.deck-table td, table.deck-table th, '
       + '[data-testid="stButton"] button p, .deck-text, .deck-note')]
-    .filter(shown).filter(el => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2)
+    .filter(shown).filter(el => el.scrollWidth > el.clientWidth + 1
+      || (getComputedStyle(el).overflowY !== 'visible' && el.scrollHeight > el.clientHeight + 2))
     .map(el => el.innerText.slice(0, 40));
   const size = sel => [...document.querySelectorAll(sel)].filter(shown)
     .map(el => parseFloat(getComputedStyle(el).fontSize));
