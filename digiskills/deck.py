@@ -14,12 +14,14 @@ STYLE = """<style>
   [data-testid="stHeader"] {display: none;}
   .stMainBlockContainer {padding: 1.2rem 2.5rem 6.5rem 2.5rem; max-width: 100%;}
   h1 {font-size: 2.3rem !important; padding: 0 0 0.6rem 0 !important;}
-  .deck-headline {font-size: 1.75rem; line-height: 1.4; margin: 0.2rem 0 1.2rem 0;}
+  /* Type grows with the screen: 1366 px keeps the sizes the tests measure, 1920 px fills the slide. */
+  .deck-headline {font-size: clamp(1.75rem, 1.75vw, 2.3rem); line-height: 1.4; margin: 0.2rem 0 1.5rem 0;}
   .deck-text {font-size: 1.3rem; line-height: 1.4; margin-bottom: 0.4rem;}
   .deck-figures {display: grid; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); gap: 1rem;}
-  .deck-figure {border: 1px solid #d0d0d0; border-radius: 0.5rem; padding: 0.7rem 1rem;}
-  .deck-figure-label {font-size: 1.35rem; color: #444; line-height: 1.3;}
-  .deck-figure-value {font-size: 3.4rem; font-weight: 700; line-height: 1.15; overflow-wrap: anywhere;}
+  .deck-figure {border: 1px solid #d0d0d0; border-radius: 0.5rem; padding: 0.9rem 1.1rem;}
+  .deck-figure-label {font-size: clamp(1.35rem, 1.2vw, 1.6rem); color: #444; line-height: 1.3;}
+  .deck-figure-value {font-size: clamp(3.4rem, 3.6vw, 4.4rem); font-weight: 700; line-height: 1.15;
+    overflow-wrap: anywhere;}
   table.deck-table {border-collapse: collapse; width: 100%; font-size: 1.4rem;}
   table.deck-table th {text-align: left; border-bottom: 2px solid #333; padding: 0.25rem 0.6rem; font-weight: 600;}
   table.deck-table td {border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem;}
