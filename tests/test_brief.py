@@ -133,7 +133,7 @@ def test_every_pdf_page_renders_inside_its_margins(built):
     assert len(pages) >= 3
     for number, pixels in enumerate(pages, 1):
         ink = (pixels.sum(axis=2) < 600).mean()
-        assert 0.005 < ink < 0.6, (number, ink)  # drawn, not a blank or a black page
+        assert 0.002 < ink < 0.6, (number, ink)  # drawn (the last page may hold a few lines), not blank or black
         assert _margins_blank(pixels, 0.02), f"page {number}: ink in the outer 2 % (text off the paper)"
     first = pages[0]
     # The projection chart's coloured method lines are on page 1; the map's blue classes on the map's page.
@@ -229,7 +229,8 @@ def test_overview_makes_the_brief_on_click(demo_small, monkeypatch):
     monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
     monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))
     ui.live_warehouse.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    # A run's time limit, not a speed check: on a shared 2-core machine the page's projections alone took minutes.
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     at.session_state["role"] = "viewer"  # the brief is for leadership: the viewer role has it
     at.query_params["month"] = "2026-10"
     at.run()
