@@ -1,6 +1,7 @@
-"""The monthly brief laid out: its words and tables (one structure), its charts and map as PNG images (plotly's
-kaleido with the system Chromium, all in one batch), a PDF for circulation (fpdf2, with a Unicode TTF font the
-system provides) and a PPTX for the meeting (python-pptx). No streamlit here."""
+"""The monthly brief laid out: its words and tables (one structure), its pictures as PNG (the projection chart
+through plotly's kaleido with the system Chromium; the map with every unit named, digiskills.static_map), a PDF
+for circulation (fpdf2, with a Unicode TTF font the system provides) and a PPTX for the meeting (python-pptx).
+No streamlit here."""
 
 import os
 import warnings
