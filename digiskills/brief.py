@@ -218,8 +218,11 @@ def gather(run: Run, month: dt.date, geography: str, unit_code: str | None, goal
                  run("data/unknown_commune_share", geography=geography, month=month))
 
 
-def file_stem(month: dt.date, unit_code: str | None) -> str:
-    return f"brief_{month:%Y-%m}_{unit_code or PROVINCE}"
+def file_stem(month: dt.date, unit_code: str | None, lang: str = "vi") -> str:
+    """Ban-tin-ky-nang-so-11-2026 for the province's brief of November 2026 (the reporting month, as people say
+    it); a district's or commune's brief adds its code."""
+    stem = t("brief_file", lang, month=month)
+    return stem if unit_code in (None, "", PROVINCE) else f"{stem}-{unit_code}"
 
 
 @dataclass
@@ -228,7 +231,7 @@ class Documents:
 
     pdf: bytes
     pptx: bytes
-    stem: str  # brief_<YYYY-MM>_<unit>
+    stem: str  # Ban-tin-ky-nang-so-<MM>-<YYYY>[-<unit>]
 
     def save(self, out: Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
@@ -260,4 +263,4 @@ def build(month: dt.date | None = None, unit_code: str | None = None, geography:
     goal = by_id[goal_id] if goal_id else goals.live(all_goals, month)
     brief = gather(run, month, geography, unit_code, goal, lang, all_goals)
     pdf, pptx = brief_documents.render(brief, run, boundaries)
-    return Documents(pdf, pptx, file_stem(month, brief.unit.code))
+    return Documents(pdf, pptx, file_stem(month, brief.unit.code, lang))

@@ -1,10 +1,9 @@
-"""The monthly brief laid out: its words and tables (one structure), its charts and map as PNG images (plotly's
-kaleido with the system Chromium, all in one batch), a PDF for circulation (fpdf2, with a Unicode TTF font the
-system provides) and a PPTX for the meeting (python-pptx). No streamlit here."""
+"""The monthly brief laid out: its words and tables (one structure), its pictures as PNG (the projection chart
+through plotly's kaleido with the system Chromium; the map with every unit named, digiskills.static_map), a PDF
+for circulation (fpdf2, with a Unicode TTF font the system provides) and a PPTX for the meeting (python-pptx).
+No streamlit here."""
 
-import io
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +20,9 @@ FONT_CANDIDATES = (("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"), ("NotoSans-Regular
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/dejavu",
              "/usr/share/fonts/noto")
 IMAGE_SCALE = 2  # sharp on a projector and in print
-MAP_SIZE = (700, 900)
-CHART_SIZE = (700, 720)
-INK, MUTED, ACCENT, PALE = (17, 17, 17), (85, 85, 85), (37, 52, 148), (235, 242, 250)
+CHART_SIZE = (1000, 640)  # px before IMAGE_SCALE: the projection chart, landscape for a slide and half a page
+MAP_INCHES, MAP_DPI = (9.0, 6.0), 200  # the named map: legend on the right
+INK, MUTED, ACCENT, PALE, WARN = (17, 17, 17), (85, 85, 85), (37, 52, 148), (235, 242, 250), (253, 226, 200)
 
 
 class FontMissing(RuntimeError):
@@ -66,7 +65,8 @@ def key_figures(b: Brief) -> list[tuple[str, str]]:
     """The cards of the first page: now, goal, gap, status, projection at the deadline."""
     s, lang, p = b.standing, b.lang, b.projection
     figures = [(t("brief_now", lang), formatting.percent(s.current_pct, lang)),
-               (t("goal", lang), f"{formatting.percent(s.goal.target, lang, 0)} · {formatting.date(s.goal.deadline, lang)}"),
+               (t("brief_goal_by", lang, deadline=formatting.date(s.goal.deadline, lang)),
+                formatting.percent(s.goal.target, lang, 0)),
                (t("brief_gap", lang), formatting.signed(s.current_pct - s.goal.target, lang, 1, True)
                 if s.current_pct is not None else "–"),
                (t("status", lang), t(f"status_{s.verdict}", lang))]
@@ -104,14 +104,15 @@ def _level_word(b: Brief) -> str:
     return t(f"level_{b.map_level}_{b.geography}", b.lang).lower()
 
 
-def sections(b: Brief) -> list[Section]:
-    """The brief after its first page, in order: map, units behind, teams, data, definitions."""
+def sections(b: Brief, listed: int = 10) -> list[Section]:
+    """The brief after its first page, in order: map, units behind, teams, data. listed: rows of the units and
+    teams tables (the rest are counted in a note: "… và N đơn vị khác")."""
     lang = b.lang
     out = [Section(t("brief_map_section", lang, level=_level_word(b), month=formatting.month(b.month, lang)),
                    image="map")]
 
     deadline = formatting.date(b.projection.goal.deadline, lang)
-    lagging = b.lagging.head(10)
+    lagging = b.lagging.head(listed)
     rows = [[r.name, formatting.percent(r.current_pct, lang), t(f"status_{r.status}", lang),
              formatting.signed(r.required_monthly_gain_pct, lang, 2, True)
              if pd.notna(r.required_monthly_gain_pct) and r.required_monthly_gain_pct > 0 else "–",
@@ -127,7 +128,7 @@ def sections(b: Brief) -> list[Section]:
     out.append(lag)
 
     teams = int(b.teams["teams"].iloc[0]) if not b.teams.empty and pd.notna(b.teams["teams"].iloc[0]) else 0
-    inactive = b.inactive.head(10)
+    inactive = b.inactive.head(listed)
     team_rows = [[r.team_name or "–", r.commune_name or "–",
                   formatting.date(r.last_visit_on, lang) if pd.notna(r.last_visit_on) else t("brief_never", lang),
                   formatting.number(r.days_since, lang) if pd.notna(r.days_since) else "–"]
@@ -143,8 +144,11 @@ def sections(b: Brief) -> list[Section]:
                                     count=formatting.number(len(b.inactive) - len(team_rows), lang)))
     out.append(team_section)
 
+    old = set(stale_tables(b))
     fresh_rows = [[t(f"table_{r.table_name}", lang), formatting.number(r.rows, lang),
-                   formatting.date(r.latest_on, lang), formatting.timestamp(r.last_loaded_at, lang)]
+                   formatting.date(r.latest_on, lang) + (f" ({t('brief_stale_mark', lang)})" if r.table_name in old
+                                                          else ""),
+                   formatting.timestamp(r.last_loaded_at, lang)]
                   for r in b.freshness.itertuples()]
     read, rejected = int(b.ingest["rows_read"].sum()), int(b.ingest["rows_rejected"].sum())
     data = [t("brief_rejected", lang, files=formatting.number(len(b.ingest), lang), read=formatting.number(read, lang),
@@ -155,10 +159,32 @@ def sections(b: Brief) -> list[Section]:
         data.append(t("brief_unknown", lang, items="; ".join(
             f"{lowercase_first(t(r.indicator.removesuffix('_cum'), lang))} {formatting.number(r.unknown, lang)} "
             f"({formatting.percent(r.unknown_pct, lang)})" for r in b.unknown.itertuples())))
+    warning = stale_warning(b)
+    if warning:
+        data.insert(0, warning)
     out.append(Section(t("brief_data_section", lang), data,
                        Table([t("brief_table", lang), t("brief_rows", lang), t("brief_latest", lang),
                               t("brief_loaded", lang)], fresh_rows, [3, 1.4, 1.6, 2], [False, True, True, True])))
     return out
+
+
+STALE_MONTHS = 2  # a source whose data end more than two months before the reporting month's end is old
+
+
+def stale_tables(b: Brief) -> list[str]:
+    """The sources (table_name of data/freshness_by_table) whose latest date is more than STALE_MONTHS months
+    before the end of the reporting month: the team list of 28/06/2025 in a brief of 11/2026."""
+    month_end = pd.Timestamp(b.month) + pd.offsets.MonthEnd(0)
+    limit = month_end - pd.DateOffset(months=STALE_MONTHS)
+    latest = pd.to_datetime(b.freshness["latest_on"])
+    return list(b.freshness["table_name"][latest.notna() & (latest < limit)])  # a table without dates: never
+
+
+def stale_warning(b: Brief) -> str | None:
+    old = stale_tables(b)
+    if not old:
+        return None
+    return t("brief_stale", b.lang, tables=", ".join(lowercase_first(t(f"table_{name}", b.lang)) for name in old))
 
 
 def definitions(b: Brief) -> list[str]:
@@ -181,56 +207,58 @@ def subtitle(b: Brief) -> str:
 # ---------------------------------------------------------------------------------------------- the images
 
 
-def figures(b: Brief, run: Run, boundaries: Path | None = None) -> dict:
-    """The projection chart and the map as plotly figures (the pages' chart builders); the map is left out
-    when no boundary file is found."""
+def projection_figure(b: Brief):
+    """The projection chart (the projections page's builder) with labelled axes, or None without a projection."""
     lang, p = b.lang, b.projection
-    found = {}
-    if p.future is not None:
-        labels = {m: t(f"method_{m}", lang) for m in projections.METHODS}
-        labels.update(observed=t("brief_observed", lang), required=t("brief_required_path", lang),
-                      band=t("brief_band_label", lang), goal=f"{t('goal', lang)} {formatting.percent(p.goal.target, lang, 0)}")
-        series = b.standing.series
-        observed = series.assign(month=pd.to_datetime(series["month"]))
-        fig = charts.projection(observed, p.future, p.required, p.goal.target, p.goal.deadline, labels, lang,
-                                height=CHART_SIZE[1])
-        found["projection"] = fig.update_layout(width=CHART_SIZE[0], legend=dict(font=dict(size=17), y=-0.12),
-                                                margin=dict(t=40))
+    if p.future is None:
+        return None
+    labels = {m: t(f"method_{m}", lang) for m in projections.METHODS}
+    labels.update(observed=t("brief_observed", lang), required=t("brief_required_path", lang),
+                  band=t("brief_band_label", lang), goal=f"{t('goal', lang)} {formatting.percent(p.goal.target, lang, 0)}",
+                  x_axis=t("brief_axis_month", lang), y_axis=t("brief_axis_share", lang))
+    series = b.standing.series
+    observed = series.assign(month=pd.to_datetime(series["month"]))
+    fig = charts.projection(observed, p.future, p.required, p.goal.target, p.goal.deadline, labels, lang,
+                            height=CHART_SIZE[1])
+    return fig.update_layout(width=CHART_SIZE[0], legend=dict(font=dict(size=17), y=-0.16), margin=dict(t=40))
+
+
+def map_png(b: Brief, run: Run, boundaries: Path | None = None, **drawing) -> bytes | None:
+    """The map of % of the goal with every unit named (digiskills.static_map), or None when no boundary file
+    is found. drawing: static_map.png's size, dpi, label_size, legend_size."""
+    from digiskills import static_map
+
     try:
         reporting = run("shared/reporting_units", geography=b.geography).assign(geography=b.geography)
         shapes = geo.load_boundaries(b.map_level, reporting, source=boundaries)
     except geo.BoundaryUnavailable:
-        return found
+        return None
     features = geo.subset(shapes, b.map_frame["unit_code"])
     if not features["features"]:
-        return found
-    width, height = MAP_SIZE
-    legend_height = 200  # under the map: the page draws its legend in HTML, an image carries its own
-    fit = geo.view_of(features, width=width, height=height - legend_height, padding=0.05)
+        return None
     breaks = charts.class_breaks(b.map_frame["goal_pct"], is_share=True)
-    fig = charts.choropleth(features, b.map_frame, "goal_pct", breaks, lang, fit["center"], fit["zoom"], height)
-    fig.update_traces(showlegend=True)
-    found["map"] = fig.update_layout(width=width, showlegend=True, margin=dict(l=0, r=0, t=0, b=legend_height),
-                                     legend=dict(x=0.02, y=0, xanchor="left", yanchor="top", font=dict(size=22),
-                                                 title=dict(text=t("measure_pct_goal", lang))))
-    return found
+    return static_map.png(features, b.map_frame, "goal_pct", breaks, b.lang,
+                          legend_title=t("measure_pct_goal", b.lang), **drawing)
 
 
-def images(figs: dict) -> dict[str, bytes]:
-    """PNG bytes of each figure, rendered in one kaleido batch (one browser start, about 5 s)."""
-    if not figs:
-        return {}
-    import plotly.io as pio
+def images(b: Brief, run: Run, boundaries: Path | None = None) -> dict[str, bytes]:
+    """PNG bytes of the brief's pictures: the projection chart (kaleido, one browser start of about 5 s) and
+    the named map (matplotlib, no browser). Either is left out when there is nothing to draw."""
+    found = {}
+    figure = projection_figure(b)
+    if figure is not None:
+        import plotly.io as pio
 
-    os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
-    with tempfile.TemporaryDirectory(prefix="digiskills-brief-") as folder:
-        paths = [Path(folder) / f"{name}.png" for name in figs]
+        os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pio.write_images(list(figs.values()), paths, format="png", scale=IMAGE_SCALE,
-                             width=[f.layout.width for f in figs.values()],
-                             height=[f.layout.height for f in figs.values()])
-        return {name: path.read_bytes() for name, path in zip(figs, paths)}
+            found["projection"] = pio.to_image(figure, format="png", scale=IMAGE_SCALE, width=figure.layout.width,
+                                               height=figure.layout.height)
+    # Portrait for an A4 column; the PPTX shows it beside nothing else, so the same picture serves both.
+    drawn = map_png(b, run, boundaries, size=MAP_INCHES, dpi=MAP_DPI, label_size=6, legend_size=11)
+    if drawn is not None:
+        found["map"] = drawn
+    return found
 
 
 def render(b: Brief, run: Run, boundaries: Path | None = None) -> tuple[bytes, bytes]:
@@ -238,5 +266,5 @@ def render(b: Brief, run: Run, boundaries: Path | None = None) -> tuple[bytes, b
     from digiskills import brief_pdf, brief_pptx
 
     fonts()  # fail before the slow image step when the font is missing
-    pictures = images(figures(b, run, boundaries))
+    pictures = images(b, run, boundaries)
     return brief_pdf.write(b, pictures), brief_pptx.write(b, pictures)

@@ -39,8 +39,9 @@ def write(b: Brief, images: dict[str, bytes]) -> bytes:
     _first_page(pdf, b, images)
     for section in docs.sections(b):
         if section.image == "map":
-            continue  # on the first page
-        _section(pdf, section)
+            _map(pdf, section, b, images)
+        else:
+            _section(pdf, section)
     _heading(pdf, t("brief_definitions", b.lang), 11)
     pdf.set_font(FONT, "", 8)
     pdf.set_text_color(*docs.MUTED)
@@ -81,6 +82,13 @@ def _first_page(pdf: FPDF, b: Brief, images: dict[str, bytes]) -> None:
     pdf.set_text_color(*docs.INK)
     pdf.multi_cell(WIDTH, 6, b.headline, align="L", fill=True, padding=(3, 4), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
+    warning = docs.stale_warning(b)
+    if warning:  # an old source changes what the numbers mean: said before them
+        pdf.set_fill_color(*docs.WARN)
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.multi_cell(WIDTH, 5, warning, align="L", fill=True, padding=(2, 4), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_fill_color(*docs.PALE)  # fpdf keeps the fill colour: the tables' would turn orange
+        pdf.ln(3)
 
     figures = docs.key_figures(b)
     width = WIDTH / len(figures)
@@ -106,21 +114,22 @@ def _first_page(pdf: FPDF, b: Brief, images: dict[str, bytes]) -> None:
     _heading(pdf, t("brief_status_section", b.lang), 12)
     for line in docs.projection_text(b):
         _paragraph(pdf, line, 9.5)
-    map_section = next(s for s in docs.sections(b) if s.image == "map")
-    top = pdf.get_y() + 1
     if "projection" in images:
-        pdf.image(io.BytesIO(images["projection"]), x=pdf.l_margin, y=top, w=WIDTH * 0.56)
-    if "map" in images:
-        x = pdf.l_margin + WIDTH * 0.58
-        pdf.set_xy(x, top)
-        pdf.set_font(FONT, "B", 9)
-        pdf.set_text_color(*docs.ACCENT)
-        pdf.multi_cell(WIDTH * 0.42, 4.2, map_section.title, align="L")
-        pdf.image(io.BytesIO(images["map"]), x=x, y=pdf.get_y() + 1, w=WIDTH * 0.42)
-    else:
-        pdf.set_xy(pdf.l_margin + WIDTH * 0.58, top)
-        _paragraph(pdf, t("brief_no_map", b.lang), 9)
+        # The whole width: axes, legend and every line readable on paper (its size is set in brief_documents).
+        width, height = docs.CHART_SIZE
+        shown = min(WIDTH, (pdf.h - pdf.b_margin - pdf.get_y() - 2) * width / height)
+        pdf.image(io.BytesIO(images["projection"]), x=pdf.l_margin + (WIDTH - shown) / 2, y=pdf.get_y() + 1, w=shown)
     pdf.add_page()
+
+
+def _map(pdf: FPDF, section: docs.Section, b: Brief, images: dict[str, bytes]) -> None:
+    _heading(pdf, section.title)
+    if "map" not in images:
+        _paragraph(pdf, t("brief_no_map", b.lang), 9.5)
+        return
+    inches = docs.MAP_INCHES
+    pdf.image(io.BytesIO(images["map"]), x=pdf.l_margin, y=pdf.get_y(), w=WIDTH)
+    pdf.set_y(pdf.get_y() + WIDTH * inches[1] / inches[0] + 2)
 
 
 def _section(pdf: FPDF, section: docs.Section) -> None:

@@ -16,6 +16,7 @@ from digiskills.i18n import t
 FONT = "Arial"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
+ROWS = 8  # table rows on a slide (the rest are counted in a note), as in the meeting deck
 
 
 def _rgb(colour: tuple[int, int, int]) -> RGBColor:
@@ -36,10 +37,46 @@ def _text(slide, left, top, width, height, paragraphs: list[tuple[str, float, bo
     return frame
 
 
-def _slide(prs, title: str):
-    slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
-    _text(slide, MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(0.8), [(title, 30, True, docs.ACCENT)])
+# python-pptx's default template: "Title Slide" and "Title Only" layouts, so each slide has a real title
+# placeholder (outline view, accessibility, a theme applied later). Its layouts are drawn for 4:3: the title is
+# moved across the 16:9 slide.
+TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
+
+
+def _title(slide, text: str, top=Inches(0.3), height=Inches(0.9), size: float = 30) -> None:
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = MARGIN, top, SLIDE_W - 2 * MARGIN, height
+    frame = title.text_frame
+    frame.word_wrap = True
+    frame.text = text
+    for paragraph in frame.paragraphs:
+        paragraph.alignment = PP_ALIGN.LEFT
+        for run in paragraph.runs:
+            run.font.size, run.font.bold, run.font.name = Pt(size), True, FONT
+            run.font.color.rgb = _rgb(docs.ACCENT)
+
+
+def _notes(slide, b: Brief) -> None:
+    """The definitions in the speaker notes: what a presenter may be asked about any number on the slide."""
+    slide.notes_slide.notes_text_frame.text = "\n".join([t("brief_notes_definitions", b.lang), *docs.definitions(b)])
+
+
+def _slide(prs, title: str, b: Brief):
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, title)
+    _notes(slide, b)
     return slide
+
+
+def _picture(slide, data: bytes, left, top, width, height) -> None:
+    """A picture as large as fits the box, keeping its proportions, centred in it."""
+    from PIL import Image
+
+    w, h = Image.open(io.BytesIO(data)).size
+    scale = min(width / w, height / h)
+    shown_w, shown_h = int(w * scale), int(h * scale)
+    slide.shapes.add_picture(io.BytesIO(data), left + (width - shown_w) // 2, top + (height - shown_h) // 2,
+                             shown_w, shown_h)
 
 
 def _table(slide, table: docs.Table, top, height_limit) -> None:
@@ -70,36 +107,50 @@ def write(b: Brief, images: dict[str, bytes]) -> bytes:
     lang = b.lang
     width = SLIDE_W - 2 * MARGIN
 
-    slide = _slide(prs, docs.title(b))
-    _text(slide, MARGIN, Inches(1.15), width, Inches(0.6), [(docs.subtitle(b), 16, False, docs.MUTED)])
-    _text(slide, MARGIN, Inches(1.9), width, Inches(3.2), [(b.headline, 26, True, docs.INK)])
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_LAYOUT])
+    _title(slide, docs.title(b), top=Inches(0.35), height=Inches(0.9), size=34)
+    subtitle = slide.placeholders[1]
+    subtitle.left, subtitle.top, subtitle.width, subtitle.height = MARGIN, Inches(1.25), width, Inches(0.55)
+    subtitle.text_frame.text = docs.subtitle(b)
+    for paragraph in subtitle.text_frame.paragraphs:
+        paragraph.alignment = PP_ALIGN.LEFT
+        for run in paragraph.runs:
+            run.font.size, run.font.name = Pt(16), FONT
+            run.font.color.rgb = _rgb(docs.MUTED)
+    _notes(slide, b)
+    warning = docs.stale_warning(b)
+    _text(slide, MARGIN, Inches(1.9), width, Inches(2.6 if warning else 3.3), [(b.headline, 24, True, docs.INK)])
+    if warning:
+        _text(slide, MARGIN, Inches(4.5), width, Inches(0.9), [(warning, 14, True, (166, 54, 3))])
     figures = docs.key_figures(b)
     box = width / len(figures)
     for i, (label, value) in enumerate(figures):
-        _text(slide, MARGIN + int(i * box), Inches(5.6), int(box) - Inches(0.1), Inches(1.5),
-              [(label, 14, False, docs.MUTED), (value, 24 if len(value) < 14 else 18, True, docs.INK)])
+        _text(slide, MARGIN + int(i * box), Inches(5.5), int(box) - Inches(0.1), Inches(1.6),
+              [(label, 14, False, docs.MUTED), (value, 28 if len(value) < 10 else 20, True, docs.INK)])
 
-    slide = _slide(prs, t("brief_status_section", lang))
+    slide = _slide(prs, t("brief_status_section", lang), b)
     lines = docs.projection_text(b)
+    body_top, body_h = Inches(1.3), SLIDE_H - Inches(1.3) - Inches(0.3)
     if "projection" in images:
-        slide.shapes.add_picture(io.BytesIO(images["projection"]), MARGIN, Inches(1.2), height=Inches(4.4))
-        _text(slide, MARGIN, Inches(5.7), width, Inches(1.6), [(line, 15, False, docs.INK) for line in lines])
+        text_w = Inches(3.4)
+        _picture(slide, images["projection"], MARGIN, body_top, width - text_w - Inches(0.2), body_h)
+        _text(slide, SLIDE_W - MARGIN - text_w, body_top, text_w, body_h, [(line, 14, False, docs.INK) for line in lines])
     else:
-        _text(slide, MARGIN, Inches(1.3), width, Inches(5), [(line, 20, False, docs.INK) for line in lines])
+        _text(slide, MARGIN, body_top, width, Inches(5), [(line, 20, False, docs.INK) for line in lines])
 
-    for section in docs.sections(b):
-        slide = _slide(prs, section.title)
-        top = Inches(1.25)
+    for section in docs.sections(b, listed=ROWS):
+        slide = _slide(prs, section.title, b)
+        top = Inches(1.3)
         if section.image:
             if section.image in images:
-                slide.shapes.add_picture(io.BytesIO(images[section.image]), int((SLIDE_W - Inches(6.2)) / 2), top,
-                                         height=Inches(5.95))
+                _picture(slide, images[section.image], MARGIN, top, width, SLIDE_H - top - Inches(0.2))
             else:
                 _text(slide, MARGIN, top, width, Inches(1), [(t("brief_no_map", lang), 20, False, docs.INK)])
             continue
         if section.paragraphs:
-            _text(slide, MARGIN, top, width, Inches(1.1), [(p, 17, False, docs.INK) for p in section.paragraphs])
-            top += Inches(0.45) * (len(section.paragraphs) + 1)
+            _text(slide, MARGIN, top, width, Inches(0.5) * len(section.paragraphs) + Inches(0.3),
+                  [(p, 15, False, docs.INK) for p in section.paragraphs])
+            top += Inches(0.5) * len(section.paragraphs) + Inches(0.35)
         notes = Inches(0.5) if section.notes else 0
         if section.table is not None:
             _table(slide, section.table, top, SLIDE_H - top - Inches(0.3) - notes)
@@ -107,8 +158,8 @@ def write(b: Brief, images: dict[str, bytes]) -> bytes:
             _text(slide, MARGIN, SLIDE_H - Inches(0.65), width, Inches(0.5),
                   [(p, 14, False, docs.MUTED) for p in section.notes])
 
-    slide = _slide(prs, t("brief_definitions", lang))
-    _text(slide, MARGIN, Inches(1.2), width, Inches(6), [(line, 13, False, docs.INK) for line in docs.definitions(b)])
+    slide = _slide(prs, t("brief_definitions", lang), b)
+    _text(slide, MARGIN, Inches(1.3), width, Inches(5.9), [(line, 12, False, docs.INK) for line in docs.definitions(b)])
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

@@ -21,6 +21,8 @@ GOAL_CLASS_BREAKS = [0.2, 0.4, 0.6, 0.8, 1.0, float("inf")]
 NO_DATA_COLOUR = "#d9d9d9"
 LINE = "#2c7fb8"
 GOAL = "#d7301f"
+# Projection methods: Okabe–Ito colours, each with its own dash.
+METHOD_STYLES = [("#0072b2", "solid"), ("#e69f00", "dash"), ("#009e73", "dashdot"), ("#cc79a7", "dot")]
 REFERENCE = "#666666"  # a goal drawn as a reference line: grey, so crossing it does not read as success
 
 
@@ -45,14 +47,20 @@ def mark_reform(fig: go.Figure, xs: pd.Series, lang: str | None) -> go.Figure:
         if not (stamps.min() < at <= stamps.max()):
             return fig
         position = at.timestamp() * 1000  # plotly's date axis counts milliseconds (add_vline needs a number)
+        share = (at - stamps.min()) / (stamps.max() - stamps.min())
     else:
         position = REFORM_DATE.strftime("%Y-%m")
-        if position not in set(values.astype(str)):
+        ordered = sorted(set(values.astype(str)))
+        if position not in ordered:
             return fig
+        share = ordered.index(position) / max(len(ordered) - 1, 1)
     fig.add_vline(x=position, line=dict(color="#555555", dash="dot", width=1.5))
     if lang:
+        # Inside the plot, under its top edge: above it the label was cut by a small top margin. Near the right
+        # end (a range that starts in 2025) it reads leftwards from the line, so it is not cut at the right.
         fig.add_annotation(x=position, y=1, yref="paper", text=t("reform_marker", lang), showarrow=False,
-                           xanchor="left", yanchor="bottom", font=dict(size=13, color="#444444"))
+                           xanchor="right" if share > 0.6 else "left", yanchor="top", xshift=-4 if share > 0.6 else 4,
+                           bgcolor="rgba(255,255,255,0.8)", font=dict(size=13, color="#444444"))
     return fig
 
 
@@ -156,17 +164,21 @@ def legend_html(breaks: list[float], column: str, lang: str) -> str:
 
 
 def ranking(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Units ordered by frame[column], highest first, with their rank (units with no data last, unranked).
-    A row without a unit_code (people whose commune is unknown) comes last and is never ranked."""
+    """Units ordered by frame[column], lowest first (the units that need help open the table), with their rank
+    (1 = highest; units with no data last, unranked). A row without a unit_code (people whose commune is
+    unknown) comes last and is never ranked."""
     known = frame["unit_code"].notna()
-    ordered = frame[known].sort_values(column, ascending=False, na_position="last").reset_index(drop=True)
-    ordered.insert(0, "rank", pd.Series(range(1, len(ordered) + 1)).where(ordered[column].notna()))
+    ordered = frame[known].sort_values(column, ascending=True, na_position="last").reset_index(drop=True)
+    ranked = int(ordered[column].notna().sum())
+    ordered.insert(0, "rank", pd.Series(range(ranked, ranked - len(ordered), -1)).where(ordered[column].notna()))
     return pd.concat([ordered, frame[~known].assign(rank=pd.NA)], ignore_index=True)
 
 
 def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height: int = 380,
-          y_is_share: bool = False, goal: float | None = None, goal_label: str | None = None) -> go.Figure:
-    """One line per (column -> label); an optional horizontal goal line."""
+          y_is_share: bool = False, goal: float | None = None, goal_label: str | None = None,
+          title: str | None = None) -> go.Figure:
+    """One line per (column -> label); an optional horizontal goal line; the value axis starts at zero (a
+    count or share drawn from a higher floor exaggerates a change)."""
     fig = go.Figure()
     for column, label in series.items():
         fig.add_trace(go.Scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label,
@@ -177,11 +189,25 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
     if y_is_share:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True)
+    fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True, rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", y=-0.15), separators=",." if lang == "vi" else ".,")
     dated = pd.api.types.is_datetime64_any_dtype(frame[x])
+    if not dated:
+        _month_ticks(fig, frame[x], lang)
     mark_reform(fig, frame[x], lang)
-    return _layout(fig, height, lang=lang if dated else None)
+    return _layout(fig, height, title=title, lang=lang if dated else None)
+
+
+def _month_ticks(fig: go.Figure, xs: pd.Series, lang: str) -> None:
+    """Months kept as 'YYYY-MM' labels (cohorts) stay categories, not dates that plotly would write in English
+    ("Jul 2022"): ticks say T7/2022 in Vietnamese, 2022-07 in English, about a dozen of them."""
+    values = [str(v) for v in xs.dropna()]
+    if not values or not all(len(v) == 7 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit() for v in values):
+        return
+    step = max(1, -(-len(values) // 12))
+    shown = values[::step]
+    text = [f"T{int(v[5:])}/{v[:4]}" if lang == "vi" else v for v in shown]
+    fig.update_xaxes(type="category", tickmode="array", tickvals=shown, ticktext=text)
 
 
 def funnel(frame: pd.DataFrame, lang: str, height: int = 460) -> go.Figure:
@@ -237,10 +263,11 @@ def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFr
     fig.add_trace(go.Scatter(x=required["month"], y=required["share_pct"], mode="lines", name=labels["required"],
                              line=dict(color="#777777", dash="dot", width=2)))
     chosen = future.attrs.get("chosen")
-    for method in methods:
+    for i, method in enumerate(methods):
+        # Told apart by colour and by dash (a grey printer and a colour-blind reader both see which is which).
+        colour, dash = METHOD_STYLES[i % len(METHOD_STYLES)]
         fig.add_trace(go.Scatter(x=future["month"], y=future[f"{method}_pct"], mode="lines", name=labels[method],
-                                 line=dict(width=4 if method == chosen else 1.5,
-                                           dash="solid" if method == chosen else "dash")))
+                                 line=dict(color=colour, dash=dash, width=4 if method == chosen else 2.5)))
     fig.add_trace(go.Scatter(x=observed["month"], y=observed["share_pct"], mode="lines+markers",
                              name=labels["observed"], line=dict(color="#111111", width=3), marker=dict(size=5)))
     if show_later and not later.empty:
@@ -251,7 +278,8 @@ def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFr
                   annotation_position="top left")
     fig.add_vline(x=pd.Timestamp(deadline), line=dict(color=GOAL, width=1))
     mark_reform(fig, pd.concat([observed["month"], future["month"]]), lang)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5", title_text=labels.get("y_axis"))
+    fig.update_xaxes(title_text=labels.get("x_axis"))
     fig.update_layout(legend=dict(orientation="h", y=-0.18), separators=",." if lang == "vi" else ".,")
     return _layout(fig, height, lang=lang)
 

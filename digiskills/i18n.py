@@ -20,7 +20,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "level_district": ("Huyện", "District"),
     "level_commune": ("Xã", "Commune"),
     "district": ("Huyện/thành phố", "District"),
-    "commune": ("Xã/phường/thị trấn", "Commune"),
+    "commune": ("Xã/phường", "Commune"),  # thị trấn were abolished on 1 July 2025
     "all_districts": ("Tất cả huyện", "All districts"),
     "all_communes": ("Tất cả xã", "All communes"),
     "province_name": ("Tỉnh Cà Mau", "Cà Mau province"),
@@ -119,11 +119,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "passed the funnel's earlier steps."),
     "back_to_province": ("← Toàn tỉnh", "← Whole province"),
     "page_meeting": ("Họp giao ban", "Monthly meeting"),
-    "meeting_headline": ("Tình hình chung", "Where we stand"),
-    "meeting_map": ("Bản đồ % so với mục tiêu", "Map: % of the goal"),
-    "meeting_behind": ("Đơn vị chậm tiến độ", "Units behind"),
-    "meeting_projections": ("Dự báo", "Projections"),
-    "meeting_teams": ("Tổ công nghệ số cộng đồng", "Community digital-technology teams"),
+    "meeting_headline": ("Đã đạt mục tiêu chưa?", "Are we on track for the goal?"),
+    "meeting_map": ("Đơn vị nào còn xa mục tiêu?", "Which units are furthest from the goal?"),
+    "meeting_behind": ("Đơn vị nào cần hỗ trợ trước?", "Which units need help first?"),
+    "meeting_projections": ("Đến hạn sẽ đạt bao nhiêu?", "Where will we be at the deadline?"),
+    "meeting_teams": ("Tổ nào đã ngừng hỗ trợ người dân?", "Which teams have stopped helping people?"),
     "meeting_previous": ("← Trước", "← Previous"),
     "meeting_next": ("Tiếp →", "Next →"),
     "meeting_no_map": ("Chưa có ranh giới để vẽ bản đồ.", "No boundaries to draw the map."),
@@ -402,7 +402,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "brief_pptx": ("Tải bản trình chiếu PowerPoint", "Download the slides (PowerPoint)"),
     # Teams
     "teams": ("Số tổ", "Teams"),
-    "active_members": ("Thành viên đang hoạt động", "Active members"),
+    # Members on the roster (docs/metrics.md: joined, not left), not members who did something this month.
+    "active_members": ("Thành viên trong danh sách", "Members on the roster"),
     "visits_per_member": ("Lượt hỗ trợ / thành viên / tháng", "Support activities per member per month"),
     "households_covered": ("Hộ đã được hỗ trợ", "Households covered"),
     "households_total": ("Tổng số hộ", "Households in the area"),
@@ -628,6 +629,21 @@ TEXT: dict[str, tuple[str, str]] = {
                         "mã lỗi {ref}.",
                         "The data warehouse cannot be read right now. Please try again in a few minutes, or give "
                         "the administrator the reference {ref}."),
+    # The meeting deck and the brief as documents (issue 17)
+    "hamlet": ("Ấp/khóm", "Hamlet"),
+    "deck_slide": ("Trang {slide}/{slides}", "Slide {slide} of {slides}"),
+    "brief_goal_by": ("Mục tiêu đến {deadline}", "Goal by {deadline}"),
+    "brief_axis_month": ("Tháng", "Month"),
+    "brief_axis_share": ("Tỷ lệ so với dân số mục tiêu (%)", "Share of the target population (%)"),
+    "brief_stale": ("Cảnh báo: dữ liệu {tables} đã cũ hơn hai tháng so với tháng báo cáo: các con số liên quan có "
+                    "thể không còn đúng.",
+                    "Warning: the {tables} data are more than two months older than the reporting month: the "
+                    "figures that use them may be out of date."),
+    "brief_stale_mark": ("cũ", "old"),
+    "brief_notes_definitions": ("Định nghĩa dùng trong trang này:", "Definitions used on this slide:"),
+    "teams_chart_size": ("Số tổ và thành viên theo tháng", "Teams and members by month"),
+    "teams_chart_work": ("Lượt hỗ trợ trên mỗi thành viên theo tháng", "Support activities per member by month"),
+    "brief_file": ("Ban-tin-ky-nang-so-{month:%m-%Y}", "Digital-skills-brief-{month:%m-%Y}"),
 }
 
 

@@ -108,6 +108,8 @@ with editor:
             st.code(values["message"], language=None)
         else:
             getattr(st, kind)(t(key, lang, **values))
+    # The result goes here, under the editor and above the long schema panel (filled at the end of the script).
+    result_area = st.container()
 
 with browser:
     st.subheader(t("console_schema", lang))
@@ -158,28 +160,29 @@ if pending := st.session_state.pop("console__pending", None):
             logged(f"{len(result.frame)} rows in {result.seconds:.1f} s", pending)
             st.session_state["console__result"] = result
 
-if result := st.session_state.get("console__result"):
-    shown = formatting.number(len(result.frame), lang)
-    st.caption(t("console_result", lang, rows=shown, seconds=formatting.number(result.seconds, lang, 2)))
-    if result.is_too_big:
-        st.warning(t("console_capped_size", lang, rows=shown, mb=formatting.number(limit.result_mb, lang)))
-    elif result.is_truncated:
-        if result.total_rows is None:
-            st.warning(t("console_capped_uncounted", lang, rows=shown))
-        else:
-            st.warning(t("console_capped", lang, rows=shown, total=formatting.number(result.total_rows, lang)))
-    # Formatting 10,000 rows takes a moment: once per result and language, not at every click on the page.
-    formatted = st.session_state.setdefault("console__shown", {})
-    if lang not in formatted:
-        formatted[lang] = console.shown(result.frame, lang)
-    st.dataframe(formatted[lang], hide_index=True, width="stretch", height=min(520, 38 * (len(result.frame) + 1) + 4))
-    rows = console.downloadable(result.frame)
-    stamp = f"console_{dt.datetime.now():%Y%m%d-%H%M%S}"
-    downloads = st.columns([1, 1, 3])
-    # Files are made when a button is clicked (an Excel file of 10,000 rows takes seconds), by digiskills.exports.
-    ui.download_button(downloads[0], t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{stamp}.csv",
-                       "text/csv", key="console__csv", lang=lang)
-    ui.download_button(downloads[1], t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),
-                       f"{stamp}.xlsx", ui.XLSX_MIME, key="console__xlsx", lang=lang)
-    if result.is_truncated:
-        downloads[2].caption(t("console_download_capped", lang, rows=shown))
+with result_area:
+    if result := st.session_state.get("console__result"):
+        shown = formatting.number(len(result.frame), lang)
+        st.caption(t("console_result", lang, rows=shown, seconds=formatting.number(result.seconds, lang, 2)))
+        if result.is_too_big:
+            st.warning(t("console_capped_size", lang, rows=shown, mb=formatting.number(limit.result_mb, lang)))
+        elif result.is_truncated:
+            if result.total_rows is None:
+                st.warning(t("console_capped_uncounted", lang, rows=shown))
+            else:
+                st.warning(t("console_capped", lang, rows=shown, total=formatting.number(result.total_rows, lang)))
+        # Formatting 10,000 rows takes a moment: once per result and language, not at every click on the page.
+        formatted = st.session_state.setdefault("console__shown", {})
+        if lang not in formatted:
+            formatted[lang] = console.shown(result.frame, lang)
+        st.dataframe(formatted[lang], hide_index=True, width="stretch", height=min(520, 38 * (len(result.frame) + 1) + 4))
+        rows = console.downloadable(result.frame)
+        stamp = f"console_{dt.datetime.now():%Y%m%d-%H%M%S}"
+        downloads = st.columns([1, 1, 3])
+        # Files are made when a button is clicked (an Excel file of 10,000 rows takes seconds), by digiskills.exports.
+        ui.download_button(downloads[0], t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{stamp}.csv",
+                           "text/csv", key="console__csv", lang=lang)
+        ui.download_button(downloads[1], t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),
+                           f"{stamp}.xlsx", ui.XLSX_MIME, key="console__xlsx", lang=lang)
+        if result.is_truncated:
+            downloads[2].caption(t("console_download_capped", lang, rows=shown))

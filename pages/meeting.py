@@ -1,35 +1,60 @@
 """Họp / Meeting mode (?meeting=1): the monthly meeting on a projector — no sidebar, large type, the reporting
-month frozen and in every title, and a fixed sequence of slides stepped through with ←/→ or the buttons:
-headline → map of % of the goal → units behind → projections → teams. Every number comes from the brief's
-gathering of the pages' queries (digiskills.brief), so the meeting, the brief and the pages agree."""
+month frozen and in every title, and a fixed sequence of slides, each answering one question, stepped through
+with ←/→ or the buttons: headline → map of % of the goal → units behind → projections → teams. Every number comes
+from the brief's gathering of the pages' queries (digiskills.brief), so the meeting, the brief and the pages agree."""
 
 import streamlit as st
-import streamlit.components.v1 as components
 
-from digiskills import brief, brief_documents, formatting, ui
+from digiskills import brief, brief_documents, deck, formatting, ui
 from digiskills.i18n import t
 
 SLIDES = ("headline", "map", "behind", "projections", "teams")
 CHART_FONT = 22  # px at 1920×1080: readable from the back of a room (the issue asks ≥ 18)
+CHART_HEIGHT = 400  # px: under the title and the two lines above it, above the controls at 1366×768
 
 view = ui.current_view()
 lang = view.lang
-ui.meeting_style()
-
+st.html(deck.STYLE)
 
 # A projector is a public screen: the meeting shows what a viewer sees (small cells withheld), whoever presents.
 run = brief.published(ui.live_warehouse())
+version = ui.live_warehouse().version()
+unit_code = view.commune_code or view.district_code
 
 
-@st.cache_data(max_entries=8, show_spinner=False, ttl=600)
+# The slides' data are cached by warehouse version (an import shows at once; nothing expires during a meeting).
+# Almost all of the first slide's time is the projections of every unit compared (projections.project_units,
+# its logistic fit); the map and the chart are made once per view, so stepping back and forth is immediate.
+@st.cache_data(max_entries=8, show_spinner=False)
 def gathered(month, geography, unit_code, goal_id, meeting_lang, warehouse_version):
-    """The brief's facts for this view (warehouse_version keys the cache: an import shows at once)."""
     goal = {g.id: g for g in ui.all_goals()}[goal_id]
     return brief.gather(run, month, geography, unit_code, goal, meeting_lang)
 
 
-b = gathered(view.month, view.geography, view.commune_code or view.district_code, view.goal.id, lang,
-             ui.live_warehouse().version())
+@st.cache_data(max_entries=8, show_spinner=False)
+def named_map(month, geography, unit_code, goal_id, meeting_lang, warehouse_version) -> bytes | None:
+    b = gathered(month, geography, unit_code, goal_id, meeting_lang, warehouse_version)
+    return brief_documents.map_png(b, run, size=(16, 8.2), dpi=110, label_size=8.5, legend_size=20)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def projection_chart(month, geography, unit_code, goal_id, meeting_lang, warehouse_version):
+    b = gathered(month, geography, unit_code, goal_id, meeting_lang, warehouse_version)
+    figure = brief_documents.projection_figure(b)
+    if figure is None:
+        return None
+    # Every text of the chart at the projector's size (the brief's figure sets some sizes of its own).
+    return (figure.update_layout(width=None, height=CHART_HEIGHT, font_size=CHART_FONT, legend_font_size=CHART_FONT,
+                                 legend_title_font_size=CHART_FONT, margin=dict(t=10, b=10),
+                                 legend=dict(orientation="h", y=-0.12))
+            .update_annotations(font_size=CHART_FONT)
+            # a tick a year and no axis title: a projector's width holds 22 px labels without overlap
+            .update_xaxes(tickfont_size=CHART_FONT, title_text=None, dtick="M12", tickformat="%Y", tickangle=0)
+            .update_yaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT))
+
+
+key = (view.month, view.geography, unit_code, view.goal.id, lang, version)
+b = gathered(*key)
 slide = st.session_state.setdefault("meeting__slide", 0)
 
 
@@ -37,60 +62,33 @@ def step(delta: int) -> None:
     st.session_state["meeting__slide"] = (st.session_state["meeting__slide"] + delta) % len(SLIDES)
 
 
-def projector(figure):
-    """Every text of a chart at the projector's size (the brief's figures set some sizes of their own)."""
-    return (figure.update_layout(width=None, font_size=CHART_FONT, legend_font_size=CHART_FONT,
-                                 legend_title_font_size=CHART_FONT)
-            .update_annotations(font_size=CHART_FONT)
-            .update_xaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT)
-            .update_yaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT))
-
-
-month = formatting.month(view.month, lang)
-st.title(f"{t(f'meeting_{SLIDES[slide]}', lang)} · {b.unit.name} · {month}")
+st.title(f"{t(f'meeting_{SLIDES[slide]}', lang)} · {b.unit.name} · {formatting.month(view.month, lang)}")
 
 if SLIDES[slide] == "headline":
-    st.markdown(f"<div class='meeting-headline'>{b.headline}</div>", unsafe_allow_html=True)
-    figures = brief_documents.key_figures(b)
-    for column, (label, value) in zip(st.columns(len(figures)), figures):
-        column.metric(label, value)
+    st.html(f"<div class='deck-headline'>{b.headline}</div>{deck.figures_html(brief_documents.key_figures(b))}")
 elif SLIDES[slide] == "map":
-    figs = brief_documents.figures(b, run)
-    if "map" in figs:
-        st.plotly_chart(projector(figs["map"]), width="stretch",
-                        config={"displayModeBar": False, "staticPlot": True})
-    else:
+    picture = named_map(*key)
+    if picture is None:
         st.info(t("meeting_no_map", lang))
+    else:
+        st.image(picture, width="stretch")
 elif SLIDES[slide] == "behind":
-    ui.show_section(brief_documents.sections(b)[1])
+    st.html(deck.section_html(brief_documents.sections(b, listed=deck.ROWS)[1]))
 elif SLIDES[slide] == "projections":
-    st.markdown(f"<div class='meeting-text'>{'<br>'.join(brief_documents.projection_text(b))}</div>",
-                unsafe_allow_html=True)
-    figs = brief_documents.figures(b, run)
-    if "projection" in figs:
-        st.plotly_chart(projector(figs["projection"]),
-                        width="stretch", config={"displayModeBar": False, "staticPlot": True})
+    st.html("".join(f"<div class='deck-text'>{line}</div>" for line in brief_documents.projection_text(b)))
+    figure = projection_chart(*key)
+    if figure is not None:
+        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False, "staticPlot": True})
 else:
-    ui.show_section(brief_documents.sections(b)[2])
+    st.html(deck.section_html(brief_documents.sections(b, listed=deck.ROWS)[2]))
 
-back, position, forward, leave = st.columns([2, 8, 2, 2])
-leave.button(t("meeting_leave", lang), key="meeting__leave", on_click=ui.leave_meeting, width="stretch")
-back.button(t("meeting_previous", lang), key="meeting__previous", on_click=step, args=(-1,), width="stretch")
-position.markdown(f"<div class='meeting-position'>{slide + 1} / {len(SLIDES)}</div>", unsafe_allow_html=True)
-forward.button(t("meeting_next", lang), key="meeting__next", on_click=step, args=(1,), width="stretch")
-# ←/→ on the keyboard press those two buttons (a presenter's clicker sends arrow keys). Streamlit has no key
-# bindings of its own (streamlit/streamlit#1291): a small script in the page listens on the parent document.
-components.html(f"""<script>
-// The handler lives in this frame, which a rerun may replace: each frame swaps in its own.
-const doc = window.parent.document;
-if (doc.digiskillsMeetingKeys) doc.removeEventListener('keydown', doc.digiskillsMeetingKeys);
-doc.digiskillsMeetingKeys = (e) => {{
-  if (e.target && ['INPUT', 'TEXTAREA'].includes(e.target.tagName)) return;
-  const label = e.key === 'ArrowRight' ? {t('meeting_next', lang)!r} : e.key === 'ArrowLeft'
-    ? {t('meeting_previous', lang)!r} : null;
-  if (!label) return;
-  const button = [...doc.querySelectorAll('button')].find(b => b.innerText.trim() === label);
-  if (button) {{ e.preventDefault(); button.click(); }}
-}};
-doc.addEventListener('keydown', doc.digiskillsMeetingKeys);
-</script>""", height=0)
+# Pinned to the bottom of the screen (deck.STYLE). ←/→ press the buttons: Streamlit's own keyboard shortcuts
+# (a presenter's clicker sends arrow keys).
+with st.container(key="meeting_controls"):
+    back, position, forward, leave = st.columns([2, 5, 2, 3], vertical_alignment="center")
+    back.button(t("meeting_previous", lang), key="meeting__previous", on_click=step, args=(-1,), width="stretch",
+                shortcut="Left")
+    position.html(f"<div class='deck-position'>{t('deck_slide', lang, slide=slide + 1, slides=len(SLIDES))}</div>")
+    forward.button(t("meeting_next", lang), key="meeting__next", on_click=step, args=(1,), width="stretch",
+                   shortcut="Right")
+    leave.button(t("meeting_leave", lang), key="meeting__leave", on_click=ui.leave_meeting, width="stretch")

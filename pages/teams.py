@@ -19,15 +19,17 @@ if now is not None:
     cards[3].metric(f"{t('households_covered', lang)} / {t('households_total', lang)}",
                     formatting.cell(now, "coverage_pct", lang),
                     f"{formatting.cell(now, 'households_reached', lang)} / {formatting.number(now.households, lang)}",
-                    delta_color="off")
+                    delta_color="off", delta_arrow="off")  # a count beside the share, not a change
 
 left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.lines(trend, "month", {"teams": t("teams", lang),
-                                                  "active_members": t("active_members", lang)}, lang),
+                                                  "active_members": t("active_members", lang)}, lang,
+                                 title=t("teams_chart_size", lang)),
                     width="stretch")
 with right:
-    st.plotly_chart(charts.lines(trend, "month", {"activities_per_member": t("visits_per_member", lang)}, lang),
+    st.plotly_chart(charts.lines(trend, "month", {"activities_per_member": t("visits_per_member", lang)}, lang,
+                                 title=t("teams_chart_work", lang)),
                     width="stretch")
 ui.chart_data(trend, lang, {"month": t("month", lang), "teams": t("teams", lang),
                             "active_members": t("active_members", lang),
@@ -55,6 +57,6 @@ if not view.commune_code:
 inactive = ui.run("teams/inactive_teams", month=view.month, **view.filters)
 st.subheader(f"{t('inactive_teams', lang)}: {formatting.number(len(inactive), lang)}")
 ui.show_table(inactive, lang, {"team_id": "ID", "team_name": t("page_teams", lang), "commune_name": t("commune", lang),
-                               "hamlet": "Ấp/Khóm", "active_members": t("active_members", lang),
+                               "hamlet": t("hamlet", lang), "active_members": t("active_members", lang),
                                "last_visit_on": t("last_visit", lang), "days_since": t("days_since", lang)},
               height=400)

@@ -908,29 +908,7 @@ def test_the_overview_answers_first(page, shots):
     screenshot(page, shots, "overview-answer-first")
 
 
-def test_meeting_mode_steps_through_the_slides_with_the_keyboard(page, shots):
-    page.set_viewport_size({"width": 1920, "height": 1080})
-    open_app(page, "/?meeting=1&month=2026-10")
-    assert_no_error_shown(page, shots, "meeting-headline")
-    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
-    titles = []
-    for slide in range(5):
-        title = page.locator("h1").first.inner_text()
-        assert title.endswith("10/2026"), title  # the month frozen, in every title
-        titles.append(title.split(" · ")[0])
-        if slide in (1, 3):  # the map and the projections: chart text readable from the back of the room
-            page.wait_for_selector(CHART)
-            sizes = page.evaluate(f"""() => [...document.querySelectorAll('{CHART} text')]
-                .filter(el => el.textContent.trim())
-                .map(el => [el.textContent.slice(0, 30), parseFloat(getComputedStyle(el).fontSize)])""")
-            assert sizes and min(size for _, size in sizes) >= 18, sizes
-        screenshot(page, shots, f"meeting-{slide + 1}")
-        page.locator("body").press("ArrowRight")
-        page.wait_for_function("t => document.querySelector('h1') && !document.querySelector('h1').innerText"
-                               ".startsWith(t)", arg=titles[-1])
-        wait_for_run(page)
-    assert titles == [t(f"meeting_{s}", "vi") for s in ("headline", "map", "behind", "projections", "teams")]
-    assert page.locator("h1").first.inner_text().startswith(titles[0])  # → after the last slide: back to the first
+# The meeting deck's slides, sizes and keys: tests/test_meeting_deck.py.
 
 
 def test_the_monthly_brief_downloads_in_one_click(page, shots):

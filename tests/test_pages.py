@@ -272,7 +272,8 @@ def test_map_ranks_the_units_of_the_province(geography, listed, count, open_app,
     assert len(ranking) == count + 1
     assert ranking[t("unit", "en")].iloc[-1] == t("unknown_commune", "en")
     assert ranking[t("rank", "en")].iloc[-1] == "–"
-    assert ranking[t("rank", "en")].iloc[:-1].tolist() == [str(i) for i in range(1, count + 1)]
+    # The weakest unit first (the one to help), ranked last: rank 1 is the highest, at the bottom.
+    assert ranking[t("rank", "en")].iloc[:-1].tolist() == [str(i) for i in range(count, 0, -1)]
     # Each unit shows the query's value for June 2025.
     frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography=geography, level=listed,
                                             district_code=None, indicator="households_reached", goal_target=0.7)
@@ -307,9 +308,9 @@ def test_map_ranks_the_communes_of_the_chosen_district(open_app, demo_small):
     # The ranking's column is headed by its measure (the indicator is named above the table).
     shown = dict(zip(ranking[t("unit", "en")], ranking[t("measure_count", "en")]))
     assert shown == {name: formatting.number(v, "en") for name, v in zip(month.name, month.value)}
-    # Ranked highest first.
+    # Ranked lowest first: the units to help open the table.
     values = [int(v.replace(",", "")) for v in ranking[t("measure_count", "en")]]
-    assert values == sorted(values, reverse=True)
+    assert values == sorted(values)
     # The district's households reached, counted straight from the visits, add up over its communes.
     assert sum(values) == households_reached_by("2025-06-30", DISTRICT, demo_small.db)
 
@@ -323,7 +324,7 @@ def test_map_ranks_the_communes_of_a_former_district_area(open_app, demo_small):
     ranking = at.dataframe[0].value
     assert len(ranking) == 7 and COMMUNE_NAME in set(ranking[t("unit", "en")])
     values = [int(v.replace(",", "")) for v in ranking[t("measure_count", "en")]]
-    assert values == sorted(values, reverse=True)
+    assert values == sorted(values)
     assert sum(values) == households_placed_by("2026-10-31", DISTRICT, "2025", demo_small.db)
 
 
