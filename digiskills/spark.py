@@ -133,7 +133,12 @@ def session(master: str = "local[2]", *, driver_memory: str = "1g", shuffle_part
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false"))
     if master.startswith("local"):
-        builder = builder.config("spark.driver.memory", driver_memory)
+        import tempfile
+
+        # The build keeps no catalog table, so Spark's catalog folder goes to a temporary folder, not the
+        # current directory (it would leave an empty spark-warehouse/ in the clone).
+        builder = (builder.config("spark.driver.memory", driver_memory)
+                   .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="digiskills-spark-")))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
