@@ -183,8 +183,9 @@ def identity() -> auth.Identity | None:
 
 def allowed(needed: str, lang: str) -> bool:
     """The check before every action that changes data or releases it (publish, discard, rollback, import, a
-    console query, a boundary file; downloads use guarded()): the user's role read from the users file now
-    (digiskills.auth.require). A removed user is logged out, a downgraded one gets the new role, and both see why.
+    console query or saved query, clearing the caches; downloads use guarded()): the user's role read from the users file now
+    (digiskills.auth.require). A removed user is logged out, a downgraded one gets the new role, and both see why
+    (refusal_notice, on the next run).
     Works in a callback (which runs before the page's own role check) as in the page."""
     try:
         current = auth.require(identity(), needed)
