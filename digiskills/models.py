@@ -97,8 +97,7 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
             con.execute(f"insert into {table} by name {query}")
         if table == "person_links":
             _run(con, "touched_persons.sql") if incremental else con.execute(_EVERY_PERSON)
-    con.execute("insert or replace into meta values ('models_fingerprint', ?), ('models_built', ?)",
-                [fingerprint(), "incremental" if incremental else "full"])
+    con.execute("insert or replace into meta values ('models_fingerprint', ?)", [fingerprint()])
     return "incremental" if incremental else "full"
 
 
