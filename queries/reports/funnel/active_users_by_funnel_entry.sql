@@ -29,9 +29,7 @@ not_entered as (
       and pp.person_id not in (
           select d.person_id from funnel_step_days as d
           where d.geography = $geography and d.step = $first_step and d.is_first
-            and d.done_on <= last_day($month::date)
-            and ($district_code is null or d.district_code = $district_code)
-            and ($commune_code is null or d.commune_code = $commune_code))
+            and d.done_on <= last_day($month::date))
 )
 
 select t.persons_reached, t.active_users, n.n as active_users_not_entered
