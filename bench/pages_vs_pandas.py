@@ -61,7 +61,6 @@ ORDER_KEYS = {
     "projections/goal_cascade_by_commune": ["district_name", "name"],
     "teams/activity_by_month": ["month"], "teams/coverage_by_unit": ["coverage_pct"],
     "teams/inactive_teams": ["last_visit_on", "team_id"], "funnel/steps_by_group": ["group_key", "step_order"],
-    "funnel/default_steps_by_group": ["group_key", "step_order"],
     "funnel/active_users_by_funnel_entry": [], "explore/visits": ["visit_date", "visit_id"],
     "explore/trainings": ["session_date", "session_id"], "explore/persons": ["reached_on", "person_id"],
     "explore/teams_by_unit": ["team_name", "team_id"],
@@ -116,9 +115,9 @@ def page_queries(page: str, geography: str, month: dt.date, district: str | None
     elif page == "funnel":
         steps = funnel.valid_steps(funnel.DEFAULT_STEPS)
         params = dict(month=month, **filters, steps=steps, mode="sequential", window_days=None, counting="persons")
-        queries += [(funnel.steps_query(steps), dict(params, breakdown="none")),
+        queries += [("funnel/steps_by_group", dict(params, breakdown="none")),
                     ("funnel/active_users_by_funnel_entry", dict(month=month, **filters, first_step=steps[0])),
-                    (funnel.steps_query(steps), dict(params, breakdown="entry_month"))]
+                    ("funnel/steps_by_group", dict(params, breakdown="entry_month"))]
     elif page == "projections":
         queries.append(goal_share(level, district, goal))
         if projections.month_end(month) > goal.deadline and goal.next_goal:  # the page carries on to the next goal

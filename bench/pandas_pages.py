@@ -51,7 +51,6 @@ TABLES_OF = {
     "teams/coverage_by_unit": {"team_month", "reporting_units", "denominators"},
     "teams/inactive_teams": {"team_month", "teams", "reporting_units"},
     "funnel/steps_by_group": {"funnel_persons"},
-    "funnel/default_steps_by_group": {"funnel_persons"},
     "funnel/active_users_by_funnel_entry": {"commune_month", "funnel_persons"},
     "explore/visits": {"visits", "household_places", "reporting_units", "ingest_log"},
     "explore/trainings": {"training_sessions", "commune_allocation", "training_attendance", "reporting_units"},
@@ -314,7 +313,6 @@ QUERIES = {
     "teams/coverage_by_unit": coverage_by_unit,
     "teams/inactive_teams": inactive_teams,
     "funnel/steps_by_group": steps_by_group,
-    "funnel/default_steps_by_group": steps_by_group,  # the default step list: the same funnel
     "funnel/active_users_by_funnel_entry": active_users_by_funnel_entry,
     "explore/visits": visits,
     "explore/trainings": trainings,

@@ -1,5 +1,5 @@
-"""The funnel's steps: which an analyst may choose, the default the design brief asks for, how a chosen list
-is made valid, and which report query answers it (queries/reports/funnel/)."""
+"""The funnel's steps: which an analyst may choose, the default the design brief asks for, and how a chosen list
+is made valid for queries/reports/funnel/steps_by_group.sql."""
 
 # Event steps (a person does them on a date) in the programme's natural order, then the state step.
 EVENT_STEPS = ("reached", "guided", "trained", "guided_or_trained", "installed", "account", "eid", "first_service",
@@ -17,10 +17,3 @@ def valid_steps(chosen) -> list[str]:
     if "active" in steps:
         steps = [s for s in steps if s != "active"] + ["active"]
     return steps if steps and steps[0] != "active" else list(DEFAULT_STEPS)
-
-
-def steps_query(steps) -> str:
-    """The report query for a valid step list (valid_steps): the default list reads the funnel_entrants table the
-    import builds (funnel/default_steps_by_group); any other list makes one pass over funnel_step_days
-    (funnel/steps_by_group). Both return the same rows for the default list."""
-    return "funnel/default_steps_by_group" if tuple(steps) == DEFAULT_STEPS else "funnel/steps_by_group"

@@ -31,12 +31,7 @@ breakdown = row[3].selectbox(t("breakdown", lang), breakdowns, key="funnel__brea
 params = dict(month=view.month, **view.filters, steps=steps, mode=mode, window_days=WINDOWS[window],
               counting=counting)
 
-query = funnel.steps_query(steps)
-overall = ui.run(query, **params, breakdown="none")
-if overall.empty:
-    # Nobody did the first step by the end of the month here (a commune before its first visit, for example).
-    st.info(t("funnel_empty", lang, step=t(f"step_{steps[0]}", lang)))
-    st.stop()
+overall = ui.run("funnel/steps_by_group", **params, breakdown="none")
 overall["step_label"] = [t(f"step_{s}", lang) for s in overall["step"]]
 context = ui.run("funnel/active_users_by_funnel_entry", month=view.month, **view.filters, first_step=steps[0]).iloc[0]
 entered = overall.loc[overall["step_order"] == 1, "entities"]
@@ -73,7 +68,7 @@ if len(active) and counting == "persons" and not any(
 ui.chart_data(overall, lang, step_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}")
 
 if breakdown != "none":
-    grouped = ui.run(query, **params, breakdown=breakdown)
+    grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)
     units = ui.run("shared/reporting_units", geography=view.geography)
     names = dict(zip(units["unit_code"], units["name"]))
     grouped["group"] = [names.get(g) or (t(g, lang) if g in ("male", "female", "unknown") else g)
@@ -88,7 +83,7 @@ if breakdown != "none":
                                   "median_days": t("median_days", lang)}, height=420)
 
 st.subheader(t("funnel_cohorts", lang))
-cohorts = ui.run(query, **params, breakdown="entry_month")
+cohorts = ui.run("funnel/steps_by_group", **params, breakdown="entry_month")
 # Columns in step order, labelled after the pivot: the lines keep their colours in both languages.
 wide = cohorts[cohorts["step_order"] > 1].pivot(index="group_key", columns="step",
                                                  values="conversion_first_pct").reset_index()

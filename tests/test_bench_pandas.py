@@ -47,8 +47,7 @@ def test_every_page_is_planned_in_both_views(plan):
         assert names[:2] == ["shared/reporting_units", "shared/reporting_months"], (page, view)
         assert len(set(map(repr, queries))) == len(queries)  # a repeated query runs once (the page's cache)
     funnel = dict(((p, v), q) for p, v, q in plan)[("funnel", "province")]
-    # The default step list: the page reads the funnel_entrants table (funnel/default_steps_by_group).
-    assert [q[1].get("breakdown") for q in funnel if q[0] == "funnel/default_steps_by_group"] == ["none", "entry_month"]
+    assert [q[1].get("breakdown") for q in funnel if q[0] == "funnel/steps_by_group"] == ["none", "entry_month"]
 
 
 @pytest.mark.parametrize("page", PAGES)

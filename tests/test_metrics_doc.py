@@ -25,8 +25,6 @@ def _queries_used_by_pages() -> set[str]:
     names = set()
     for page in (ROOT / "pages").glob("*.py"):
         names |= set(re.findall(r'ui\.run\(\s*"([a-z_/]+)"', page.read_text(encoding="utf-8")))
-    # The funnel page runs the query digiskills.funnel.steps_query chooses for its step list.
-    names |= set(re.findall(r'"(funnel/[a-z_]+)"', (ROOT / "digiskills" / "funnel.py").read_text(encoding="utf-8")))
     return names
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from digiskills import db, funnel
+from digiskills import db
 from places_support import GEOGRAPHIES, PROVINCE, Places, home_rows, placing_unit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,12 +77,6 @@ CASES: dict[str, list[dict]] = {
         dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None,
              breakdown="team", counting="households"),
         dict(month=D(2023, 3, 1), **ALL, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None, breakdown="entry_month",
-             counting="persons")],
-    "funnel/default_steps_by_group": [
-        dict(month=LATEST, **ALL, mode="sequential", window_days=None, breakdown="none", counting="persons"),
-        dict(month=MONTH, district_code=DISTRICT, commune_code=None, mode="any", window_days=90,
-             breakdown="commune", counting="households"),
-        dict(month=D(2023, 3, 1), **ALL, mode="sequential", window_days=30, breakdown="entry_month",
              counting="persons")],
     "funnel/active_users_by_funnel_entry": [
         dict(month=LATEST, **ALL, first_step="guided_or_trained"),
@@ -1141,21 +1135,6 @@ def test_funnel_matches_the_reference(params, warehouse, ref):
     # Counts never rise along the steps, in either mode.
     for _, steps in got.groupby("group_key"):
         assert steps.entities.is_monotonic_decreasing
-
-
-@pytest.mark.parametrize("params", CASES["funnel/default_steps_by_group"],
-                         ids=lambda p: f"{p['geography']}-{p['mode']}-{p['window_days']}-{p['breakdown']}-"
-                                       f"{p['counting']}")
-def test_default_funnel_matches_the_reference(params, warehouse, ref):
-    # The default step list's fast path (the funnel_entrants table) against the same person-by-person reference.
-    got = warehouse.run("funnel/default_steps_by_group", **params).reset_index(drop=True)
-    expected = expected_funnel(ref, steps=list(funnel.DEFAULT_STEPS), **params)
-    assert list(zip(got.group_key, got.step_order, got.step)) == list(
-        zip(expected.group_key, expected.step_order, expected.step))
-    for column in ("entities", "drop_off", "still_in_window", "skipped"):
-        assert_counts(got[column], expected[column], column)
-    for column in ("median_days", "p90_days", "conversion_previous_pct", "conversion_first_pct"):
-        assert_ratios(got[column], expected[column], column)
 
 
 @pytest.mark.parametrize("geography", GEOGRAPHIES)

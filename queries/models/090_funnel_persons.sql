@@ -41,3 +41,70 @@ final as (
 )
 
 select * from final order by geography, district_code, commune_code, person_id;
+
+-- funnel_person_steps(geo, district, commune, steps, mode, window_days): each person of a place (district and
+-- commune null: the province) and their way through a funnel of the given steps, as
+-- of no particular month: one row per person and event step ('active' is left to the caller: it depends on the
+-- month). The funnel report (funnel/steps_by_group.sql) and the funnel_counts mart both read it, so the rules
+-- live here only.
+-- Columns: geography, district_code, commune_code, person_id, household_id, team_id, birth_year, sex,
+--   service_months, entered_on (first date of the first step: entry into the funnel), step_order, step,
+--   done_on (the date the step counts at, null if it never does: it and every earlier step done, within the
+--   window after entry if one is given; by the end of a month M it counts iff done_on <= M's last day),
+--   is_skip (a later step done before entry, or recorded as "already had it"), days (from the previous step's
+--   done_on; null for the first step and for steps not done).
+-- Sequential: a step's date is its first date at or after the previous step's; any order: its first date. A skip
+-- counts at the previous step's date (sequential) or at entry (any order). A step's done_on is the latest date
+-- of it and the steps before it.
+create or replace macro funnel_person_steps(geo, district, commune, steps, mode, window_days) as table
+with entrants as (
+    select
+        f.*,
+        f.step_dates[list_filter(steps, lambda s: s <> 'active')[1]][1] as entered_on,
+        list_transform(list_filter(steps, lambda s: s <> 'active')[2:], lambda step: {
+            'dates': coalesce(f.step_dates[step], []::date[]),
+            'is_skip': list_contains(f.preexisting_steps, step)
+                or coalesce(f.step_dates[step][1] < f.step_dates[list_filter(steps, lambda s: s <> 'active')[1]][1],
+                            false)
+        }) as later
+    from funnel_persons as f
+    where f.geography = geo
+      and (district is null or f.district_code = district)
+      and (commune is null or f.commune_code = commune)
+      and f.step_dates[list_filter(steps, lambda s: s <> 'active')[1]][1] is not null
+),
+
+dated as (
+    select
+        e.* exclude (later, step_dates, preexisting_steps),
+        [false] || list_transform(e.later, lambda x: x.is_skip) as skips,
+        case when mode = 'sequential' then
+            list_reduce(e.later, lambda acc, x: list_append(acc,
+                case when acc[-1] is null then null
+                     when x.is_skip then acc[-1]
+                     else list_min(list_filter(x.dates, lambda d: d >= acc[-1])) end), [e.entered_on])
+        else
+            [e.entered_on] || list_transform(e.later, lambda x: case when x.is_skip then e.entered_on else x.dates[1] end)
+        end as dates
+    from entrants as e
+),
+
+passed as (
+    select
+        d.* exclude (dates),
+        list_transform(range(1, len(d.dates) + 1), lambda k:
+            case when list_bool_and(list_transform(d.dates[1:k], lambda day: day is not null
+                      and (window_days is null or day <= d.entered_on + window_days::integer)))
+                 then list_max(d.dates[1:k]) end) as done_on
+    from dated as d
+)
+
+select
+    p.* exclude (skips, done_on),
+    unnest(range(1, len(p.done_on) + 1)) as step_order,
+    unnest(list_filter(steps, lambda s: s <> 'active')) as step,
+    unnest(list_transform(range(1, len(p.done_on) + 1), lambda k: p.skips[k] and p.done_on[k] is not null)) as is_skip,
+    unnest(p.done_on) as done_on,
+    unnest(list_transform(range(1, len(p.done_on) + 1),
+        lambda k: case when k > 1 then p.done_on[k] - p.done_on[k - 1] end)) as days
+from passed as p;

@@ -8,58 +8,48 @@
 --   $team_id (the team that first reached the person; null: all), $row_limit (null: every row)
 -- Columns: person_id, district_name, commune_name, household_id, team_id, birth_year, sex, reached_on, trained_on, installed_on, account_on, first_service_on, stage, total_rows
 -- The screen shows the first $row_limit rows; a download runs the same query with $row_limit null, so it holds
--- exactly total_rows rows. Cheap for the province: the step filter is a semi-join that is empty when no step is
--- chosen, the count is apart from the listing, and unit names are joined to the listed rows only (a top-N sort).
-with step_people as (
-    select x.person_id from person_steps as x
-    where x.step = $step and x.done_on <= last_day($month::date)
-    union
-    select m.person_id from service_months as m
-    where $step = 'active' and m.month between $month::date - interval 2 month and $month::date
-),
-
-scoped as (
-    select
-        p.person_id, pp.district_code, pp.commune_code, p.household_id, p.team_id, p.birth_year, p.sex,
-        p.reached_on, p.trained_on, p.installed_on, p.account_on, p.first_service_on
-    from person_places as pp
-    join persons as p on p.person_id = pp.person_id
-    where pp.geography = $geography
-      and ($district_code is null or pp.district_code = $district_code)
+-- exactly total_rows rows.
+with scoped as (
+    select p.* exclude (unit_set, commune_code, district_code), pp.commune_code, pp.district_code,
+           last_day($month::date) as as_of
+    from persons as p
+    join person_places as pp on pp.person_id = p.person_id and pp.geography = $geography
+    where ($district_code is null or pp.district_code = $district_code)
       and ($commune_code is null or pp.commune_code = $commune_code)
       and ($sex is null or coalesce(p.sex, 'unknown') = $sex)
       and ($born_from is null or p.birth_year >= $born_from)
       and ($born_to is null or p.birth_year <= $born_to)
       and ($team_id is null or p.team_id = $team_id)
-      -- person_steps, not the persons columns: every step the models know (the funnel's too) filters the same way.
-      and ($step is null or p.person_id in (select person_id from step_people))
 ),
 
+-- person_steps, not the persons columns: every step the models know (the funnel's too) filters the same way.
+stepped as (
+    select s.* from scoped as s
+    where $step is null
+       or ($step = 'active' and s.person_id in (
+               select m.person_id from service_months as m
+               where m.month between $month::date - interval 2 month and $month::date))
+       or s.person_id in (select x.person_id from person_steps as x where x.step = $step and x.done_on <= s.as_of)
+),
+
+-- Counted apart from the listing, so that the listing is a top-N sort rather than a window over every person.
 counted as (
-    select count(*) as total_rows from scoped
-),
-
-listed as (
-    select * from scoped
-    order by reached_on desc nulls last, person_id
-    limit $row_limit
-),
-
-final as (
-    select
-        s.person_id, d.name as district_name, c.name as commune_name, s.household_id, s.team_id, s.birth_year, s.sex,
-        s.reached_on, s.trained_on, s.installed_on, s.account_on, s.first_service_on,
-        case when s.first_service_on <= last_day($month::date) then 'first_service'
-             when s.account_on <= last_day($month::date) then 'account'
-             when s.installed_on <= last_day($month::date) then 'installed'
-             when s.trained_on <= last_day($month::date) then 'trained'
-             when s.reached_on <= last_day($month::date) then 'reached'
-             else 'later' end as stage,
-        n.total_rows
-    from listed as s
-    cross join counted as n
-    left join reporting_units as c on c.geography = $geography and c.unit_code = s.commune_code
-    left join reporting_units as d on d.geography = $geography and d.unit_code = s.district_code
+    select count(*) as total_rows from stepped
 )
 
-select * from final order by reached_on desc nulls last, person_id;
+select
+    s.person_id, d.name as district_name, c.name as commune_name, s.household_id, s.team_id, s.birth_year, s.sex,
+    s.reached_on, s.trained_on, s.installed_on, s.account_on, s.first_service_on,
+    case when s.first_service_on <= s.as_of then 'first_service'
+         when s.account_on <= s.as_of then 'account'
+         when s.installed_on <= s.as_of then 'installed'
+         when s.trained_on <= s.as_of then 'trained'
+         when s.reached_on <= s.as_of then 'reached'
+         else 'later' end as stage,
+    n.total_rows
+from stepped as s
+cross join counted as n
+left join reporting_units as c on c.geography = $geography and c.unit_code = s.commune_code
+left join reporting_units as d on d.geography = $geography and d.unit_code = s.district_code
+order by s.reached_on desc nulls last, s.person_id
+limit $row_limit;

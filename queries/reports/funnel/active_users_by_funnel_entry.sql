@@ -8,7 +8,7 @@
 -- active_users: the overview's active users (commune_month.active_users: online public-service use in the
 -- month or the two before it, any age, whether a team helped or not). active_users_not_entered: those of them
 -- who had not done the funnel's first step by the end of the month (for example, people who never met a team).
--- (Every service user has a step: a month of use is a first_service.) The rest entered the funnel; the funnel's "active" step counts only those who also passed every step before.
+-- The rest entered the funnel; the funnel's "active" step counts only those who also passed every step before.
 with totals as (
     select sum(persons_reached_cum) as persons_reached, sum(active_users) as active_users
     from commune_month
@@ -19,17 +19,12 @@ with totals as (
 
 not_entered as (
     select count(*) as n
-    from person_places as pp
-    where pp.geography = $geography
-      and ($district_code is null or pp.district_code = $district_code)
-      and ($commune_code is null or pp.commune_code = $commune_code)
-      and pp.person_id in (
-          select m.person_id from service_months as m
-          where m.month between $month::date - interval 2 month and $month::date)
-      and pp.person_id not in (
-          select d.person_id from funnel_step_days as d
-          where d.geography = $geography and d.step = $first_step and d.is_first
-            and d.done_on <= last_day($month::date))
+    from funnel_persons as f
+    where f.geography = $geography
+      and ($district_code is null or f.district_code = $district_code)
+      and ($commune_code is null or f.commune_code = $commune_code)
+      and len(list_filter(f.service_months, lambda m: m between $month::date - interval 2 month and $month::date)) > 0
+      and coalesce(f.step_dates[$first_step][1] > last_day($month::date), true)
 )
 
 select t.persons_reached, t.active_users, n.n as active_users_not_entered
