@@ -247,6 +247,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                "See in Explore the people who did the step: {step}"),
     "funnel_still_in_window": ("Chưa tính {n} người mới vào phễu, còn trong cửa sổ chuyển đổi.",
                                "{n} people who entered recently are still inside the window and not counted yet."),
+    "funnel_empty": ("Chưa ai vào phễu ở đây đến cuối tháng này: chưa có người nào làm bước đầu, \"{step}\". Hãy chọn "
+                     "tháng sau hoặc một đơn vị khác.",
+                     "Nobody has entered this funnel here by the end of this month: no one has done its first step, "
+                     "\"{step}\", yet. Choose a later month or another unit."),
     "funnel_cohorts": ("Chuyển đổi theo tháng vào phễu", "Conversion by month of entry"),
     "entry_month": ("Tháng vào phễu", "Month of entry"),
     "step": ("Bước", "Step"),

@@ -32,6 +32,10 @@ params = dict(month=view.month, **view.filters, steps=steps, mode=mode, window_d
               counting=counting)
 
 overall = ui.run("funnel/steps_by_group", **params, breakdown="none")
+if overall.empty:
+    # Nobody did the first step by the end of the month here (a commune before its first visit, for example).
+    st.info(t("funnel_empty", lang, step=t(f"step_{steps[0]}", lang)))
+    st.stop()
 overall["step_label"] = [t(f"step_{s}", lang) for s in overall["step"]]
 context = ui.run("funnel/active_users_by_funnel_entry", month=view.month, **view.filters, first_step=steps[0]).iloc[0]
 entered = overall.loc[overall["step_order"] == 1, "entities"]

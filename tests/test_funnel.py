@@ -11,6 +11,7 @@
 
 import csv
 import datetime as dt
+import os
 import tempfile
 from pathlib import Path
 
@@ -20,8 +21,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
 
+from digiskills import ui
 from digiskills.db import Warehouse
+from digiskills.i18n import t
 from digiskills.ingest import ingest_paths
 from places_support import GEOGRAPHIES, Places, home_rows, placing_unit
 
@@ -880,3 +884,43 @@ def test_dam_doi_default_funnel_no_longer_loses_the_people_guided_at_home(demo_s
     assert default["installed"] >= 5 * previous["installed"]
     # The overview's active users = those who never entered the funnel + the funnel's active + those in between.
     assert 0 < default["active"] < context["active_users"] - context["active_users_not_entered"] + 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page when nobody has entered the funnel: a commune and month before its first "guided or trained" (the scale-1
+# demo's funnel?month=2023-01&level=commune&unit=32206 used to fail with int(NaN)).
+
+
+def test_the_funnel_page_says_so_when_nobody_entered(demo_small, monkeypatch):
+    con = duckdb.connect(str(demo_small.db), read_only=True)
+    try:
+        # The commune whose first entrant came last, and the first reporting month: nobody there yet.
+        commune, first_entry, month = con.execute("""
+            select pp.commune_code, min(s.done_on), (select min(month) from reporting_months)
+            from person_steps as s
+            join person_places as pp on pp.person_id = s.person_id and pp.geography = '2025'
+            where s.step = 'guided_or_trained' and pp.commune_code is not null
+            group by pp.commune_code
+            order by min(s.done_on) desc, pp.commune_code
+            limit 1""").fetchone()
+    finally:
+        con.close()
+    assert last_day(month) < first_entry  # the view below selects nobody
+    monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
+    monkeypatch.setenv("DIGISKILLS_BOUNDARIES", os.environ.get("DIGISKILLS_SHARED_GEO", "/work/shared/geo"))
+    ui.live_warehouse.clear()
+    for lang in ("vi", "en"):
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=120)
+        at.session_state["role"] = "data_admin"
+        for key, value in dict(month=f"{month:%Y-%m}", level="commune", unit=commune, lang=lang).items():
+            at.query_params[key] = value
+        at.switch_page("pages/funnel.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [i.value for i in at.info] == [t("funnel_empty", lang, step=t("step_guided_or_trained", lang))]
+        assert not at.get("plotly_chart")  # no empty chart under the message
+    ui.live_warehouse.clear()
+
+
+def last_day(month: dt.date) -> dt.date:
+    return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
