@@ -1,11 +1,14 @@
 """Measures small-cell protection on a warehouse: funnel cells by age band or by sex (every step of every
 district and commune of both geographies, a few months) whose person count is 1–4, as published before
-protection and as a viewer sees them after it (digiskills.disclosure). Usage:
-    python bench/small_cells.py [--db PATH] [--months 2025-06,2026-10] [--geographies 2025,pre2025] [--every N]"""
+protection and as a viewer sees them after it (digiskills.disclosure); with --pattern, the one suppression
+pattern of the unit counts instead: its time to compute and how many cells it withholds. Usage:
+    python bench/small_cells.py [--db PATH] [--months 2025-06,2026-10] [--geographies 2025,pre2025] [--every N]
+    python bench/small_cells.py --pattern [--db PATH]"""
 
 import argparse
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,13 +41,34 @@ def measure(path: Path, months: list[dt.date], geographies: list[str], every: in
     return totals
 
 
+def measure_pattern(path: Path) -> None:
+    """Prints a table: the pattern query's time, the pattern's time, and the cells withheld by level."""
+    queries = db.Warehouse(path)
+    started = time.perf_counter()
+    atoms = queries.run(disclosure.PATTERN_QUERY)
+    queried = time.perf_counter()
+    found = disclosure.pattern(atoms)
+    done = time.perf_counter()
+    cells = found.cells
+    print(f"pattern query: {queried - started:.1f} s ({len(atoms):,} rows); pattern: {done - queried:.1f} s")
+    print("| level | cells | primary (1–4) | complementary |")
+    print("|---|---|---|---|")
+    for level, group in cells.groupby("level"):
+        complements = int((group["is_suppressed"] & ~group["is_primary"]).sum())
+        print(f"| {level} | {len(group):,} | {int(group['is_primary'].sum()):,} | {complements:,} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--months", default="2025-06,2026-10")
     parser.add_argument("--geographies", default="2025,pre2025")
     parser.add_argument("--every", type=int, default=1, help="every n-th unit only (a sample on a large warehouse)")
+    parser.add_argument("--pattern", action="store_true", help="time the unit counts' suppression pattern instead")
     args = parser.parse_args()
+    if args.pattern:
+        measure_pattern(args.db or warehouse.warehouse_path())
+        return
     months = [formatting.parse_month(m) for m in args.months.split(",")]
     totals = measure(args.db or warehouse.warehouse_path(), months, args.geographies.split(","), args.every)
     print(f"funnel entity cells by sex or age band: {totals['cells']:,}; exact 1–4 before protection: "

@@ -20,8 +20,9 @@ LISTED = 10  # rows of the brief's tables (units behind, inactive teams)
 
 
 def published(warehouse: db.Warehouse) -> Run:
-    """Report queries with small-cell protection: the brief circulates, so it shows what a viewer sees."""
-    return lambda name, **params: disclosure.protect(name, warehouse.run(name, **params))
+    """Report queries with small-cell protection: the brief circulates, so it shows what a viewer sees (with the
+    warehouse's one suppression pattern, as the pages)."""
+    return lambda name, **params: disclosure.run(warehouse, name, **params)
 
 
 @dataclass(frozen=True)

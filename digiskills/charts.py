@@ -15,7 +15,7 @@ FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=17)
 # Sequential classes (ColorBrewer YlGnBu, 5 classes; 6 for shares of a goal, whose top class is "met") and a
 # hatched-looking grey for "no data".
 CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
-GOAL_CLASS_COLOURS = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
+GOAL_CLASS_COLOURS = [*CLASS_COLOURS, "#081d58"]  # the five of the other measures, and the darkest for "met"
 # Shares of a goal: 0–20 %, …, 80–100 %, and "≥ 100 % (met)" on its own, so a unit at 85 % never looks done.
 GOAL_CLASS_BREAKS = [0.2, 0.4, 0.6, 0.8, 1.0, float("inf")]
 NO_DATA_COLOUR = "#d9d9d9"

@@ -435,8 +435,12 @@ def _pattern_masks(name: str, frame: pd.DataFrame, params: dict, found: Pattern)
         return pd.Series([key in found.withheld for key in keys], index=frame.index, dtype=bool)
 
     def by_unit(measure: str, level: str, months) -> pd.Series:
-        return mask(cell_key(source, measure, m, geography, level if u != PROVINCE else "province", u)
-                    for u, m in zip(frame["unit_code"], months))
+        # cell_key, unrolled: a map result has a row per unit and month (up to ~9,000).
+        dates = pd.to_datetime(pd.Series(list(months))).dt.date.tolist()
+        units = [None if pd.isna(u) else str(u) for u in frame["unit_code"]]
+        return mask((source, measure, m, BOTH, "province", PROVINCE) if level == "province" or u == PROVINCE
+                    else (source, measure, m, BOTH, "unknown", "") if u is None
+                    else (source, measure, m, geography, level, u) for u, m in zip(units, dates))
 
     level, unit = _place(params)
     if name == "map/indicator_by_unit_month":

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digiskills import charts, db, disclosure, exports, formatting, ui
+from digiskills import charts, db, disclosure, exports, formatting, goals, ui
 from digiskills.funnel import DEFAULT_STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,3 +212,221 @@ def test_funnel_page_by_sex_shows_less_than_five_to_viewers_only(role, exact, de
     shown = [v for table in at.dataframe for row in table.value.itertuples(index=False) for v in row]
     assert not any(v in ("1", "2", "3", "4") for v in shown) or exact
     assert ("<5" in shown) != exact
+
+
+# ------------------------------------------------------------------- the differencing attack (issue 15 §5)
+# A viewer opens every unit view there is (map, overview, teams, projections and cascade, the Data page's unknown
+# share; the meeting, the brief and every "Xem dữ liệu" download show these same results), at each level and unit
+# filter, in both geographies, for every month and measure, and writes down every released count. Then, for each
+# month and measure, every withheld cell is checked against every linear combination of the released ones that
+# the true sums allow (province = its districts + unknown = its communes + unknown, in each geography; a district
+# = its communes; the province is one number in both geographies): it is recovered when its value follows from
+# them. The sums are taken from the warehouse's finest rows, independently of digiskills.disclosure, and every
+# released value is checked against them first.
+
+MAP_INDICATORS = ["working_age_service_users", "households_reached", "working_age_reached", "persons_reached",
+                  "persons_trained", "accounts_created", "eid_activations", "active_users", "first_services",
+                  "training_attendances", "support_activities"]  # pages/map.py INDICATORS
+HEADLINE = ["persons_trained", "training_attendances", "households_reached", "accounts_created",
+            "eid_activations", "active_users", "working_age_reached", "working_age_service_users"]
+STATE = ("active_users", "working_age_reached", "working_age_service_users")
+PER_MONTH = (D(2023, 9, 1), LATEST)  # views of one month: these (09/2023: the issue's), besides every month where cheap
+
+
+def column_of(indicator: str) -> str:
+    return indicator if indicator in STATE or indicator.endswith("_cum") else f"{indicator}_cum"
+
+
+def as_date(value) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def unit_cell(geography, level, code) -> tuple:
+    """(geography, level, unit) of a published cell: the province and the unknown commune are one cell in both."""
+    if level == "province" or code == "96":
+        return "*", "province", "96"
+    if code is None or (isinstance(code, float) and np.isnan(code)):
+        return "*", "unknown", ""
+    return geography, level, code
+
+
+def viewer_views(queries: db.Warehouse):
+    """(query, params, rows) for every unit view: rows yields (column, source, measure, month, unit_cell) per
+    count cell, in the order of the result's rows (a function of the result frame)."""
+    goal_metrics = sorted({g.metric for g in goals.load()})
+    months = sorted(as_date(m) for m in queries.run("shared/reporting_months")["month"])
+    for geography in ("2025", "pre2025"):
+        units = queries.run("shared/reporting_units", geography=geography)
+        districts = units[units.level == "district"].unit_code.tolist()
+        places = [("province", None, None), *[("district", d, None) for d in districts],
+                  *[("commune", u.parent_code, u.unit_code) for u in units[units.level == "commune"].itertuples()]]
+        for level, filters in itertools.product(("district", "commune"), [None, *districts]):
+            for indicator in MAP_INDICATORS:
+                yield ("map/indicator_by_unit_month",
+                       dict(geography=geography, level=level, district_code=filters, indicator=indicator,
+                            goal_target=0.7),
+                       lambda f, i=indicator, lv=level, g=geography: [
+                           ("value", "commune_month", column_of(i), as_date(m), unit_cell(g, lv, u))
+                           for u, m in zip(f.unit_code, f.month)])
+            for metric in goal_metrics:
+                yield ("projections/goal_share_by_unit_month",
+                       dict(geography=geography, level=level, district_code=filters, metric=metric,
+                            population="working_age_population"),
+                       lambda f, mt=metric, lv=level, g=geography: [
+                           ("value", "commune_month", mt, as_date(m), unit_cell(g, lv, u))
+                           for u, m in zip(f.unit_code, f.month)])
+            for month in (months if filters is None else PER_MONTH):
+                yield ("teams/coverage_by_unit", dict(geography=geography, month=month, level=level,
+                                                      district_code=filters),
+                       lambda f, m=month, lv=level, g=geography: [
+                           ("households_reached", "team_month", "households_reached_cum", m, unit_cell(g, lv, u))
+                           for u in f.unit_code])
+        for metric in goal_metrics:
+            yield ("projections/goal_share_by_unit_month",
+                   dict(geography=geography, level="province", district_code=None, metric=metric,
+                        population="working_age_population"),
+                   lambda f, mt=metric: [("value", "commune_month", mt, as_date(m), unit_cell("", "province", "96"))
+                                         for m in f.month])
+            for filters, month in itertools.chain(((None, m) for m in months),
+                                                  itertools.product(districts, PER_MONTH)):
+                yield ("projections/goal_cascade_by_commune",
+                       dict(geography=geography, month=month, district_code=filters, metric=metric,
+                            population="working_age_population", target=0.7, deadline=D(2030, 12, 1)),
+                       lambda f, mt=metric, m=month, g=geography: [
+                           ("current_count", "commune_month", mt, m, unit_cell(g, "commune", u))
+                           for u in f.unit_code])
+        for level, district, commune in places:
+            place = dict(geography=geography, district_code=district, commune_code=commune)
+            cell = unit_cell(geography, level, commune or district)
+            yield ("overview/kpis_trend_by_month", dict(**place, month=LATEST),
+                   lambda f, c=cell: [(i, "commune_month", column_of(i), as_date(m), c)
+                                      for m in f.month for i in HEADLINE])
+            yield ("teams/activity_by_month", dict(**place, month=LATEST),
+                   lambda f, c=cell: [("households_reached", "team_month", "households_reached_cum", as_date(m), c)
+                                      for m in f.month])
+            for month in PER_MONTH[:1]:  # the trend has every month of these cells; this checks the card's
+                back = {"value": 0, "previous_month": 1, "year_ago": 12}
+                yield ("overview/kpis_by_month", dict(**place, month=month),
+                       lambda f, c=cell, m=month, back=back: [
+                           (column, "commune_month", column_of(i),
+                            as_date(pd.Timestamp(m) - pd.DateOffset(months=n)), c)
+                           for i in f.indicator for column, n in back.items()])
+        for month in months:
+            yield ("data/unknown_commune_share", dict(geography=geography, month=month),
+                   lambda f, m=month: [(column, "commune_month", i, m, unit_cell("", level, None if
+                                        column == "unknown" else "96"))
+                                       for i in f.indicator for column, level in (("unknown", "unknown"),
+                                                                                  ("total", "province"))])
+
+
+def published_cells(views: list, protect) -> tuple[dict, set]:
+    """What a viewer can read in every unit view: released {cell: value} and the set of withheld cells.
+    views: (name, params, rows, raw result); protect(name, raw frame, params) is the protection under test."""
+    released, withheld = {}, set()
+    for name, params, rows, raw in views:
+        shown = protect(name, raw, params)
+        cells = rows(shown)
+        # The count columns of a row, in the order rows() names its cells (row by row).
+        columns = {"overview/kpis_trend_by_month": HEADLINE,
+                   "overview/kpis_by_month": ["value", "previous_month", "year_ago"],
+                   "data/unknown_commune_share": ["unknown", "total"]}.get(name, [cells[0][0]] if cells else [])
+        values = shown[columns].to_numpy(dtype=float, na_value=np.nan).ravel().tolist() if columns else []
+        flags = pd.DataFrame({c: shown.get(disclosure.suppressed_flag(c), pd.Series(False, index=shown.index))
+                              for c in columns}).to_numpy(dtype=bool).ravel().tolist() if columns else []
+        for (_, source, measure, month, unit), value, flag in zip(cells, values, flags, strict=True):
+            key = (source, measure, month, *unit)
+            if bool(flag):
+                withheld.add(key)
+            elif not pd.isna(value):  # null: the map's "no data" (no records yet), nothing to learn
+                released.setdefault(key, set()).add(round(float(value), 6))
+    return released, withheld
+
+
+def recovered_cells(queries: db.Warehouse, released: dict, withheld: set) -> list[tuple]:
+    """The withheld cells whose value follows from the released ones (or that another view releases)."""
+    atoms = queries.run(disclosure.PATTERN_QUERY)
+    atoms["month"] = pd.to_datetime(atoms["month"]).dt.date
+    recovered = [key for key in withheld if key in released]
+    hidden, shown = {}, {}
+    for key in withheld - set(released):
+        hidden.setdefault(key[:3], []).append(key)
+    for key, values in released.items():
+        assert len(values) == 1, (key, values)  # one cell, one number in every view
+        shown.setdefault(key[:3], []).append((key, next(iter(values))))
+    for (source, measure, month), group in atoms.groupby(["source", "measure", "month"]):
+        keys = hidden.get((source, measure, month))
+        if not keys:
+            continue
+        # Unknowns: one per commune of each geography, and the people of unknown commune (one, in both).
+        columns = {("*", "unknown", ""): 0}
+        for g, c in zip(group.geography, group.commune_code):
+            if isinstance(c, str):
+                columns.setdefault((g, "commune", c), len(columns))
+        values = np.zeros(len(columns))
+        parents = {}
+        for g, d, c, v in zip(group.geography, group.district_code, group.commune_code, group.value):
+            if isinstance(c, str):
+                values[columns[(g, "commune", c)]] += v
+                parents[(g, c)] = d
+            elif g == "2025":  # the same people in both geographies: counted once
+                values[0] += v
+
+        geographies = np.array([g for g, _, _ in columns])
+        codes = np.array([c for _, _, c in columns], dtype=object)
+        districts = np.array([parents.get((g, c)) for g, _, c in columns], dtype=object)
+
+        def vector(unit) -> np.ndarray:
+            """The cell as a sum of unknowns: 1 for each commune (or the unknown commune) it adds up."""
+            g, level, code = unit
+            if level == "province":
+                return np.isin(geographies, ["*", "2025"]).astype(float)
+            if level == "unknown":
+                return (geographies == "*").astype(float)
+            if level == "district":
+                return ((geographies == g) & (districts == code)).astype(float)
+            return ((geographies == g) & (codes == code)).astype(float)
+
+        both = np.array([1.0 if g == "2025" else -1.0 if g == "pre2025" else 0.0 for g, *_ in columns])
+        known = [both]  # the same province in both geographies
+        if source == "team_month":
+            known.append(vector(("*", "unknown", "")))  # no team is of unknown commune
+        for key, value in shown.get((source, measure, month), []):
+            row = vector(key[3:])
+            assert abs(row @ values - value) < 1e-6, key  # the sums hold for what is shown
+            known.append(row)
+        _, singular, vt = np.linalg.svd(np.array(known), full_matrices=False)
+        basis = vt[singular > 1e-9 * singular.max()]
+        for key in keys:
+            target = vector(key[3:])
+            if np.linalg.norm(target - basis.T @ (basis @ target)) < 1e-6:
+                recovered.append(key)
+    return recovered
+
+
+@pytest.fixture(scope="module")
+def raw_queries(demo_small):
+    return db.Warehouse(demo_small.db)
+
+
+@pytest.fixture(scope="module")
+def raw_views(raw_queries):
+    """Every unit view's exact result, run once for both tests (about 3,000 queries)."""
+    return [(name, params, rows, raw_queries.run(name, **params))
+            for name, params, rows in viewer_views(raw_queries)]
+
+
+def test_no_withheld_cell_comes_back_by_differencing_any_views(raw_queries, raw_views):
+    found = disclosure.pattern_for(raw_queries)
+    released, withheld = published_cells(
+        raw_views, lambda name, frame, params: disclosure.protect(name, frame, params, found))
+    cells = found.cells
+    assert cells["is_primary"].sum() > 0 and (cells["is_suppressed"] & ~cells["is_primary"]).sum() > 0
+    assert len(withheld) > 1000  # the demo has small cells, and views show them withheld
+    assert recovered_cells(raw_queries, released, withheld) == []
+
+
+def test_the_attack_recovers_cells_from_per_view_complements(raw_queries, raw_views):
+    # Negative control: the same attack on the old method (complements chosen inside each result) gets cells
+    # back, as the issue's Tam Giang = 160,023 − 160,010 − 10 did on the scale-1 demo.
+    released, withheld = published_cells(raw_views, lambda name, frame, params: disclosure.protect(name, frame))
+    assert len(recovered_cells(raw_queries, released, withheld)) > 0

@@ -145,6 +145,7 @@ CASES: dict[str, list[dict]] = {
     "data/quarantine_by_file": [dict(ingest_id=20, row_limit=5000), dict(ingest_id=40, row_limit=7)],
     "data/units_mapped_from_former": [{}],
     "data/unknown_commune_share": [dict(month=LATEST), dict(month=MONTH), dict(month=FIRST_MONTH)],
+    "disclosure/counts_by_unit_month": [{}],  # the small-cell pattern's input: every unit, month and measure
 }
 
 
