@@ -350,7 +350,7 @@ def waiting_import(demo_small, tmp_path, monkeypatch):
     live = tmp_path / "live" / "warehouse.duckdb"
     live.parent.mkdir()
     shutil.copyfile(demo_small.db, live)
-    load(live, write_csv(tmp_path / "visits.csv", [visit(i, **{"Ngày hỗ trợ": "05/10/2026",
+    load(live, write_csv(tmp_path / "visits.csv", [visit(i, **{"Ngày hỗ trợ": "05/11/2026",
                                                                "Xã/Phường/Thị trấn": "Xã Đất Mũi",
                                                                "Huyện/Thành phố": ""}) for i in range(1, 4)]))
     load(live, write_csv(tmp_path / "units.csv", [{"Đơn vị": "96", "Năm": str(year), "Dân số": "1000",
