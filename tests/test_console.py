@@ -514,7 +514,8 @@ def test_the_page_runs_a_query_for_analysts(role, app, demo_small):
     assert_clean(at)
     assert not at.error
     expected = console.run(console_queries.EXAMPLES["persons_reached_by_commune"].sql, demo_small.db, FAST).frame
-    shown = at.dataframe[-1].value
+    # the result sits under the editor, before the schema panel's column table
+    shown = at.dataframe[0].value
     assert len(shown) == len(expected)
     assert shown["persons_reached_cum"].iloc[0] == formatting.number(expected["persons_reached_cum"].iloc[0], "vi")
     assert [b.key for b in at.get("download_button")] == ["console__csv", "console__xlsx"]
@@ -538,7 +539,7 @@ def test_the_page_says_the_result_was_capped(app, monkeypatch):
     at.text_area(key="console__sql").set_value("select * from range(120)")
     at.button(key="console__run").click().run()
     assert [w.value for w in at.warning] == [t("console_capped", "vi", rows="50", total="120")]
-    assert len(at.dataframe[-1].value) == 50
+    assert len(at.dataframe[0].value) == 50
     assert t("console_download_capped", "vi", rows="50") in [c.value for c in at.caption]
 
 
@@ -561,7 +562,7 @@ def test_the_page_says_a_result_was_too_big_to_keep(app, monkeypatch):
     at = app("analyst")
     at.text_area(key="console__sql").set_value("select repeat('x', 10000) as padding from range(2000)")
     at.button(key="console__run").click().run()
-    shown = len(at.dataframe[-1].value)
+    shown = len(at.dataframe[0].value)
     assert 0 < shown < 2000
     assert [w.value for w in at.warning] == [t("console_capped_size", "vi", rows=formatting.number(shown, "vi"),
                                                  mb="2")]
