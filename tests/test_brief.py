@@ -17,7 +17,7 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from digiskills import brief, brief_documents, cli, db, goals
+from digiskills import brief, brief_documents, cli, db, goals, projections
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
@@ -136,8 +136,11 @@ def test_every_pdf_page_renders_inside_its_margins(built):
         assert 0.002 < ink < 0.6, (number, ink)  # drawn (the last page may hold a few lines), not blank or black
         assert _margins_blank(pixels, 0.02), f"page {number}: ink in the outer 2 % (text off the paper)"
     first = pages[0]
-    # The projection chart's coloured method lines are on page 1; the map's blue classes on the map's page.
-    assert ((first[..., 2] > 150) & (first[..., 0] < 60)).mean() > 0.0005
+    # The projection chart's method lines are on page 1, each in its own colour (charts.METHOD_STYLES: blue
+    # #0072b2, orange #e69f00); the map's blue classes are on the map's page.
+    blue = (first[..., 2] > 150) & (first[..., 0] < 60)
+    orange = (first[..., 0] > 200) & (first[..., 1] > 130) & (first[..., 1] < 185) & (first[..., 2] < 60)
+    assert blue.mean() > 0.0001 and orange.mean() > 0.0001, (blue.mean(), orange.mean())  # 50+ pixels each
     if SHARED_GEO.is_dir():
         assert any(((p[..., 2] > 120) & (p[..., 0] < 100)).mean() > 0.01 for p in pages[1:])
 
@@ -147,7 +150,7 @@ def test_projection_chart_has_labelled_axes_and_distinct_lines(built):
     figure = brief_documents.projection_figure(facts)
     assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
     methods = [trace for trace in figure.data if trace.name in {brief_documents.t(f"method_{m}", "vi")
-                                                                 for m in ("cagr", "linear", "logistic")}]
+                                                                 for m in projections.METHODS}]
     styles = {(trace.line.color, trace.line.dash) for trace in methods}
     colours = {trace.line.color for trace in methods}
     dashes = {trace.line.dash for trace in methods}
