@@ -34,6 +34,7 @@ from scipy.optimize import OptimizeWarning, curve_fit
 METHODS = ("linear", "gap", "logistic")
 ON_TRACK, ACCELERATION = 0.95, 0.10  # UNSD Progress Chart classes of the anticipated-progress ratio
 MIN_MONTHS = 6  # fewer months than this since the baseline: not enough data
+STEP = 0.10  # a one-month rise of more than 10 points is a step in the data, not a pace (fit_window)
 FIT_WINDOW = 24  # months each method is fitted on (the recent pace, not the pilot months of 2022)
 MIN_BACKTEST_HORIZON = 12  # the backtest projects at least a year ahead, else it is not run
 MIN_BACKTEST_FIT = 12  # and fits on at least a year of data
@@ -116,14 +117,14 @@ def rising_floor(y: np.ndarray):
 
 
 def fit_window(y: np.ndarray) -> np.ndarray:
-    """The values each method is fitted on: the last FIT_WINDOW, less any that come before the window's last zero
-    (months before any use was recorded, where a source starts late, are no trend: the scale-1 demo's goal share is
-    0 until 12/2024 and 24 % in 01/2025, and a fit across that step started its projections 2–5 points above the
-    last observed value), unless that would leave fewer than MIN_MONTHS."""
+    """The values each method is fitted on: the last FIT_WINDOW, from the window's last one-month rise of more
+    than STEP on (a source that starts or is re-based within the window, not a pace: the demo's goal share goes
+    from 0.5 % to 24.5 % in 01/2025, and a fit across that step started its projections 2-5 points above the last
+    observed value), unless that would leave fewer than MIN_MONTHS."""
     window = y[-FIT_WINDOW:]
-    zeros = np.flatnonzero(window <= 0)
-    if len(zeros) and len(window) - (zeros[-1] + 1) >= MIN_MONTHS:
-        window = window[zeros[-1] + 1:]
+    steps = np.flatnonzero(np.diff(window) > STEP)
+    if len(steps) and len(window) - (steps[-1] + 1) >= MIN_MONTHS:
+        window = window[steps[-1] + 1:]
     return window
 
 

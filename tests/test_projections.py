@@ -436,15 +436,15 @@ def test_the_page_at_a_past_month_draws_no_observed_point_after_it(demo_small, m
     ui.live_warehouse.clear()
 
 
-def test_a_late_starting_source_is_fitted_from_its_first_recorded_use():
-    # The scale-1 demo's goal share: 0 until 12/2024, then 24 % and a steady +1 point a month. A fit across the
-    # step started the projections 2-5 points above the last observed value; fitted from the first recorded use,
-    # every method continues from where the data ends.
-    y = np.array([0.0] * 10 + [0.24 + 0.01 * k for k in range(22)])
-    assert len(P.fit_window(y)) == 22 and P.fit_window(y)[0] == pytest.approx(0.24)
+def test_a_step_in_the_data_is_not_fitted_as_a_pace():
+    # The demo's goal share: 0.5 % until 12/2024, then 24.5 % and a steady +1.1 points a month. A fit across the
+    # step started the projections 2-5 points above the last observed value; fitted from the step on, every
+    # method continues from where the data ends.
+    y = np.array([0.004] * 10 + [0.245 + 0.011 * k for k in range(22)])
+    assert len(P.fit_window(y)) == 22 and P.fit_window(y)[0] == pytest.approx(0.245)
     for method in P.METHODS:
-        f = P.fit(method, y)
-        assert abs(float(f(1)) - (y[-1] + 0.01)) < 0.01, method  # within a point of the trend's next month
-    # Too few months after the zero: the whole window is kept (no fit on under MIN_MONTHS values).
-    short = np.array([0.1] * 20 + [0.0] + [0.2, 0.21, 0.22])
-    assert len(P.fit_window(short)) == P.FIT_WINDOW
+        next_month = float(P.fit(method, y)(1))
+        assert abs(next_month - (y[-1] + 0.011)) < 0.01, (method, next_month)  # within a point of the trend
+    # A step with fewer than MIN_MONTHS after it: the whole window is kept.
+    late = np.array([0.1 + 0.01 * k for k in range(20)] + [0.45, 0.46, 0.47])
+    assert len(P.fit_window(late)) == len(late)  # 23 values, under FIT_WINDOW: all of them
