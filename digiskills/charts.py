@@ -239,8 +239,11 @@ def bars(frame: pd.DataFrame, x: str, y: str, lang: str, color: str | None = Non
 
 # Blue for good, orange for bad (not green/red): readable for red-green colour-blind viewers and strong enough
 # for a washed-out projector.
-STATUS_COLOURS = {"achieved": "#2166ac", "on_track": "#67a9cf", "acceleration_needed": "#fdb863",
-                  "stagnating": "#e66101", "missed": "#7f3b08", "not_enough_data": NO_DATA_COLOUR}
+# Every verdict of projections.VERDICTS has one (a unit whose status has no colour is not drawn at all);
+# "uncertain" (the methods disagree) is a muted purple, neither good nor bad.
+STATUS_COLOURS = {"achieved": "#2166ac", "on_track": "#67a9cf", "uncertain": "#b2abd2",
+                  "acceleration_needed": "#fdb863", "stagnating": "#e66101", "will_miss": "#b35806",
+                  "missed": "#7f3b08", "not_enough_data": NO_DATA_COLOUR}
 
 
 def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFrame, target: float,

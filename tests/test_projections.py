@@ -448,3 +448,12 @@ def test_a_step_in_the_data_is_not_fitted_as_a_pace():
     # A step with fewer than MIN_MONTHS after it: the whole window is kept.
     late = np.array([0.1 + 0.01 * k for k in range(20)] + [0.45, 0.46, 0.47])
     assert len(P.fit_window(late)) == len(late)  # 23 values, under FIT_WINDOW: all of them
+
+
+def test_every_verdict_has_a_colour_on_the_status_map():
+    # A status without a colour left its units off the projections page's map (uncertain and will_miss, new in
+    # the one-verdict rule, were missing: the e2e map test found 64 communes drawn short).
+    from digiskills import charts
+
+    assert set(P.VERDICTS) == set(charts.STATUS_COLOURS)
+    assert len(set(charts.STATUS_COLOURS.values())) == len(charts.STATUS_COLOURS)
