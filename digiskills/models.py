@@ -26,15 +26,20 @@ REPLACED = ("training_sessions", "service_usage")
 
 _CREATE_TABLE = re.compile(r"^create\s+or\s+replace\s+table\s+(\w+)\s+as\s", re.IGNORECASE | re.MULTILINE)
 _HOW = re.compile(r"--\s*Incremental:\s*(full|by month|by (\w+) in (\w+))", re.IGNORECASE)
-_BEGINNING = "0001-01-01"
 
-# A full build's touched sets: everything (views, so that each reads the tables as the build has made them).
-_EVERYTHING = {
+# A full build's context, in portable SQL (digiskills.spark defines the same views on Spark): the touched sets are
+# everything (views, so that each reads the tables as the build has made them), the window starts at the beginning
+# of time, and there is no month before it to carry totals on from. touched_persons follows person_links.
+FULL_BUILD_VIEWS = {
     "touched_keys": "select person_key from visits union select person_key from training_attendance "
                     "union select person_key from service_usage",
     "touched_households": "select distinct household_id from visits",
+    "model_window": "select date '0001-01-01' as from_month",
+    "commune_month_prior": "select cast(null as varchar) as geography, cast(null as varchar) as commune_code, "
+                           "cast(null as varchar) as indicator, cast(null as hugeint) as value "
+                           "from (select 1) as nothing where false",
 }
-_EVERY_PERSON = "create or replace temp view touched_persons as select distinct person_id from person_links"
+FULL_BUILD_AFTER = {"person_links": ("touched_persons", "select distinct person_id from person_links")}
 
 
 def fingerprint() -> str:
@@ -76,11 +81,8 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
         con.execute("set variable since_ingest_id = ?", [since_ingest_id])
         _run(con, "touched.sql")
     else:
-        con.execute(f"create or replace temp table model_window as select date '{_BEGINNING}' as from_month")
-        for name, sql in _EVERYTHING.items():
+        for name, sql in FULL_BUILD_VIEWS.items():
             con.execute(f"create or replace temp view {name} as {sql}")
-        con.execute("create or replace temp table commune_month_prior "
-                    "(geography varchar, commune_code varchar, indicator varchar, value hugeint)")
     for _, sql, table, how in statements():
         if not incremental or table is None or how == "full":
             con.execute(sql)
@@ -95,9 +97,15 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
             query = sql[_CREATE_TABLE.search(sql).end():]
             con.execute(f"delete from {table} where {key} in (select {key} from {touched})")
             con.execute(f"insert into {table} by name {query}")
-        if table == "person_links":
-            _run(con, "touched_persons.sql") if incremental else con.execute(_EVERY_PERSON)
-    con.execute("insert or replace into meta values ('models_fingerprint', ?)", [fingerprint()])
+        if table in FULL_BUILD_AFTER:
+            if incremental:
+                _run(con, "touched_persons.sql")
+            else:
+                view, sql = FULL_BUILD_AFTER[table]
+                con.execute(f"create or replace temp view {view} as {sql}")
+    if con.execute("select count(*) from duckdb_tables() where table_name = 'meta' and not temporary").fetchone()[0]:
+        # a warehouse (the lake build of digiskills.lake has none): the next import knows what built its models
+        con.execute("insert or replace into meta values ('models_fingerprint', ?)", [fingerprint()])
     return "incremental" if incremental else "full"
 
 

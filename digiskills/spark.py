@@ -183,6 +183,8 @@ def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[Model
     for sql in functions.values():
         spark.sql(sql)
     out.mkdir(parents=True, exist_ok=True)
+    for name, sql in models.FULL_BUILD_VIEWS.items():  # a full build's touched sets and window
+        _context_view(spark, name, sql)
     runs = []
     for statement in statements():
         key = (statement.model, statement.name)
@@ -204,11 +206,18 @@ def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[Model
                 frame = spark.read.parquet(str(target))
                 rows = frame.count()
             frame.createOrReplaceTempView(statement.name)
+            if statement.name in models.FULL_BUILD_AFTER:
+                _context_view(spark, *models.FULL_BUILD_AFTER[statement.name])
             run = ModelRun(statement.model, statement.name, statement.kind, "built",
                            time.perf_counter() - started, rows)
         runs.append(run)
         progress(run)
     return runs
+
+
+def _context_view(spark, name: str, sql: str) -> None:
+    # DuckDB's HUGEINT (the sums of counts) is Spark's DECIMAL(38, 0); sqlglot names it INT128.
+    spark.sql(spark_sql(sql).replace("INT128", "DECIMAL(38, 0)")).createOrReplaceTempView(name)
 
 
 def print_run(run: ModelRun) -> None:
