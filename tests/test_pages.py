@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from digiskills import db, formatting, ingest, ui, warehouse
 from digiskills.i18n import t
 from ingest_support import visit, write_csv
+from login_support import log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -60,9 +61,9 @@ def open_app(demo_small, monkeypatch):
         ui.live_warehouse.clear()
         ui.boundaries.clear()
         at = AppTest.from_file(DASHBOARD, default_timeout=120)
-        # Logged in as a data admin, who sees every page (tests/test_auth.py checks the other roles): the
-        # log-in keeps the role in session_state, where only server code can put it.
-        at.session_state["role"] = "data_admin"
+        # Logged in as a data admin of the users file, who sees every page and may act on it (every action checks
+        # the file at the click; tests/test_auth.py checks the other roles).
+        log_in(at, "data_admin")
         for key, value in query.items():
             at.query_params[key] = value
         if page:
