@@ -13,9 +13,9 @@ STYLE = """<style>
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"],
   [data-testid="stHeader"] {display: none;}
   .stMainBlockContainer {padding: 1.2rem 2.5rem 6.5rem 2.5rem; max-width: 100%;}
-  h1 {font-size: 2.3rem !important; padding: 0 0 0.6rem 0 !important;}
+  h1 {font-size: 2.3rem !important; padding: 0 0 0.3rem 0 !important;}
   /* Type grows with the screen: 1366 px keeps the sizes the tests measure, 1920 px fills the slide. */
-  .deck-headline {font-size: clamp(1.75rem, 1.75vw, 2.3rem); line-height: 1.4; margin: 0.2rem 0 1.5rem 0;}
+  .deck-headline {font-size: clamp(1.75rem, 1.75vw, 2.3rem); line-height: 1.4; margin: 0.2rem 0 0.8rem 0;}
   .deck-text {font-size: 1.3rem; line-height: 1.4; margin-bottom: 0.4rem;}
   .deck-figures {display: grid; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); gap: 1rem;}
   .deck-figure {border: 1px solid #d0d0d0; border-radius: 0.5rem; padding: 0.9rem 1.1rem;}
