@@ -35,7 +35,9 @@ ID_DIGITS = (9, 12)
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 # A phone: 0 then 9 or 10 digits (mobile, landline with area code), or +84/84 then 9 or 10 digits; digits may be
 # grouped by single spaces, dots or dashes ('0912 345 678', '+84 912.345.678').
-_PHONE = re.compile(r"(?<![^\W_])(?:\+84|84|0)(?:[ .\-]?\d){9,10}(?![ .\-]?\d)(?![^\W_])")
+# A phone never starts inside a longer run of groups ('… 920 0912 …'): there the run rule judges the whole run
+# part by part, so that IDs side by side are all masked (a phone matched across two IDs left 8 digits of each).
+_PHONE = re.compile(r"(?<![^\W_])(?<!\d[ .\-/])(?:\+84|84|0)(?:[ .\-]?\d){9,10}(?![ .\-]?\d)(?![^\W_])")
 _SEPARATOR = r"(?: ?[.\-/] ?| )"
 # A run of digit groups; trailing '.0' is how a spreadsheet writes a number, and belongs to the run anyway.
 _RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
