@@ -547,33 +547,6 @@ def leave_meeting() -> None:
         del st.query_params["meeting"]
 
 
-def meeting_style() -> None:
-    """Meeting mode's look: no sidebar or toolbar, a type scale read from the back of a room."""
-    st.markdown("""<style>
-      [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"] {display: none;}
-      .stMainBlockContainer {padding-top: 1.5rem; max-width: 100%;}
-      h1 {font-size: 2.6rem !important;}
-      [data-testid="stMetricLabel"] p {font-size: 1.5rem !important;}
-      [data-testid="stMetricValue"] {font-size: 3rem !important;}
-      .meeting-headline {font-size: 2.1rem; line-height: 1.45; margin: 1rem 0 2rem 0;}
-      .meeting-text {font-size: 1.6rem; line-height: 1.5; margin-bottom: 1rem;}
-      .meeting-position {font-size: 1.4rem; text-align: center; color: #444;}
-      [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] {font-size: 1.4rem;}
-      .stButton button p {font-size: 1.5rem;}
-    </style>""", unsafe_allow_html=True)
-
-
-def show_section(section) -> None:
-    """A section of the brief (digiskills.brief_documents.Section) on a page: its words and its table."""
-    for paragraph in section.paragraphs:
-        st.markdown(f"<div class='meeting-text'>{paragraph}</div>", unsafe_allow_html=True)
-    if section.table is not None:
-        frame = pd.DataFrame(section.table.rows, columns=section.table.header)
-        st.dataframe(frame, hide_index=True, width="stretch", height=38 * (len(frame) + 1) + 4)
-    for note in section.notes:
-        st.caption(note)
-
-
 def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None, *,
                key: str | None = None, on_select="rerun"):
     """A display table: cells formatted for the language, columns renamed to their labels. With a `key`, one row
