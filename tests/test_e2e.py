@@ -20,11 +20,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +32,7 @@ from conftest import TEST_SECRET
 from digiskills import auth, crosswalk, goals
 from digiskills.i18n import t
 from digiskills.units import all_units
+from streamlit_server import served
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 expect = playwright_api.expect
@@ -181,12 +177,6 @@ MAP_STATE = """(el, points) => {
 # --- fixtures -----------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def users_file(tmp_path_factory):
     """A users file with one user per role (made the way `python -m digiskills users add` makes it)."""
@@ -199,38 +189,11 @@ def users_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app_url(demo_small, users_file, tmp_path_factory):
     """`streamlit run dashboard.py` on the 2 % demo warehouse and the shared boundary files, stopped at the end."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
     env = {**os.environ, "DIGISKILLS_DB": str(demo_small.db), "DIGISKILLS_SECRET": TEST_SECRET,
            "DIGISKILLS_BOUNDARIES": str(SHARED_GEO), "DIGISKILLS_USERS": str(users_file)}
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {SERVER_START_S} s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.5)
+    with served(env, log_path, SERVER_START_S) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

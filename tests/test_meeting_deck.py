@@ -7,11 +7,6 @@ Chromium is driven by Playwright (never `playwright install`)."""
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +14,7 @@ import pytest
 from conftest import TEST_SECRET
 from digiskills import auth
 from digiskills.i18n import t
+from streamlit_server import served
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 expect = playwright_api.expect
@@ -69,51 +65,18 @@ MEASURE = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(demo_small, tmp_path_factory):
     """`streamlit run dashboard.py` on the 2 % demo warehouse, stopped at the end."""
     users = tmp_path_factory.mktemp("deck-users") / "users.toml"
     auth.add_user("admin", "data_admin", PASSWORD, users)
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("deck-server") / "streamlit.log"
     env = {**os.environ, "DIGISKILLS_DB": str(demo_small.db), "DIGISKILLS_SECRET": TEST_SECRET,
            "DIGISKILLS_USERS": str(users)}
     if SHARED_GEO.is_dir():
         env["DIGISKILLS_BOUNDARIES"] = str(SHARED_GEO)
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after 120 s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.5)
+    with served(env, log_path, 120) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
