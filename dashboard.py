@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from digiskills import staging, ui
-from digiskills import auth
+from digiskills.app import ui
+from digiskills.ingest import staging
+from digiskills.app import auth
 from digiskills.i18n import t
 
 st.set_page_config(page_title="Cà Mau – Kỹ năng số", page_icon="📶", layout="wide")
@@ -16,7 +17,7 @@ with ui.user_errors(lang):
 
 PAGES = {name: st.Page(f"pages/{name}.py", title=t(f"page_{name}", lang), url_path=name, default=name == "overview")
          for name in ("overview", "map", "funnel", "projections", "teams", "explore", "console", "data")}
-# Each role gets only the pages it may open (digiskills.auth.PAGE_ROLES); a restricted page checks the role again
+# Each role gets only the pages it may open (digiskills.app.auth.PAGE_ROLES); a restricted page checks the role again
 # at its top. Before the log-in every page is listed but hidden and none runs, so a deep link survives the log-in.
 if role and ui.meeting_mode():  # the monthly meeting: one deck of slides, no sidebar (pages/meeting.py)
     page = st.navigation([st.Page("pages/meeting.py", title=t("page_meeting", lang), url_path="meeting")],

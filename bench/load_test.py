@@ -128,7 +128,7 @@ def main() -> int:
     db = work / "warehouse.duckdb"
     shutil.copyfile(args.db, db)
     sys.path.insert(0, str(REPO))
-    from digiskills import warehouse
+    from digiskills.warehouse import store as warehouse
 
     key, copied_key = warehouse.secret_file(args.db), warehouse.secret_file(db)
     if not os.environ.get("DIGISKILLS_SECRET") and key.exists() and key != copied_key:

@@ -38,7 +38,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digiskills import db, funnel, goals, projections, warehouse  # noqa: E402
+from digiskills.analytics import funnel, projections
+from digiskills.reference import goals
+from digiskills.warehouse import db, store as warehouse  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 README = ROOT / "bench" / "README.md"
@@ -85,7 +87,7 @@ def page_constant(page: str, name: str):
 def page_queries(page: str, geography: str, month: dt.date, district: str | None, goal: goals.Goal,
                  all_goals: list[goals.Goal]) -> list[tuple[str, dict]]:
     """The report queries page `page` runs for a view (province: district None), with the parameters the page
-    passes (pages/<page>.py, digiskills/brief.py for the overview's headline), after the sidebar's two."""
+    passes (pages/<page>.py, digiskills/brief/content.py for the overview's headline), after the sidebar's two."""
     filters = dict(geography=geography, district_code=district, commune_code=None)
     listed = "commune" if district or geography == "2025" else "district"  # ui.View.listed_level, level 'province'
     level = "district" if district else "province"

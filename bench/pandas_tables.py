@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
-from digiskills import funnel as funnel_steps
-from digiskills import warehouse
+from digiskills.analytics import funnel as funnel_steps
+from digiskills.warehouse import store as warehouse
 
 PROVINCE = "96"
 # Plain tables read whole (only the columns the queries use); the person and visit tables by _load_persons

@@ -1,6 +1,6 @@
 """Measures small-cell protection on a warehouse: funnel cells by age band or by sex (every step of every
 district and commune of both geographies, a few months) whose person count is 1–4, as published before
-protection and as a viewer sees them after it (digiskills.disclosure); with --pattern, the one suppression
+protection and as a viewer sees them after it (digiskills.analytics.disclosure); with --pattern, the one suppression
 pattern of the unit counts instead: its time to compute and how many cells it withholds. Usage:
     python bench/small_cells.py [--db PATH] [--months 2025-06,2026-10] [--geographies 2025,pre2025] [--every N]
     python bench/small_cells.py --pattern [--db PATH]"""
@@ -13,7 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digiskills import db, disclosure, formatting, warehouse  # noqa: E402
+from digiskills.analytics import disclosure
+from digiskills.display import formatting
+from digiskills.warehouse import db, store as warehouse  # noqa: E402
 
 QUERY = "funnel/steps_by_group"
 

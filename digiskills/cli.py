@@ -4,7 +4,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from digiskills import ingest, masking, units, versions, warehouse
+from digiskills.ingest import load as ingest
+from digiskills.privacy import masking
+from digiskills.reference import units
+from digiskills.warehouse import versions, store as warehouse
 
 
 def _print(*lines: str, **options) -> None:
@@ -36,7 +39,10 @@ def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
 def _print_projections(goal_id: str, month_text: str | None, geography: str, level: str) -> int:
     import pandas as pd
 
-    from digiskills import db, formatting, goals, projections
+    from digiskills.analytics import projections
+    from digiskills.display import formatting
+    from digiskills.reference import goals
+    from digiskills.warehouse import db
 
     goal = {g.id: g for g in goals.load()}.get(goal_id)
     if goal is None:
@@ -71,15 +77,16 @@ def _print_projections(goal_id: str, month_text: str | None, geography: str, lev
 
 
 def _write_brief(args) -> int:
-    """brief: the monthly brief as PDF and PPTX in args.out (digiskills.brief)."""
-    from digiskills import brief, brief_documents, formatting
+    """brief: the monthly brief as PDF and PPTX in args.out (digiskills.brief.files)."""
+    from digiskills.brief import documents as brief_documents, files as brief_files
+    from digiskills.display import formatting
 
     month = formatting.parse_month(args.month) if args.month else None
     if args.month and month is None:
         print(f"error: --month {args.month!r} is not a month like 2026-10", file=sys.stderr)
         return 2
     try:
-        documents = brief.build(month, args.unit, args.geography, args.lang, args.goal)
+        documents = brief_files.build(month, args.unit, args.geography, args.lang, args.goal)
     except (ValueError, brief_documents.FontMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -124,10 +131,10 @@ def _versions_command(command: str, db_path: Path) -> int:
 
 
 def _users_command(args) -> int:
-    """users add|list|remove: the local log-in fallback's users file (digiskills.auth, docs/security.md)."""
+    """users add|list|remove: the local log-in fallback's users file (digiskills.app.auth, docs/security.md)."""
     import getpass
 
-    from digiskills import auth
+    from digiskills.app import auth
 
     path = auth.users_file()
     try:
@@ -175,7 +182,7 @@ def _add_lake_commands(sub) -> None:
 
 
 def _lake_command(args) -> int:
-    from digiskills import lake
+    from digiskills.warehouse import lake
 
     try:
         if args.command == "export-lake":
@@ -191,7 +198,7 @@ def _lake_command(args) -> int:
             seconds = lake.build_duckdb(args.lake, out / "models.duckdb")
             print(f"{out / 'models.duckdb'}: the models built by DuckDB in {seconds:.1f} s")
             return 0
-        from digiskills import spark
+        from digiskills.warehouse import spark
 
         missing = spark.missing_requirements()
         if missing:
@@ -231,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("batch", help="the batch id (a folder of the staging area)")
     p.add_argument("--db", type=Path, help="warehouse file (default DIGISKILLS_DB or data/warehouse.duckdb)")
     p = sub.add_parser("clean-staging", help="delete uploads and scratch files left by finished or killed imports")
+    sub.add_parser("docs", help="regenerate docs/reference.md from the SQL files' headers and schema.sql")
     p = sub.add_parser("demo", help="write realistic demo exports under data/demo/ and build the warehouse")
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: the merged province's real size)")
     p.add_argument("--seed", type=int, default=2022)
@@ -301,10 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "users":
         return _users_command(args)
     if args.command == "import-batch":
-        from digiskills import worker
+        from digiskills.ingest import worker
         return worker.run(args.batch, args.db or warehouse.warehouse_path())
     if args.command == "clean-staging":
-        from digiskills import staging
+        from digiskills.ingest import staging
         for path in staging.clean_stale():
             print(f"removed {path}")
         return 0
@@ -315,8 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         return _write_brief(args)
     if args.command in ("export-lake", "build"):
         return _lake_command(args)
+    if args.command == "docs":
+        from digiskills.warehouse import reference_doc
+        print(reference_doc.write())
+        return 0
     if args.command == "demo":
-        from digiskills import demo
+        from digiskills.demo import builder as demo
         demo.build(out=args.out, scale=args.scale, seed=args.seed, db_path=warehouse.warehouse_path(),
                    progress=demo.print_progress)
         return 0

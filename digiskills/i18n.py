@@ -290,7 +290,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_missed": ("Không đạt", "Missed"),
     "status_will_miss": ("Sẽ không đạt", "Will miss"),
     "status_uncertain": ("Chưa chắc chắn", "Uncertain"),
-    # The monthly brief (digiskills/brief.py): the headline sentence and the brief's sections
+    # The monthly brief (digiskills/brief/content.py): the headline sentence and the brief's sections
     "brief_title": ("Bản tin kỹ năng số cộng đồng tháng {month}", "Community digital skills brief, {month}"),
     "headline_short": ("Tháng {month}, {unit}: tỷ lệ {indicator} là {value}, còn thiếu {gap} so với mục tiêu {target} "
                        "đến {deadline}: {verdict}.",
@@ -456,7 +456,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "attainment": ("Mức đạt dự báo tại hạn (% mục tiêu)", "Projected attainment at the deadline (% of goal)"),
     "yes": ("Có", "Yes"),
     "no": ("Không", "No"),
-    # Explore's columns (digiskills/labels.py): the header of each column in the table and in CSV/Excel downloads
+    # Explore's columns (digiskills/display/labels.py): the header of each column in the table and in CSV/Excel downloads
     "col_visit_date": ("Ngày hỗ trợ", "Date"),
     "col_visit_id": ("Mã lượt hỗ trợ", "Activity ID"),
     "col_commune_name": ("Xã, phường", "Commune"),
@@ -487,7 +487,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_account_on": ("Ngày có tài khoản/định danh", "Account or e-ID on"),
     "col_first_service_on": ("Ngày nộp hồ sơ trực tuyến đầu tiên", "First online service on"),
     "col_stage": ("Bước xa nhất (cuối tháng)", "Furthest step (month's end)"),
-    # Explore's values (the export's codes; digiskills.contract.ENUMS lists them)
+    # Explore's values (the export's codes; digiskills.ingest.contract.ENUMS lists them)
     "result_success": ("Thành công", "Succeeded"),
     "result_failed": ("Không thành công", "Failed"),
     "result_already_done": ("Đã có từ trước", "Already done"),
@@ -519,7 +519,7 @@ TEXT: dict[str, tuple[str, str]] = {
                        "again."),
     "upload_too_big": ("Tệp {file} lớn {size}, vượt giới hạn {limit}; không nạp tệp này. Hãy tách tệp theo tháng.",
                        "File {file} is {size}, over the limit of {limit}; it was not imported. Split it by month."),
-    # SQL console (pages/console.py, digiskills/console.py, docs/security.md "SQL console")
+    # SQL console (pages/console.py, digiskills/console/sandbox.py, docs/security.md "SQL console")
     "console_intro": ("Truy vấn kho dữ liệu bằng SQL (DuckDB), chỉ đọc: không đọc hay ghi tệp, không đổi cấu hình. Mỗi "
                       "truy vấn chạy tối đa {seconds} giây với {memory} bộ nhớ và trả về tối đa {rows} dòng.",
                       "Query the warehouse in SQL (DuckDB), read-only: no files read or written, no settings changed. "
@@ -582,7 +582,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "console_description": ("Mô tả", "Description"),
     "console_no_description": ("Tài liệu chưa mô tả bảng này.", "The documentation does not describe this table."),
     "console_source": ("Theo {source}", "From {source}"),
-    # Log-in and roles (digiskills/auth.py, docs/security.md)
+    # Log-in and roles (digiskills/app/auth.py, docs/security.md)
     "login_title": ("Đăng nhập", "Log in"),
     "login_user": ("Tên đăng nhập", "Username"),
     "login_password": ("Mật khẩu", "Password"),

@@ -1,6 +1,6 @@
-"""Truy vấn SQL / SQL console: analysts query the warehouse in SQL inside a sandbox (digiskills.console), look
-up its tables with their documented meaning (digiskills.console_schema) and keep named queries
-(digiskills.console_queries)."""
+"""Truy vấn SQL / SQL console: analysts query the warehouse in SQL inside a sandbox (digiskills.console.sandbox), look
+up its tables with their documented meaning (digiskills.console.schema) and keep named queries
+(digiskills.console.saved)."""
 
 import datetime as dt
 from pathlib import Path
@@ -8,7 +8,10 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from digiskills import console, console_queries, console_schema, exports, formatting, ui, warehouse
+from digiskills.app import ui
+from digiskills.console import sandbox as console, saved as console_queries, schema as console_schema
+from digiskills.display import exports, formatting
+from digiskills.warehouse import store as warehouse
 from digiskills.i18n import t
 
 view = ui.current_view()
@@ -179,7 +182,7 @@ with result_area:
         rows = console.downloadable(result.frame)
         stamp = f"console_{dt.datetime.now():%Y%m%d-%H%M%S}"
         downloads = st.columns([1, 1, 3])
-        # Files are made when a button is clicked (an Excel file of 10,000 rows takes seconds), by digiskills.exports.
+        # Files are made when a button is clicked (an Excel file of 10,000 rows takes seconds), by digiskills.display.exports.
         ui.download_button(downloads[0], t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{stamp}.csv",
                            "text/csv", key="console__csv", lang=lang)
         ui.download_button(downloads[1], t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),

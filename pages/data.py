@@ -1,13 +1,16 @@
 """Dữ liệu / Data: import the next monthly exports in the browser, see what was loaded and rejected, and how fresh
-the data is. Uploads go to a private staging folder and are imported by a worker process (digiskills.worker),
+the data is. Uploads go to a private staging folder and are imported by a worker process (digiskills.ingest.worker),
 never inside this server; the page polls the worker's progress, and no upload is kept after the import."""
 
 import pandas as pd
 import streamlit as st
 
-from digiskills import formatting, limits, staging, ui, versions, worker
+from digiskills.app import ui
+from digiskills.display import formatting
+from digiskills.ingest import limits, staging, worker
+from digiskills.warehouse import versions
 from digiskills.i18n import t
-from digiskills.masking import mask
+from digiskills.privacy.masking import mask
 
 view = ui.current_view()
 lang = view.lang
@@ -106,7 +109,7 @@ if reports:
                 st.dataframe(pd.DataFrame([{"line": x["line"], "reason": x["reason_vi" if lang == "vi" else "reason_en"]}
                                            for x in r.rejects]), hide_index=True, width="stretch")
 
-# Publish, don't overwrite (digiskills.versions): an import whose review flags something waits here.
+# Publish, don't overwrite (digiskills.warehouse.versions): an import whose review flags something waits here.
 st.subheader(t("versions_title", lang))
 waiting = versions.pending_review(live_db)
 if waiting is not None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from digiskills import auth, downloads, formatting, labels, ui
+from digiskills.app import auth, downloads, ui
+from digiskills.display import formatting, labels
 from digiskills.i18n import TEXT, t
 
 SCREEN_ROWS = 10_000  # rows on screen (newest first); a download holds every row the filters match
@@ -155,7 +156,7 @@ total = int(frame["total_rows"].iloc[0]) if len(frame) else 0
 rows = frame.drop(columns="total_rows")
 st.caption(t("explore_rows_all" if total <= len(rows) else "explore_rows_some", lang,
              total=formatting.number(total, lang), shown=formatting.number(len(rows), lang)))
-# Downloads: every filtered row, made by digiskills.downloads only when a button is clicked (Streamlit runs the
+# Downloads: every filtered row, made by digiskills.app.downloads only when a button is clicked (Streamlit runs the
 # callable then, in its own thread), never on a rerun.
 make = functools.partial(downloads.build, ui.live_warehouse(), query, params, lang=lang, geography=view.geography,
                          sheet_name=t(f"explore_kind_{kind}", lang))

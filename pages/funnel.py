@@ -3,7 +3,9 @@ drop out, and how long each step takes."""
 
 import streamlit as st
 
-from digiskills import charts, formatting, funnel, ui
+from digiskills.analytics import funnel
+from digiskills.app import ui
+from digiskills.display import charts, formatting
 from digiskills.i18n import t
 
 WINDOWS = {"unlimited": None, "30": 30, "90": 90, "180": 180}

@@ -5,7 +5,9 @@ import os
 import pandas as pd
 import streamlit as st
 
-from digiskills import charts, formatting, geo, ui
+from digiskills.app import ui
+from digiskills.display import charts, formatting
+from digiskills.geo import boundaries as geo
 from digiskills.i18n import t
 
 INDICATORS = ["working_age_service_users", "households_reached", "working_age_reached", "persons_reached",

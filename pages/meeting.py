@@ -1,11 +1,13 @@
 """Họp / Meeting mode (?meeting=1): the monthly meeting on a projector — no sidebar, large type, the reporting
 month frozen and in every title, and a fixed sequence of slides, each answering one question, stepped through
 with ←/→ or the buttons: headline → map of % of the goal → units behind → projections → teams. Every number comes
-from the brief's gathering of the pages' queries (digiskills.brief), so the meeting, the brief and the pages agree."""
+from the brief's gathering of the pages' queries (digiskills.brief.content), so the meeting, the brief and the pages agree."""
 
 import streamlit as st
 
-from digiskills import brief, brief_documents, deck, formatting, ui
+from digiskills.app import deck, ui
+from digiskills.brief import content as brief, documents as brief_documents
+from digiskills.display import formatting
 from digiskills.i18n import t
 
 SLIDES = ("headline", "map", "behind", "projections", "teams")

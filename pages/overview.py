@@ -3,7 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from digiskills import brief, charts, formatting, projections, ui
+from digiskills.analytics import projections
+from digiskills.app import ui
+from digiskills.brief import content as brief
+from digiskills.display import charts, formatting
 from digiskills.i18n import TEXT, t
 
 view = ui.current_view()
@@ -16,7 +19,7 @@ trend = ui.run("overview/kpis_trend_by_month", month=view.month, **view.filters)
 goal = view.goal
 goal_indicator = goal.metric.removesuffix("_cum")
 
-# The answer first: where the unit stands on the goal, what changed, who is behind and ahead (digiskills.brief).
+# The answer first: where the unit stands on the goal, what changed, who is behind and ahead (digiskills.brief.content).
 standing = brief.standing(ui.run, view.month, view.geography, view.commune_code or view.district_code, goal, lang)
 st.markdown(f"<div style='font-size:1.35rem;line-height:1.5;margin:0.2rem 0 1rem 0'>"
             f"{brief.headline(standing, lang)}</div>", unsafe_allow_html=True)
@@ -107,13 +110,13 @@ ui.chart_data(trend, lang, {"month": t("month", lang), **{
     f"overview_{view.unit_code}_{view.month:%Y-%m}")
 
 
-# The monthly brief, one click (digiskills.brief): made only when asked (about 20 s), then kept for this view.
+# The monthly brief, one click (digiskills.brief.files): made only when asked (about 20 s), then kept for this view.
 @st.cache_data(max_entries=8, show_spinner=False)
 def _monthly_brief(db_path: str, warehouse_version, month, unit_code, geography, brief_lang, goal_id):
     from pathlib import Path
 
-    from digiskills import brief
-    return brief.build(month, unit_code, geography, brief_lang, goal_id, db_path=Path(db_path))
+    from digiskills.brief import files as brief_files
+    return brief_files.build(month, unit_code, geography, brief_lang, goal_id, db_path=Path(db_path))
 
 
 brief_view = (view.month, view.unit_code, view.geography, lang, view.goal.id)

@@ -3,7 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from digiskills import charts, formatting, geo, projections, ui
+from digiskills.analytics import projections
+from digiskills.app import ui
+from digiskills.display import charts, formatting
+from digiskills.geo import boundaries as geo
 from digiskills.i18n import t
 
 view = ui.current_view()

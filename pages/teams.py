@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from digiskills import charts, formatting, ui
+from digiskills.app import ui
+from digiskills.display import charts, formatting
 from digiskills.i18n import t
 
 view = ui.current_view()

@@ -1,6 +1,7 @@
 """Shared fixtures: a fixed pseudonymisation key, and demo warehouses built once per test session."""
 
 import datetime as dt
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +17,31 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+
+
+class StreamlitDeprecations(logging.Handler):
+    """Collects what Streamlit logs through its deprecation logger (it logs deprecations, it does not raise
+    Python warnings), so that a page using a deprecated API fails its test (issue 18)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+STREAMLIT_DEPRECATIONS = StreamlitDeprecations()
+logging.getLogger("streamlit.deprecation_util").addHandler(STREAMLIT_DEPRECATIONS)
+
+
+@pytest.fixture(autouse=True)
+def no_streamlit_deprecations():
+    STREAMLIT_DEPRECATIONS.messages.clear()
+    yield
+    assert STREAMLIT_DEPRECATIONS.messages == [], "a deprecated Streamlit API was used"
+
+
 # The demo simulates up to the last full month before "today"; fixing it keeps every number stable.
 DEMO_TODAY = dt.date(2026, 11, 28)
 TEST_SECRET = "test-key-not-for-production"
@@ -25,7 +51,7 @@ os.environ["DIGISKILLS_USERS"] = str(Path(tempfile.mkdtemp(prefix="digiskills-us
 
 
 def _build_demo(tmp_path_factory, name: str, scale: float, seed: int) -> "DemoBuild":
-    from digiskills import demo
+    from digiskills.demo import builder as demo
 
     root = tmp_path_factory.mktemp(name)
     db = root / "warehouse.duckdb"

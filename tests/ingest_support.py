@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from digiskills import ingest, warehouse
+from digiskills.ingest import load as ingest
+from digiskills.warehouse import store as warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +124,7 @@ def cli(db: Path, *args: str | Path, env: dict[str, str] | None = None) -> subpr
 
 
 def read_text_export(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """A CSV/TXT export read independently of digiskills.readers: encoding by its byte-order mark, else UTF-8,
+    """A CSV/TXT export read independently of digiskills.ingest.readers: encoding by its byte-order mark, else UTF-8,
     else Windows-1258; text in NFC; every cell a string; only `columns` (those the file has) when given.
     Row i of the frame is line i + 2 of the file."""
     raw = path.read_bytes()

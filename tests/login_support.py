@@ -1,8 +1,8 @@
 """Page tests that click an action: a session logged in as a user of the users file (DIGISKILLS_USERS), as the
-log-in form leaves it. Every action checks the user's role in that file at the click (digiskills.auth.require),
+log-in form leaves it. Every action checks the user's role in that file at the click (digiskills.app.auth.require),
 so a test that only sets session_state["role"] sees its pages but may do nothing on them."""
 
-from digiskills import auth
+from digiskills.app import auth
 
 PASSWORD = "a test password"
 

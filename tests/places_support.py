@@ -2,7 +2,7 @@
 geography ('2025': the 64 new communes by former district area; 'pre2025': the 16 former districts and their
 164 communes), for the report and funnel tests. It reads only units, unit_sets and crosswalk (never
 commune_allocation, reporting_units or the *_places tables) and re-derives the rules of queries/models/045_places.sql
-and digiskills/crosswalk.py from their headers."""
+and digiskills/reference/crosswalk.py from their headers."""
 
 import hashlib
 

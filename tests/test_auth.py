@@ -19,7 +19,9 @@ from ingest_support import load, sha256, visit, write_csv
 from login_support import PASSWORD, log_in
 from streamlit.testing.v1 import AppTest
 
-from digiskills import auth, console_queries, ui, versions
+from digiskills.app import auth, ui
+from digiskills.console import saved as console_queries
+from digiskills.warehouse import versions
 from digiskills.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digiskills import db
+from digiskills.warehouse import db
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 

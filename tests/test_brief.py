@@ -1,4 +1,4 @@
-"""The monthly brief (digiskills.brief): its headline facts, and its PDF and PPTX opened the way a reader's
+"""The monthly brief (digiskills.brief.content): its headline facts, and its PDF and PPTX opened the way a reader's
 software opens them — text extracted, slides parsed, a page rendered to pixels. Built once for the module
 (Chromium starts once for the projection chart). Every PDF page and every PPTX slide (LibreOffice headless) is
 rendered to pixels and checked for text outside its box."""
@@ -17,7 +17,11 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from digiskills import brief, brief_documents, cli, db, goals, projections
+from digiskills import cli
+from digiskills.analytics import projections
+from digiskills.brief import content as brief, documents as brief_documents, files as brief_files
+from digiskills.reference import goals
+from digiskills.warehouse import db
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
@@ -36,7 +40,7 @@ def built(demo_small):
     run = brief.published(warehouse)
     goal = goals.live(goals.load(), MONTH)
     facts = brief.gather(run, MONTH, "2025", None, goal, "vi")
-    documents = brief.build(MONTH, None, "2025", "vi", db_path=demo_small.db, boundaries=SHARED_GEO)
+    documents = brief_files.build(MONTH, None, "2025", "vi", db_path=demo_small.db, boundaries=SHARED_GEO)
     return facts, documents
 
 
@@ -227,7 +231,7 @@ def test_missing_font_is_a_clear_error(tmp_path, monkeypatch):
 def test_overview_makes_the_brief_on_click(demo_small, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from digiskills import ui
+    from digiskills.app import ui
 
     monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
     monkeypatch.setenv("DIGISKILLS_BOUNDARIES", str(SHARED_GEO))

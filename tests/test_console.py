@@ -20,7 +20,10 @@ import pytest
 from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
-from digiskills import console, console_queries, console_schema, db, exports, formatting, ui, warehouse
+from digiskills.app import ui
+from digiskills.console import sandbox as console, saved as console_queries, schema as console_schema
+from digiskills.display import exports, formatting
+from digiskills.warehouse import db, store as warehouse
 from digiskills.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -369,7 +372,7 @@ def test_descriptions_come_from_the_docs(demo_small):
     assert tables["team_places"].descriptions[0][1].startswith("A team's unit: the roster's latest word")
     assert "\n\nWhere every person, household and team lies" in tables["team_places"].descriptions[0][1]
     # A reference table: the comment above its `create table` in schema.sql.
-    assert tables["units"].descriptions[0][0] == "digiskills/schema.sql"
+    assert tables["units"].descriptions[0][0] == "digiskills/warehouse/schema.sql"
 
 
 def test_every_table_but_meta_is_described(demo_small):

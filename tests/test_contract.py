@@ -1,4 +1,4 @@
-"""The export contract (digiskills/contract.py) against its documentation (docs/data-contract.md) and the
+"""The export contract (digiskills/ingest/contract.py) against its documentation (docs/data-contract.md) and the
 warehouse schema: every table, column, header and accepted value is documented, and the warehouse can store
 exactly what the contract accepts."""
 
@@ -7,13 +7,13 @@ import unicodedata
 
 import pytest
 
-from digiskills.contract import BOOL_VALUES, ENUMS, TABLES, Aliases
-from digiskills.ingest import TARGETS
+from digiskills.ingest.contract import BOOL_VALUES, ENUMS, TABLES, Aliases
+from digiskills.ingest.load import TARGETS
 from digiskills.text import fold
 from ingest_support import ROOT, new_warehouse, query
 
 DOC = unicodedata.normalize("NFC", (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8"))
-SCHEMA = (ROOT / "digiskills" / "schema.sql").read_text(encoding="utf-8")
+SCHEMA = (ROOT / "digiskills" / "warehouse" / "schema.sql").read_text(encoding="utf-8")
 
 
 def sections(level: str) -> dict[str, str]:

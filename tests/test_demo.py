@@ -15,7 +15,8 @@ import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
 
-from digiskills import demo, demo_exports, units
+from digiskills.demo import world as demo, exports as demo_exports
+from digiskills.reference import units
 from digiskills.text import key
 from ingest_support import query, read_text_export, records
 

@@ -4,7 +4,7 @@ same in both geographies, and the 2024 total is the GSO figure of the new Cà Ma
 import pandas as pd
 import pytest
 
-from digiskills import crosswalk, denominators, units
+from digiskills.reference import crosswalk, denominators, units
 
 MEASURES = ["population", "working_age_population", "households"]
 

@@ -5,7 +5,7 @@ import re
 
 import duckdb
 
-from digiskills import models
+from digiskills.warehouse import models
 from ingest_support import load, new_warehouse
 
 # Every table the models build (queries/models/*.sql), compared in full.

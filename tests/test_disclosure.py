@@ -1,4 +1,4 @@
-"""Small-cell protection (digiskills/disclosure.py, issue 8 §4): counts of 1–4 people are withheld as "<5" with
+"""Small-cell protection (digiskills/analytics/disclosure.py, issue 8 §4): counts of 1–4 people are withheld as "<5" with
 complementary suppression along the margins a total is published for, rates on tiny denominators are flagged;
 on the small demo warehouse no viewer sees an exact 1–4 in any protected report, while an analyst sees the exact
 figures; tables, charts and downloads write "<5"."""
@@ -13,8 +13,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digiskills import charts, db, disclosure, exports, formatting, goals, ui
-from digiskills.funnel import DEFAULT_STEPS
+from digiskills.analytics import disclosure
+from digiskills.app import ui
+from digiskills.display import charts, exports, formatting
+from digiskills.reference import goals
+from digiskills.warehouse import db
+from digiskills.analytics.funnel import DEFAULT_STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -190,7 +194,7 @@ def open_page(page: str, db_path: Path, monkeypatch, role: str = "viewer", **que
     ui.live_warehouse.clear()
     ui.boundaries.clear()
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    at.session_state["role"] = role  # logged in (digiskills.ui.log_in sets it on the server)
+    at.session_state["role"] = role  # logged in (digiskills.app.ui.log_in sets it on the server)
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(f"pages/{page}.py")
@@ -221,7 +225,7 @@ def test_funnel_page_by_sex_shows_less_than_five_to_viewers_only(role, exact, de
 # month and measure, every withheld cell is checked against every linear combination of the released ones that
 # the true sums allow (province = its districts + unknown = its communes + unknown, in each geography; a district
 # = its communes; the province is one number in both geographies): it is recovered when its value follows from
-# them. The sums are taken from the warehouse's finest rows, independently of digiskills.disclosure, and every
+# them. The sums are taken from the warehouse's finest rows, independently of digiskills.analytics.disclosure, and every
 # released value is checked against them first.
 
 MAP_INDICATORS = ["working_age_service_users", "households_reached", "working_age_reached", "persons_reached",

@@ -5,7 +5,7 @@ geographies: the province since 1 July 2025 (64 communes, grouped by former dist
 former districts and communes (geo=pre2025).
 
 One server (on the 2 % demo warehouse) and one browser context serve the whole module; every test opens its own
-tab, which is its own Streamlit session. The expected units come from digiskills.units.all_units() and the
+tab, which is its own Streamlit session. The expected units come from digiskills.reference.units.all_units() and the
 crosswalk's tree of reporting units, and the points used to find a unit on the map from the shared boundary
 files, never from the page itself.
 
@@ -29,9 +29,10 @@ import shapely
 from shapely.geometry import shape
 
 from conftest import TEST_SECRET
-from digiskills import auth, crosswalk, goals
+from digiskills.app import auth
+from digiskills.reference import crosswalk, goals
 from digiskills.i18n import t
-from digiskills.units import all_units
+from digiskills.reference.units import all_units
 from streamlit_server import served
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
@@ -692,7 +693,7 @@ def switch_language(page, label: str) -> None:
 
 # --- log-in and roles (docs/security.md) ----------------------------------------------------------------------------
 
-# The pages each role finds in the sidebar (digiskills.auth.PAGE_ROLES), in the sidebar's order.
+# The pages each role finds in the sidebar (digiskills.app.auth.PAGE_ROLES), in the sidebar's order.
 AGGREGATE_PAGES = ["page_overview", "page_map", "page_funnel", "page_projections", "page_teams"]
 ROLE_PAGES = {"viewer": AGGREGATE_PAGES, "analyst": AGGREGATE_PAGES + ["page_explore", "page_console"],
               "admin": AGGREGATE_PAGES + ["page_explore", "page_console", "page_data"]}

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digiskills import db, ui
+from digiskills.app import ui
+from digiskills.warehouse import db
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")

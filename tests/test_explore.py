@@ -1,6 +1,6 @@
 """Explore without silent limits (issue 10): a download holds every row the filters match, in CSV, Excel and
-Parquet, made only when asked for (digiskills/downloads.py); columns and values are words, not codes
-(digiskills/labels.py); a link names the filters; the charts' data and the click-through from map and tables.
+Parquet, made only when asked for (digiskills/app/downloads.py); columns and values are words, not codes
+(digiskills/display/labels.py); a link names the filters; the charts' data and the click-through from map and tables.
 On the 2 % demo: its people outnumber the rows Explore shows on screen, so the default persons view is the case
 the old page cut short."""
 
@@ -18,7 +18,10 @@ from downloads_support import keep_deferred_downloads
 from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
-from digiskills import contract, db, downloads, labels, staging, ui
+from digiskills.app import downloads, ui
+from digiskills.display import labels
+from digiskills.ingest import contract, staging
+from digiskills.warehouse import db
 from digiskills.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent

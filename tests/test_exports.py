@@ -1,4 +1,4 @@
-"""Safe downloads (digiskills/exports.py, issue 8 §5; digiskills/downloads.py, issue 10): text a spreadsheet would
+"""Safe downloads (digiskills/display/exports.py, issue 8 §5; digiskills/app/downloads.py, issue 10): text a spreadsheet would
 run as a formula (= + - @, tab, carriage return; OWASP's CSV-injection guidance) is written with a leading quote,
 the Excel file holds no formula cell, and Explore's download buttons serve exactly such files, made from the
 warehouse by DuckDB (the neutralising is done in SQL) whatever the rows hold."""
@@ -17,7 +17,9 @@ from downloads_support import keep_deferred_downloads
 from login_support import log_in
 from streamlit.testing.v1 import AppTest
 
-from digiskills import db, downloads, exports, ui
+from digiskills.app import downloads, ui
+from digiskills.display import exports
+from digiskills.warehouse import db
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")

@@ -23,10 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from digiskills import ui
-from digiskills.db import Warehouse
+from digiskills.app import ui
+from digiskills.warehouse.db import Warehouse
 from digiskills.i18n import t
-from digiskills.ingest import ingest_paths
+from digiskills.ingest.load import ingest_paths
 from places_support import GEOGRAPHIES, Places, home_rows, placing_unit
 
 D = dt.date
@@ -329,7 +329,7 @@ def test_funnel_context_reconciles_the_overviews_active_users(hand):
 
 
 def test_steps_are_made_valid():
-    from digiskills.funnel import DEFAULT_STEPS as DEFAULT, valid_steps
+    from digiskills.analytics.funnel import DEFAULT_STEPS as DEFAULT, valid_steps
 
     assert valid_steps(["active", "installed", "reached", "installed", "nonsense"]) == ["installed", "reached", "active"]
     assert valid_steps([]) == list(DEFAULT) == list(DEFAULT_STEPS)

@@ -21,8 +21,9 @@ from pyproj import Geod
 from shapely.affinity import translate
 from shapely.geometry import mapping, shape
 
-from digiskills import crosswalk, geo
-from digiskills.units import all_units
+from digiskills.geo import boundaries as geo, sources
+from digiskills.reference import crosswalk
+from digiskills.reference.units import all_units
 
 SHARED = Path(os.environ.get("DIGISKILLS_SHARED_GEO")
               or Path(__file__).resolve().parents[1].parent / "shared" / "geo")
@@ -457,7 +458,7 @@ def test_no_source_no_cache_unreachable_download_raises(tmp_path, old, new):
 
 
 def test_a_stalled_server_times_out(monkeypatch, tmp_path, old):
-    monkeypatch.setattr(geo, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(sources, "TIMEOUT_SECONDS", 0.3)
     with socket.socket() as silent:  # accepts connections (backlog) and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(4)

@@ -13,7 +13,8 @@ import pandas as pd
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from digiskills import charts, formatting, ui
+from digiskills.app import ui
+from digiskills.display import charts, formatting
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")

@@ -1,4 +1,4 @@
-"""goals.yaml and digiskills.goals: the shipped goals load with the figures of QĐ 146/QĐ-TTg, and a goals file an
+"""goals.yaml and digiskills.reference.goals: the shipped goals load with the figures of QĐ 146/QĐ-TTg, and a goals file an
 analyst got wrong stops with an error that names the file, the goal and what is wrong."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ import textwrap
 import pytest
 import yaml
 
-from digiskills import goals
+from digiskills.reference import goals
 
 # One well-formed goal; each malformed case below changes one line of it.
 VALID = textwrap.dedent("""\

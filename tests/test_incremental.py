@@ -1,4 +1,4 @@
-"""An import updates only the model rows its data touches (digiskills/models.py): the small demo's exports imported
+"""An import updates only the model rows its data touches (digiskills/warehouse/models.py): the small demo's exports imported
 batch by batch, month by month for its last six months and with a late file for an old month at the end, give every
 derived table exactly, row for row, what a full rebuild (`python -m digiskills rebuild`) of the same warehouse
 gives."""
@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from digiskills import models, versions, warehouse
+from digiskills.warehouse import models, versions, store as warehouse
 from ingest_support import load, new_warehouse, query
 from test_deterministic import DERIVED, _differences
 

@@ -14,8 +14,8 @@ import pytest
 from openpyxl.utils.datetime import from_excel
 
 from conftest import TEST_SECRET
-from digiskills.demo_exports import to_cp1258
-from digiskills.readers import detect_encoding
+from digiskills.demo.exports import to_cp1258
+from digiskills.ingest.readers import detect_encoding
 from ingest_support import (VISIT_HEADERS, cli, hmac_key, load, new_warehouse, query, records, visit,
                             write_csv)
 

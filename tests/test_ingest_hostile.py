@@ -17,8 +17,9 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pytest
 
-from digiskills import ingest, masking, staging, worker
-from digiskills.demo_exports import to_cp1258
+from digiskills.ingest import load as ingest, staging, worker
+from digiskills.privacy import masking
+from digiskills.demo.exports import to_cp1258
 from ingest_support import ROOT, VISIT_HEADERS, cli, load, new_warehouse, query, records, snapshot, visit, write_csv
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ def assert_batch_survives(reports, good_name: str = "z_good.csv") -> None:
 _PEAK_SCRIPT = """
 import json, resource, sys
 from pathlib import Path
-from digiskills import ingest
+from digiskills.ingest import load as ingest
 reports = ingest.ingest_paths([Path(p) for p in sys.argv[2:]], db_path=Path(sys.argv[1]))
 print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "reports": [[r.file, r.outcome, r.message_en] for r in reports]}))
@@ -221,7 +222,7 @@ def test_a_20_digit_count_rejects_its_row_not_the_file(db, tmp_path):
     # 2 and 2^31 - 1 load (the warehouse's INTEGER); 20 digits and 3 billion are refused with a reason.
     assert (report.outcome, report.rows_loaded, report.rows_rejected) == ("loaded_with_rejects", 2, 2)
     reasons = [r["reason_en"] for r in report.rejects]
-    # 3 billion has 10 digits, the shape of an ID: the reason masks it (digiskills.masking), a harmless loss.
+    # 3 billion has 10 digits, the shape of an ID: the reason masks it (digiskills.privacy.masking), a harmless loss.
     assert reasons == ["column 'Số hồ sơ' (transactions): '12345678901234567890' is too large (at most 2,147,483,647)",
                        f"column 'Số hồ sơ' (transactions): '{masking.CITIZEN_ID}' is too large (at most 2,147,483,647)"]
     assert query(db, "select transactions from service_usage order by 1") == [(2,), (2147483647,)]
@@ -325,7 +326,7 @@ def test_the_upload_size_is_checked_before_reading(db, good, tmp_path, monkeypat
 
 
 def test_the_defaults_fit_the_provinces_exports_and_a_bad_setting_is_named(monkeypatch):
-    from digiskills import limits
+    from digiskills.ingest import limits
     defaults = limits.current()
     assert defaults.upload_bytes == 200 * limits.MB  # .streamlit/config.toml: maxUploadSize = 200
     assert (defaults.xlsx_ratio, defaults.rows, defaults.columns, defaults.cell_chars) == (100, 5_000_000, 200, 2000)

@@ -38,7 +38,7 @@ def test_a_killed_ingest_leaves_the_warehouse_unchanged(tmp_path):
 
     small = write_csv(tmp_path / "a_small.csv", [visit(i) for i in range(100, 110)])
     big = write_big_visits(tmp_path / "b_big.csv", BIG_ROWS)
-    scratch = db.parent / "staging"  # the reader's scratch copies (digiskills.staging), never the system's /tmp
+    scratch = db.parent / "staging"  # the reader's scratch copies (digiskills.ingest.staging), never the system's /tmp
     process = subprocess.Popen([sys.executable, "-m", "digiskills", "ingest", str(small), str(big)], cwd=ROOT,
                                env=cli_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Mid-file: the import's copy of the warehouse exists (the small file is committed in it) and the reader
@@ -68,7 +68,7 @@ def test_a_killed_ingest_leaves_the_warehouse_unchanged(tmp_path):
     result = cli(db, "ingest", small, big, env=cli_env(db))
     assert result.returncode == 0, result.stdout + result.stderr
     # 150,000 made-up households in four communes are far above their denominators: the import waits for a
-    # data admin (digiskills.versions), who publishes it.
+    # data admin (digiskills.warehouse.versions), who publishes it.
     assert "waiting for review" in result.stdout
     assert cli(db, "publish", env=cli_env(db)).returncode == 0
     assert query(db, "select file_name, rows_read, rows_loaded from ingest_log order by ingest_id") == [

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from conftest import TEST_SECRET
-from digiskills.contract import TABLES
-from digiskills.ingest import TARGETS
+from digiskills.ingest.contract import TABLES
+from digiskills.ingest.load import TARGETS
 from ingest_support import hmac_key, load, new_warehouse, query, records, write_csv
 
 D = dt.date

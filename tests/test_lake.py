@@ -7,7 +7,7 @@ import shutil
 import duckdb
 import pytest
 
-from digiskills import lake
+from digiskills.warehouse import lake
 from ingest_support import cli, query
 
 

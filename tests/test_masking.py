@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digiskills import masking
+from digiskills.privacy import masking
 from ingest_support import load, new_warehouse, query, visit, write_csv
 
 SEPARATORS = [" ", ".", "-", "/", " - ", " / ", " . "]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TEST_SECRET
-from digiskills import auth
+from digiskills.app import auth
 from digiskills.i18n import t
 from streamlit_server import served
 

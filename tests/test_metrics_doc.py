@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from digiskills import db
-from digiskills.funnel import DEFAULT_STEPS, STEPS
+from digiskills.warehouse import db
+from digiskills.analytics.funnel import DEFAULT_STEPS, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
@@ -73,7 +73,7 @@ def test_every_indicator_offered_is_documented(demo_small):
 
 
 def test_every_goal_metric_is_documented():
-    from digiskills import goals
+    from digiskills.reference import goals
 
     for goal in goals.load():
         assert goal.metric.removesuffix("_cum") in DOCUMENTED, goal.id

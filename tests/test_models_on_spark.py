@@ -7,8 +7,8 @@ import shutil
 import duckdb
 import pytest
 
-from digiskills import lake
-from digiskills import spark as engine
+from digiskills.warehouse import lake
+from digiskills.warehouse import spark as engine
 from ingest_support import load, query, visit, write_csv
 from test_deterministic import DERIVED
 
@@ -16,7 +16,7 @@ _MISSING = engine.missing_requirements()
 pytestmark = pytest.mark.skipif(bool(_MISSING), reason=f"the Spark engine needs {_MISSING} on this machine")
 
 # The derived tables compared: every one tests/test_deterministic.py lists, but those the Spark build skips
-# (digiskills.spark.SKIPPED says why: the funnel's mart is being rewritten).
+# (digiskills.warehouse.spark.SKIPPED says why: the funnel's mart is being rewritten).
 SKIPPED_TABLES = {name for (_, name) in engine.SKIPPED}
 COMPARED = [table for table in DERIVED if table not in SKIPPED_TABLES]
 

@@ -17,7 +17,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digiskills import db, formatting, ingest, ui, warehouse
+from digiskills.app import ui
+from digiskills.display import formatting
+from digiskills.ingest import load as ingest
+from digiskills.warehouse import db, store as warehouse
 from digiskills.i18n import t
 from ingest_support import visit, write_csv
 from login_support import log_in

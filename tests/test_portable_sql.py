@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from digiskills import models, spark
-from digiskills.spark import NotPortable, spark_sql
+from digiskills.warehouse import models, spark
+from digiskills.warehouse.spark import NotPortable, spark_sql
 
 SCALING_DOC = Path(__file__).resolve().parent.parent / "docs" / "scaling.md"
 
@@ -78,7 +78,7 @@ def test_every_exception_has_its_spark_equivalent_in_the_docs():
 
 
 def test_every_macro_has_a_spark_function_or_a_reason_to_be_skipped():
-    # `build --engine spark` (digiskills/spark.py) replaces each DuckDB macro by its Spark SQL function in
+    # `build --engine spark` (digiskills/warehouse/spark.py) replaces each DuckDB macro by its Spark SQL function in
     # queries/spark/000_functions.sql; a macro with neither would stop the Spark build.
     functions = set(spark.spark_functions())
     macros = [(s.model, s.name) for s in spark.statements() if s.kind == "macro"]

@@ -1,4 +1,4 @@
-"""digiskills.projections: worked examples computed by hand from the three models of a share (least-squares
+"""digiskills.analytics.projections: worked examples computed by hand from the three models of a share (least-squares
 line, growth on the remaining gap, logistic with a 100 % ceiling), the backtest over the projected horizon, the
 sanity rule for steady risers, the one verdict every page shows, the status rules of project() (deadline, too few
 months, already achieved), synthetic series (rising, flat, falling, S-shaped, near the ceiling), properties that
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digiskills import projections as P
+from digiskills.analytics import projections as P
 
 D = dt.date
 PROPERTY = settings(max_examples=80, deadline=None)
@@ -404,7 +404,7 @@ def test_the_page_at_a_past_month_draws_no_observed_point_after_it(demo_small, m
     at M; the toggle "So với thực tế sau đó" adds the later months as a separate series named as later data."""
     from streamlit.testing.v1 import AppTest
 
-    from digiskills import ui
+    from digiskills.app import ui
     from digiskills.i18n import t
 
     monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
@@ -453,7 +453,7 @@ def test_a_step_in_the_data_is_not_fitted_as_a_pace():
 def test_every_verdict_has_a_colour_on_the_status_map():
     # A status without a colour left its units off the projections page's map (uncertain and will_miss, new in
     # the one-verdict rule, were missing: the e2e map test found 64 communes drawn short).
-    from digiskills import charts
+    from digiskills.display import charts
 
     assert set(P.VERDICTS) == set(charts.STATUS_COLOURS)
     assert len(set(charts.STATUS_COLOURS.values())) == len(charts.STATUS_COLOURS)

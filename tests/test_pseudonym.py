@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_SECRET
-from digiskills import pseudonym, warehouse
-from digiskills.pseudonym import PersonKeys, normalise_citizen_ids, normalise_phones, person_key
+from digiskills.privacy import pseudonym
+from digiskills.warehouse import store as warehouse
+from digiskills.privacy.pseudonym import PersonKeys, normalise_citizen_ids, normalise_phones, person_key
 from ingest_support import (VISIT_HEADERS, cli, cli_env, hmac_key, load, new_warehouse, query, sha256, visit,
                             write_csv)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from digiskills import db
+from digiskills.warehouse import db
 from places_support import GEOGRAPHIES, PROVINCE, Places, home_rows, placing_unit
 
 ROOT = Path(__file__).resolve().parent.parent

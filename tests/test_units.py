@@ -5,12 +5,10 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 import pytest
 
-from digiskills import crosswalk, units
-from digiskills.units import UnitResolver
+from digiskills.reference import crosswalk, units
+from digiskills.reference.units import UnitResolver
 from ingest_support import load, new_warehouse, query, visit, write_csv
 
 SHARED = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or Path(__file__).resolve().parents[2] / "shared" / "geo")

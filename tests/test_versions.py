@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digiskills import db, versions
+from digiskills.warehouse import db, versions
 from ingest_support import cli, load, query, visit, write_csv
 from login_support import log_in
 
@@ -106,7 +106,7 @@ def test_the_data_page_publishes_and_undoes(live, tmp_path, monkeypatch):
     """A data admin sees the waiting import and its flags, publishes it, and undoes it, on the Data page."""
     from streamlit.testing.v1 import AppTest
 
-    from digiskills import ui
+    from digiskills.app import ui
 
     load(live, write_csv(tmp_path / "units.csv", DENOMINATOR_ATTACK))
     before = _headline(live)

@@ -5,7 +5,7 @@
 -- to a citizen when that phone was seen with exactly one citizen ID anywhere; a phone shared by several
 -- people (a household phone) links to nobody and stays a person of its own.
 create or replace table person_links as
--- Incremental: by person_key in touched_keys (digiskills/models.py): the touched keys, and every row of their phones.
+-- Incremental: by person_key in touched_keys (digiskills/warehouse/models.py): the touched keys, and every row of their phones.
 with keys as (
     select person_key, citizen_key, phone_key from visits
     union all

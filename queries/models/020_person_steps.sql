@@ -11,7 +11,7 @@
 -- first_service: an online dossier submitted during a visit, or any month with online service use
 -- (counted on the last day of that month, since the portal reports months, not days).
 create or replace table person_steps as
--- Incremental: by person_id in touched_persons (digiskills/models.py): it reads only the touched persons' links.
+-- Incremental: by person_id in touched_persons (digiskills/warehouse/models.py): it reads only the touched persons' links.
 with links as (
     select * from person_links where person_id in (select person_id from touched_persons)
 ),

@@ -8,7 +8,7 @@
 -- first service-use row that names a commune. Birth year and sex: the most frequent value given.
 -- Ties are broken by value so that a rebuild from the same files gives the same persons.
 create or replace table persons as
--- Incremental: by person_id in touched_persons (digiskills/models.py): it reads only the touched persons' links.
+-- Incremental: by person_id in touched_persons (digiskills/warehouse/models.py): it reads only the touched persons' links.
 with links as (
     select * from person_links where person_id in (select person_id from touched_persons)
 ),

@@ -5,7 +5,7 @@
 --   of the first visit), reached_on (first visit), account_on (first time a member was recorded with a
 --   public-service account created or already held).
 create or replace table households as
--- Incremental: by household_id in touched_households (digiskills/models.py).
+-- Incremental: by household_id in touched_households (digiskills/warehouse/models.py).
 with first_visit as (
     select
         household_id,

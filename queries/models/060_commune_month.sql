@@ -33,7 +33,7 @@ where first_month is not null
 order by month;
 
 create or replace table commune_month as
--- Incremental: by month. An import replaces the months from model_window.from_month on (digiskills/models.py):
+-- Incremental: by month. An import replaces the months from model_window.from_month on (digiskills/warehouse/models.py):
 -- every part below reads those months only, and the cumulative columns carry on from the month before
 -- (commune_month_prior: empty in a full build).
 with communes as (

@@ -1,5 +1,5 @@
 -- The DuckDB macros of queries/models (000_macros.sql, 045_places.sql) as Spark SQL functions, for
--- `python -m digiskills build --engine spark` (digiskills/spark.py), which runs this file before the models.
+-- `python -m digiskills build --engine spark` (digiskills/warehouse/spark.py), which runs this file before the models.
 -- Grain: none (functions). Params: none. Columns: none.
 -- Same bodies as the macros, with the types written out: doubles where DuckDB computes in doubles (Spark would
 -- otherwise compute 55.0 + 2 / 3.0 in decimals: 55.666667, not 55.666666666666664).

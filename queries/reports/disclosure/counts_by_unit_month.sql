@@ -1,5 +1,5 @@
 -- Every count of people or households the pages can publish, at its finest grain, for every month: the input of
--- the small-cell suppression pattern (digiskills.disclosure.pattern), chosen once per warehouse version and
+-- the small-cell suppression pattern (digiskills.analytics.disclosure.pattern), chosen once per warehouse version and
 -- reused by every view. Never shown.
 -- Grain: one row per source per geography per month per measure per commune (commune_code and district_code
 --   null: people of unknown commune).

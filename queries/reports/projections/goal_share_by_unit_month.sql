@@ -1,7 +1,7 @@
 -- A goal's metric as a share of its population, for every unit of a level, month by month.
 -- Grain: one row per unit per month.
 -- Params: $geography ('2025' or 'pre2025'), $level ('province', 'district' or 'commune'), $district_code (null: all), $metric (a commune_month
---   column named in digiskills/goals.py METRICS), $population ('working_age_population', 'population' or 'households')
+--   column named in digiskills/reference/goals.py METRICS), $population ('working_age_population', 'population' or 'households')
 -- Columns: unit_code, name, month, value, population, share_pct
 -- The denominator is the unit's figure for the month's year.
 with measured as (

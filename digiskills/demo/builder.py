@@ -1,0 +1,43 @@
+"""The demo's build: simulate the province (digiskills.demo.world), write its exports (demo.exports) and load them
+through the same ingest as real exports, so the demo is a test of the whole path."""
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from digiskills.demo import exports as demo_exports
+from digiskills.demo.world import START, last_full_month, simulate
+from digiskills.ingest import load as ingest
+from digiskills.reference import crosswalk
+from digiskills.warehouse import store as warehouse
+
+
+def print_progress(message: str, fraction: float | None = None) -> None:
+    suffix = f" {fraction:5.0%}" if fraction is not None else ""
+    print(f"[demo]{suffix} {message}", file=sys.stderr, flush=True)
+
+
+def build(out: Path, scale: float, seed: int, db_path: Path,
+          progress: Callable[[str, float | None], None] = print_progress, today: dt.date | None = None):
+    """Writes the demo exports and builds the warehouse from them through ingest. Returns the reports."""
+    started = time.perf_counter()
+    end = last_full_month(today or dt.date.today())
+    progress(f"simulating {START:%m/%Y}–{end:%m/%Y} at scale {scale:g}", 0.0)
+    # The crosswalk the warehouse will hold (boundaries weigh divided communes where geo/ has them).
+    walk = crosswalk.build(*crosswalk.find_shapes(warehouse.boundary_folders()))
+    world = simulate(scale, seed, end, walk)
+    progress(f"{len(world.visits):,} visit activities, {len(world.usage):,} service-use rows, "
+             f"{len(world.attendance):,} attendances; writing exports", 0.1)
+    files = demo_exports.write(world, out, lambda m: progress(m, None))
+    progress(f"{len(files)} export files written in {time.perf_counter() - started:.1f} s; ingesting", 0.3)
+    if db_path.exists():
+        db_path.unlink()
+
+    def on_file(i, total, name):
+        progress(f"ingest {name}", 0.3 + 0.7 * i / max(total, 1))
+
+    # The demo is built on purpose: it is published even if its review flags something.
+    reports = ingest.ingest_paths(files, db_path=db_path, progress=on_file, today=today, publish="always")
+    progress(f"done in {time.perf_counter() - started:.1f} s", 1.0)
+    return reports
