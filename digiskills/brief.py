@@ -10,7 +10,7 @@ from typing import Callable
 import pandas as pd
 
 from digiskills import db, disclosure, formatting, goals, projections
-from digiskills.i18n import t
+from digiskills.i18n import N_, t
 
 # run(query_name, **params) -> DataFrame: ui.run on a page, `published(warehouse)` for the brief.
 Run = Callable[..., pd.DataFrame]
@@ -135,7 +135,8 @@ def headline(s: Standing, lang: str) -> str:
     if s.current_pct is None:
         return t("brief_no_projection", lang, status=t("no_data", lang))
     gap = s.current_pct - goal.target
-    sentences = [t("headline_over" if gap >= 0 else "headline_short", lang, value=formatting.percent(s.current_pct, lang),
+    headline = N_("headline_over") if gap >= 0 else N_("headline_short")
+    sentences = [t(headline, lang, value=formatting.percent(s.current_pct, lang),
                    gap=formatting.signed(abs(gap), lang, 1, True).lstrip("+"), **values)]
     if s.previous_pct is not None:
         sentences.append(t("headline_change", lang,

@@ -10,13 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from digiskills import auth, downloads, formatting, labels, ui
-from digiskills.i18n import TEXT, t
+from digiskills.i18n import N_, known, t
 
 SCREEN_ROWS = 10_000  # rows on screen (newest first); a download holds every row the filters match
 KINDS = ("visits", "trainings", "persons")
 # The steps people may be filtered by: the funnel's (person_steps) and "active"; those the catalogue names.
 STEPS = [s for s in ("reached", "guided", "trained", "guided_or_trained", "installed", "account", "eid",
-                     "first_service", "cashless", "active") if f"step_{s}" in TEXT]
+                     "first_service", "cashless", "active") if known(f"step_{s}")]
 FILTERS = {  # each kind's filters, in the order they are shown, five to a row ("born": the two birth years)
     "persons": ("commune", "step", "sex", "team", "born"),
     "visits": ("date_from", "date_to", "commune", "activity", "result", "sex", "team", "born"),
@@ -87,7 +87,7 @@ kind = st.radio(t("explore_data", lang), KINDS, key="explore__kind", horizontal=
 
 def option_label(name: str, value) -> str:
     if value == ALL:
-        return t("all_communes" if name == "commune" else "all", lang)
+        return t("all_communes", lang) if name == "commune" else t("all", lang)
     if name == "commune":
         return names.get(value, value)
     if name == "step":
@@ -153,7 +153,8 @@ else:
 
 total = int(frame["total_rows"].iloc[0]) if len(frame) else 0
 rows = frame.drop(columns="total_rows")
-st.caption(t("explore_rows_all" if total <= len(rows) else "explore_rows_some", lang,
+rows_key = N_("explore_rows_all") if total <= len(rows) else N_("explore_rows_some")
+st.caption(t(rows_key, lang,
              total=formatting.number(total, lang), shown=formatting.number(len(rows), lang)))
 # Downloads: every filtered row, made by digiskills.downloads only when a button is clicked (Streamlit runs the
 # callable then, in its own thread), never on a rerun.

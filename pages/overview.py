@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from digiskills import brief, charts, formatting, projections, ui
-from digiskills.i18n import TEXT, t
+from digiskills.i18n import known, t
 
 view = ui.current_view()
 lang = view.lang
@@ -56,7 +56,7 @@ def goal_card(column) -> None:
     ui.kpi_card(column, f"overview__trend_{goal_indicator}", label,
                 formatting.cell(row, "share_pct", lang) if len(row) else "–", changes,
                 charts.sparkline(goal_series, "month", "share_pct"),
-                explanation=t(explanation, lang) if explanation in TEXT else None)
+                explanation=t(explanation, lang) if known(explanation) else None)
 
 
 def card(column, indicator: str) -> None:
@@ -94,7 +94,7 @@ if OTHERS:
 
 # The goal's measure against its target (a neutral reference line), the one the headline and its card show.
 st.subheader(t(goal_indicator, lang))
-if f"explain_{goal_indicator}" in TEXT:
+if known(f"explain_{goal_indicator}"):
     st.caption(t(f"explain_{goal_indicator}", lang))
 st.plotly_chart(charts.lines(goal_series, "month", {"share_pct": t(goal_indicator, lang)}, lang, y_is_share=True,
                              goal=goal.target,
