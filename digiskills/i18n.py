@@ -47,12 +47,14 @@ def compile_catalogue(lang: str) -> bytes:
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     data = buffer.getvalue()
+    tmp = None
     try:  # another process may compile at the same time: each writes its own temp file, the rename is atomic
         with tempfile.NamedTemporaryFile(dir=mo.parent, prefix=".digiskills-", suffix=".mo", delete=False) as tmp:
             tmp.write(data)
         os.replace(tmp.name, mo)
-    except OSError:
-        pass
+    except OSError:  # a read-only install: the catalogue lives in memory for this process
+        if tmp is not None:
+            Path(tmp.name).unlink(missing_ok=True)
     return data
 
 
