@@ -19,7 +19,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from digiskills import db, exports, labels, staging
+from digiskills import db, exports, formatting, labels, staging
 from digiskills.i18n import t
 
 EXCEL_MAX_ROWS = 1_048_575  # an Excel sheet has 1,048,576 rows, one of them the header
@@ -132,7 +132,7 @@ def _write_xlsx(result, columns, path: Path, lang: str, geography: str | None, s
     try:
         sheet = workbook.add_worksheet(_sheet_title(sheet_name))
         bold = workbook.add_format({"bold": True})
-        date_format = workbook.add_format({"num_format": "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd"})
+        date_format = workbook.add_format({"num_format": formatting.EXCEL_DATE[lang]})
         for c, (column, _) in enumerate(columns):
             sheet.write_string(0, c, exports.neutralise(labels.header(column, lang, geography)), bold)
         sheet.freeze_panes(1, 0)

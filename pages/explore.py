@@ -105,7 +105,7 @@ def control(column, name: str):
     if key not in st.session_state or (name in OPTIONS and st.session_state[key] not in OPTIONS[name]):
         st.session_state[key] = DEFAULTS[name]
     if name in ("date_from", "date_to"):
-        return column.date_input(t(name, lang), key=key, format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
+        return column.date_input(t(name, lang), key=key, format=formatting.DATE_INPUT[lang])
     if name in ("born_from", "born_to"):
         return column.number_input(t(f"filter_{name}", lang), min_value=YEARS[0], max_value=YEARS[1], step=1,
                                    key=key, placeholder=t("all", lang))
@@ -204,7 +204,7 @@ columns = {}
 for name in rows.columns:
     if pd.api.types.is_datetime64_any_dtype(rows[name]):
         columns[labels.header(name, lang, view.geography)] = st.column_config.DateColumn(
-            format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
+            format=formatting.DATE_INPUT[lang])
     elif pd.api.types.is_integer_dtype(rows[name]):
         columns[labels.header(name, lang, view.geography)] = st.column_config.NumberColumn(format="%d")
 st.dataframe(labels.display(rows, lang, view.geography), hide_index=True, width="stretch", height=520,
