@@ -11,13 +11,13 @@ import streamlit as st
 
 from digiskills.app import auth, downloads, ui
 from digiskills.display import formatting, labels
-from digiskills.i18n import TEXT, t
+from digiskills.i18n import N_, known, t
 
 SCREEN_ROWS = 10_000  # rows on screen (newest first); a download holds every row the filters match
 KINDS = ("visits", "trainings", "persons")
 # The steps people may be filtered by: the funnel's (person_steps) and "active"; those the catalogue names.
 STEPS = [s for s in ("reached", "guided", "trained", "guided_or_trained", "installed", "account", "eid",
-                     "first_service", "cashless", "active") if f"step_{s}" in TEXT]
+                     "first_service", "cashless", "active") if known(f"step_{s}")]
 FILTERS = {  # each kind's filters, in the order they are shown, five to a row ("born": the two birth years)
     "persons": ("commune", "step", "sex", "team", "born"),
     "visits": ("date_from", "date_to", "commune", "activity", "result", "sex", "team", "born"),
@@ -88,7 +88,7 @@ kind = st.radio(t("explore_data", lang), KINDS, key="explore__kind", horizontal=
 
 def option_label(name: str, value) -> str:
     if value == ALL:
-        return t("all_communes" if name == "commune" else "all", lang)
+        return t("all_communes", lang) if name == "commune" else t("all", lang)
     if name == "commune":
         return names.get(value, value)
     if name == "step":
@@ -106,7 +106,7 @@ def control(column, name: str):
     if key not in st.session_state or (name in OPTIONS and st.session_state[key] not in OPTIONS[name]):
         st.session_state[key] = DEFAULTS[name]
     if name in ("date_from", "date_to"):
-        return column.date_input(t(name, lang), key=key, format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
+        return column.date_input(t(name, lang), key=key, format=formatting.DATE_INPUT[lang])
     if name in ("born_from", "born_to"):
         return column.number_input(t(f"filter_{name}", lang), min_value=YEARS[0], max_value=YEARS[1], step=1,
                                    key=key, placeholder=t("all", lang))
@@ -154,7 +154,8 @@ else:
 
 total = int(frame["total_rows"].iloc[0]) if len(frame) else 0
 rows = frame.drop(columns="total_rows")
-st.caption(t("explore_rows_all" if total <= len(rows) else "explore_rows_some", lang,
+rows_key = N_("explore_rows_all") if total <= len(rows) else N_("explore_rows_some")
+st.caption(t(rows_key, lang,
              total=formatting.number(total, lang), shown=formatting.number(len(rows), lang)))
 # Downloads: every filtered row, made by digiskills.app.downloads only when a button is clicked (Streamlit runs the
 # callable then, in its own thread), never on a rerun.
@@ -204,7 +205,7 @@ columns = {}
 for name in rows.columns:
     if pd.api.types.is_datetime64_any_dtype(rows[name]):
         columns[labels.header(name, lang, view.geography)] = st.column_config.DateColumn(
-            format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
+            format=formatting.DATE_INPUT[lang])
     elif pd.api.types.is_integer_dtype(rows[name]):
         columns[labels.header(name, lang, view.geography)] = st.column_config.NumberColumn(format="%d")
 st.dataframe(labels.display(rows, lang, view.geography), hide_index=True, width="stretch", height=520,

@@ -80,10 +80,11 @@ if breakdown != "none":
     grouped["group"] = [names.get(g) or (t(g, lang) if g in ("male", "female", "unknown") else g)
                         for g in grouped["group_key"]]
     grouped["step_label"] = [t(f"step_{s}", lang) for s in grouped["step"]]
-    st.subheader(f"{t('conversion_first', lang)} · {t('breakdown_' + breakdown, lang)}")
+    breakdown_label = t(f"breakdown_{breakdown}", lang)
+    st.subheader(f"{t('conversion_first', lang)} · {breakdown_label}")
     st.plotly_chart(charts.bars(grouped[grouped["step_order"] > 1], "step_label", "conversion_first_pct", lang,
                                 color="group", y_is_share=True), width="stretch")
-    ui.show_table(grouped, lang, {"group": t("breakdown_" + breakdown, lang), "step_label": t("step", lang),
+    ui.show_table(grouped, lang, {"group": breakdown_label, "step_label": t("step", lang),
                                   "entities": t("count", lang), "conversion_previous_pct": t("conversion_previous", lang),
                                   "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
                                   "median_days": t("median_days", lang)}, height=420)

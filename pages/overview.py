@@ -7,7 +7,7 @@ from digiskills.analytics import projections
 from digiskills.app import ui
 from digiskills.brief import content as brief
 from digiskills.display import charts, formatting
-from digiskills.i18n import TEXT, t
+from digiskills.i18n import known, t
 
 view = ui.current_view()
 lang = view.lang
@@ -59,7 +59,7 @@ def goal_card(column) -> None:
     ui.kpi_card(column, f"overview__trend_{goal_indicator}", label,
                 formatting.cell(row, "share_pct", lang) if len(row) else "–", changes,
                 charts.sparkline(goal_series, "month", "share_pct"),
-                explanation=t(explanation, lang) if explanation in TEXT else None)
+                explanation=t(explanation, lang) if known(explanation) else None)
 
 
 def card(column, indicator: str) -> None:
@@ -97,7 +97,7 @@ if OTHERS:
 
 # The goal's measure against its target (a neutral reference line), the one the headline and its card show.
 st.subheader(t(goal_indicator, lang))
-if f"explain_{goal_indicator}" in TEXT:
+if known(f"explain_{goal_indicator}"):
     st.caption(t(f"explain_{goal_indicator}", lang))
 st.plotly_chart(charts.lines(goal_series, "month", {"share_pct": t(goal_indicator, lang)}, lang, y_is_share=True,
                              goal=goal.target,
@@ -110,12 +110,12 @@ ui.chart_data(trend, lang, {"month": t("month", lang), **{
     f"overview_{view.unit_code}_{view.month:%Y-%m}")
 
 
-# The monthly brief, one click (digiskills.brief.files): made only when asked (about 20 s), then kept for this view.
+# The monthly brief, one click (digiskills.brief.content.files): made only when asked (about 20 s), then kept for this view.
 @st.cache_data(max_entries=8, show_spinner=False)
 def _monthly_brief(db_path: str, warehouse_version, month, unit_code, geography, brief_lang, goal_id):
     from pathlib import Path
 
-    from digiskills.brief import files as brief_files
+    from digiskills.brief.content import files as brief_files
     return brief_files.build(month, unit_code, geography, brief_lang, goal_id, db_path=Path(db_path))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from digiskills.display import exports, labels
+from digiskills.display import exports, formatting, labels
 from digiskills.ingest import staging
 from digiskills.warehouse import db
 from digiskills.i18n import t
@@ -134,7 +134,7 @@ def _write_xlsx(result, columns, path: Path, lang: str, geography: str | None, s
     try:
         sheet = workbook.add_worksheet(_sheet_title(sheet_name))
         bold = workbook.add_format({"bold": True})
-        date_format = workbook.add_format({"num_format": "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd"})
+        date_format = workbook.add_format({"num_format": formatting.EXCEL_DATE[lang]})
         for c, (column, _) in enumerate(columns):
             sheet.write_string(0, c, exports.neutralise(labels.header(column, lang, geography)), bold)
         sheet.freeze_panes(1, 0)

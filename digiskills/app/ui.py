@@ -26,7 +26,7 @@ from digiskills.app import auth
 from digiskills.display import exports, formatting
 from digiskills.reference import goals, units
 from digiskills.warehouse import db, store as warehouse
-from digiskills.i18n import t
+from digiskills.i18n import N_, t
 
 LEVELS = ("province", "district", "commune")
 GEOGRAPHIES = units.GEOGRAPHIES  # the first is the default: the province as it is now
@@ -147,7 +147,8 @@ def user_errors(lang: str):
         reference = secrets.token_hex(4)
         log.error("error %s on page %s", reference, st.query_params.to_dict(), exc_info=error)
         warehouse_broken = isinstance(error, (duckdb.Error, db.NoWarehouse))
-        st.error(t("error_warehouse" if warehouse_broken else "error_message", lang, ref=reference), icon="⚠️")
+        message = N_("error_warehouse") if warehouse_broken else N_("error_message")
+        st.error(t(message, lang, ref=reference), icon="⚠️")
 
 
 # --- log-in and roles (digiskills.app.auth; docs/security.md) -----------------------------------------------------------

@@ -12,7 +12,7 @@ from digiskills.analytics import disclosure, projections
 from digiskills.display import formatting
 from digiskills.reference import goals
 from digiskills.warehouse import db
-from digiskills.i18n import t
+from digiskills.i18n import N_, t
 
 # run(query_name, **params) -> DataFrame: ui.run on a page, `published(warehouse)` for the brief.
 Run = Callable[..., pd.DataFrame]
@@ -137,7 +137,8 @@ def headline(s: Standing, lang: str) -> str:
     if s.current_pct is None:
         return t("brief_no_projection", lang, status=t("no_data", lang))
     gap = s.current_pct - goal.target
-    sentences = [t("headline_over" if gap >= 0 else "headline_short", lang, value=formatting.percent(s.current_pct, lang),
+    headline = N_("headline_over") if gap >= 0 else N_("headline_short")
+    sentences = [t(headline, lang, value=formatting.percent(s.current_pct, lang),
                    gap=formatting.signed(abs(gap), lang, 1, True).lstrip("+"), **values)]
     if s.previous_pct is not None:
         sentences.append(t("headline_change", lang,

@@ -31,8 +31,7 @@ def _layout(fig: go.Figure, height: int, title: str | None = None, lang: str | N
     fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=50 if title else 10, b=10),
                       title=title, paper_bgcolor="white", plot_bgcolor="white", hoverlabel=dict(font_size=16))
     if lang:  # dates on time axes as each language writes months
-        fig.update_xaxes(tickformat="%m/%Y" if lang == "vi" else "%Y-%m", hoverformat="%m/%Y" if lang == "vi"
-                         else "%Y-%m")
+        fig.update_xaxes(tickformat=formatting.PLOTLY_MONTH[lang], hoverformat=formatting.PLOTLY_MONTH[lang])
     return fig
 
 
@@ -191,7 +190,7 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#e5e5e5", separatethousands=True, rangemode="tozero")
-    fig.update_layout(legend=dict(orientation="h", y=-0.15), separators=",." if lang == "vi" else ".,")
+    fig.update_layout(legend=dict(orientation="h", y=-0.15), separators=formatting.plotly_separators(lang))
     dated = pd.api.types.is_datetime64_any_dtype(frame[x])
     if not dated:
         _month_ticks(fig, frame[x], lang)
@@ -201,13 +200,13 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], lang: str, height
 
 def _month_ticks(fig: go.Figure, xs: pd.Series, lang: str) -> None:
     """Months kept as 'YYYY-MM' labels (cohorts) stay categories, not dates that plotly would write in English
-    ("Jul 2022"): ticks say T7/2022 in Vietnamese, 2022-07 in English, about a dozen of them."""
+    ("Jul 2022"): ticks say 07/2022 in Vietnamese, 2022-07 in English (formatting.month), about a dozen of them."""
     values = [str(v) for v in xs.dropna()]
     if not values or not all(len(v) == 7 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit() for v in values):
         return
     step = max(1, -(-len(values) // 12))
     shown = values[::step]
-    text = [f"T{int(v[5:])}/{v[:4]}" if lang == "vi" else v for v in shown]
+    text = [formatting.month(v, lang) for v in shown]
     fig.update_xaxes(type="category", tickmode="array", tickvals=shown, ticktext=text)
 
 
@@ -219,7 +218,7 @@ def funnel(frame: pd.DataFrame, lang: str, height: int = 460) -> go.Figure:
     fig = go.Figure(go.Funnel(y=frame["step_label"], x=frame["entities"], text=text, textinfo="text",
                               textposition="auto", marker=dict(color=LINE),
                               connector=dict(line=dict(color="#999999"))))
-    fig.update_layout(separators=",." if lang == "vi" else ".,")
+    fig.update_layout(separators=formatting.plotly_separators(lang))
     return _layout(fig, height)
 
 
@@ -234,7 +233,7 @@ def bars(frame: pd.DataFrame, x: str, y: str, lang: str, color: str | None = Non
         fig.add_trace(go.Bar(x=frame[x], y=frame[y], marker_color=LINE))
     if y_is_share:
         fig.update_yaxes(tickformat=".0%")
-    fig.update_layout(separators=",." if lang == "vi" else ".,", legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(separators=formatting.plotly_separators(lang), legend=dict(orientation="h", y=-0.2))
     return _layout(fig, height)
 
 
@@ -284,7 +283,7 @@ def projection(observed: pd.DataFrame, future: pd.DataFrame, required: pd.DataFr
     mark_reform(fig, pd.concat([observed["month"], future["month"]]), lang)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], gridcolor="#e5e5e5", title_text=labels.get("y_axis"))
     fig.update_xaxes(title_text=labels.get("x_axis"))
-    fig.update_layout(legend=dict(orientation="h", y=-0.18), separators=",." if lang == "vi" else ".,")
+    fig.update_layout(legend=dict(orientation="h", y=-0.18), separators=formatting.plotly_separators(lang))
     return _layout(fig, height, lang=lang)
 
 

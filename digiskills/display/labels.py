@@ -6,7 +6,7 @@ No streamlit here."""
 import pandas as pd
 
 from digiskills.ingest import contract
-from digiskills.i18n import TEXT, t
+from digiskills.i18n import known, t
 
 STEPS = ("reached", "trained", "installed", "account", "first_service")  # the persons query's stage, in order
 # Coded columns -> the prefix of their values' catalogue keys (sex keeps the funnel's 'male'/'female' keys).
@@ -26,7 +26,7 @@ def codes(column: str) -> list[str]:
 def value_key(column: str, code) -> str | None:
     """The catalogue key for one value of a coded column, None when the catalogue has none (the code is shown)."""
     key = f"{CODED[column]}{code}"
-    return key if code in codes(column) and key in TEXT else None
+    return key if code in codes(column) and known(key) else None
 
 
 def value(column: str, code, lang: str):
@@ -47,7 +47,7 @@ def header(column: str, lang: str, geography: str | None = None) -> str:
     if column == "district_name":
         return t(f"district_{geography or '2025'}", lang)
     key = f"col_{column}"
-    return t(key, lang) if key in TEXT else column
+    return t(key, lang) if known(key) else column
 
 
 def headers(columns, lang: str, geography: str | None = None) -> dict[str, str]:
