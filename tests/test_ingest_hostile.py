@@ -643,7 +643,7 @@ def test_the_worker_stops_a_file_that_needs_more_memory_than_its_cap(db, tmp_pat
 
 
 def test_the_worker_cap_refuses_an_allocation_over_it():
-    script = ("import resource; from digiskills import worker; cap = worker.cap_memory(1 << 30); "
+    script = ("import resource; from digiskills.ingest import worker; cap = worker.cap_memory(1 << 30); "
               "assert resource.getrlimit(resource.RLIMIT_AS)[0] == cap == 1 << 30\n"
               "try:\n    bytearray(2 << 30)\nexcept MemoryError:\n    print('refused')")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
