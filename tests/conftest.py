@@ -62,7 +62,9 @@ def _build_demo(tmp_path_factory, name: str, scale: float, seed: int) -> "DemoBu
 
 @pytest.fixture(scope="session")
 def demo_scale1(tmp_path_factory):
-    """The scale-1 demo (Cà Mau's real size), exports and warehouse. About a minute to build."""
+    """The scale-1 demo (Cà Mau's real size), exports and warehouse: several minutes to build on 2 cores, so no
+    test uses it today (tests/test_demo.py says how the scale-1 figures are checked without it). Use it only for a
+    property that truly depends on the scale, and say which in the test."""
     return _build_demo(tmp_path_factory, "demo1", scale=1.0, seed=2022)
 
 

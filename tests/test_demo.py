@@ -1,7 +1,13 @@
 """The demo: the simulated world of the merged province and its rendered exports (checked without the ingest),
 then the warehouse built through the real ingest from the export files: every file reconciles, the quarantine
 holds exactly the dirt the demo planted, no citizen ID or phone number from the exports is in the warehouse
-file, and at scale 1 the published old Cà Mau figures come out within 10 %."""
+file, and at scale 1 the published old Cà Mau figures come out within 10 %.
+
+The warehouse checks run on the 2 % demo (demo_small), never on a scale-1 build (several minutes on 2 cores): what
+they prove does not depend on the scale. Every scale-1 export file is under the reader's chunk of 250,000 rows (the
+largest has about 68,000), so the ingest takes the same path at both scales, and the only scale-1 claim, the
+published figures, is checked on the scale-1 world (seconds, no ingest) together with the small demo's proof that
+the warehouse loses nothing of the world but the planted dirt the ingest rejects."""
 
 import datetime as dt
 import re
@@ -63,7 +69,7 @@ _surveyed: dict[Path, Exports] = {}
 
 @pytest.fixture(scope="module", autouse=True)
 def _forget_surveys():
-    """The scale-1 survey holds about a million visit rows: free it when this module is done."""
+    """A survey holds every visit row of a demo: free it when this module is done."""
     yield
     _surveyed.clear()
 
@@ -139,14 +145,32 @@ def _province_households(world, unit_set: str) -> tuple[np.ndarray, pd.Series, p
     return ids, first[first.index.isin(ids)], first_account[first_account.index.isin(ids)]
 
 
-@pytest.mark.parametrize("figure, published, on", [
-    ("reached", 70_600, dt.date(2023, 6, 30)), ("reached", 210_000, dt.date(2024, 9, 30)),
-    ("account", 61_000, dt.date(2023, 6, 30))])
-def test_old_cà_mau_in_the_scale_1_world_is_within_10_percent_of_the_published_figures(
-        world_scale1, figure, published, on):
-    _, reached, account = _province_households(world_scale1, "camau_pre2025")
-    got = int(((reached if figure == "reached" else account) <= _days(on)).sum())
-    assert abs(got - published) <= 0.10 * published, got
+# facts §4: about 70,600 households guided by the end of June 2023; more than 210,000 households (65 %) by
+# October 2024 (cumulative to 30 Sep 2024 against 210,000); about 61,000 households with public-service
+# accounts by the end of June 2023. All three are old Cà Mau's, so they are counted on its territory only.
+PUBLISHED = {"reached by 30 Jun 2023": 70_600, "reached by 30 Sep 2024": 210_000,
+             "with an account by 30 Jun 2023": 61_000}
+# What the world's households count for each figure: (reached or account, by the day).
+FIGURE_OF = {"reached by 30 Jun 2023": ("reached", dt.date(2023, 6, 30)),
+             "reached by 30 Sep 2024": ("reached", dt.date(2024, 9, 30)),
+             "with an account by 30 Jun 2023": ("account", dt.date(2023, 6, 30))}
+DIRT = 0.01  # the most the planted dirt that the ingest rejects may take off a figure (checked on demo_small)
+
+
+def _world_figures(world) -> dict[str, int]:
+    _, reached, account = _province_households(world, "camau_pre2025")
+    return {figure: int(((reached if kind == "reached" else account) <= _days(on)).sum())
+            for figure, (kind, on) in FIGURE_OF.items()}
+
+
+def test_old_cà_mau_in_the_scale_1_world_is_within_10_percent_of_the_published_figures(world_scale1):
+    # The demo built at scale 1 must land within 10 % of each published figure. Its warehouse counts what the
+    # world holds less the planted dirt the ingest rejects, at most DIRT of it (the small demo proves it below,
+    # and the dirt is planted at the same rate at every scale), so the world must be within 10 % - DIRT. That is
+    # the scale-1 figure without building the scale-1 warehouse (the world was at +2.8 %, -1.9 %, +1.6 %).
+    got = _world_figures(world_scale1)
+    for figure, published in PUBLISHED.items():
+        assert abs(got[figure] - published) <= (0.10 - DIRT) * published, (figure, got[figure])
 
 
 def test_old_bạc_liêu_teams_and_reach_follow_its_facts(world_scale1):
@@ -252,11 +276,11 @@ def test_citizen_ids_carry_the_old_province_of_the_person(rendered):
 # --- every file reconciles -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("build", ["demo_small", "demo_scale1"])
-def test_every_demo_file_loads_and_reconciles(request, build):
+def test_every_demo_file_loads_and_reconciles(demo_small):
     # For every export file: the rows the ingest read equal the data rows counted here without digiskills;
     # read = loaded + rejected in the report and in ingest_log; the quarantine holds exactly the rejected rows.
-    demo = request.getfixturevalue(build)
+    # (Counting does not depend on the scale: every scale-1 file, too, is read in one chunk; module docstring.)
+    demo = demo_small
     files = sorted(p.name for p in demo.exports.iterdir())
     assert sorted(r.file for r in demo.reports) == files
     log = {r["file_name"]: r for r in records(demo.db, "select * from ingest_log")}
@@ -273,12 +297,11 @@ def test_every_demo_file_loads_and_reconciles(request, build):
         assert quarantined.get(report.file, 0) == report.rows_rejected, report.file
 
 
-@pytest.mark.parametrize("build", ["demo_small", "demo_scale1"])
-def test_every_row_loaded_is_in_its_table(request, build):
+def test_every_row_loaded_is_in_its_table(demo_small):
     # The demo sends no corrections, so the rows loaded per table add up to the table. The one exception is
     # the denominators file, which replaces built-in figures (same geography, units and years) row for row; its
     # province rows from 2025 on are stored for both geographies (the same territory) but loaded once.
-    demo = request.getfixturevalue(build)
+    demo = demo_small
     loaded = {}
     for report in demo.reports:
         loaded[report.table] = loaded.get(report.table, 0) + report.rows_loaded
@@ -386,18 +409,12 @@ def test_the_scans_find_identifiers_stored_in_clear(demo_small, tmp_path):
     assert identifiers_in_values(db, identifiers) == len(leaked)
 
 
-def test_no_citizen_id_or_phone_from_the_exports_is_in_the_warehouse_file(demo_scale1):
-    # Every citizen ID and phone number in every scale-1 demo export (about 1.6 million) is looked for in the
-    # bytes of the warehouse file: none may be there.
-    identifiers = exports_of(demo_scale1).identifiers
-    assert len(identifiers) > 1_000_000
-    assert identifiers_in_bytes(demo_scale1.db.read_bytes(), identifiers) == set()
-
-
-def test_no_citizen_id_or_phone_from_the_exports_is_among_the_warehouse_values(demo_small):
-    # The bytes alone cannot show a value DuckDB stored compressed, so the values are searched too, token by
-    # token, in every text column of every table (on the small demo: every kind of row and reject is there,
-    # and the scan of every column of the scale-1 warehouse would take long on this machine).
+def test_no_citizen_id_or_phone_from_the_exports_is_in_the_warehouse(demo_small):
+    # Every citizen ID and phone number in every export of the small demo is looked for in the bytes of the
+    # warehouse file (what a bug would leave in clear anywhere in the file, tables or not) and, because the
+    # bytes alone cannot show a value DuckDB stored compressed, among the values too, token by token, in every
+    # text column of every table. The small demo has every kind of row and reject, and each row is pseudonymised
+    # on its own, so a scale-1 build would prove nothing more (this test ran on the scale-1 file until Dec 2026).
     identifiers = exports_of(demo_small).identifiers
     assert len(identifiers) > 10_000
     assert identifiers_in_values(demo_small.db, identifiers) == 0
@@ -406,20 +423,15 @@ def test_no_citizen_id_or_phone_from_the_exports_is_among_the_warehouse_values(d
 
 # --- the published figures --------------------------------------------------------------------------------------
 
-# facts §4: about 70,600 households guided by the end of June 2023; more than 210,000 households (65 %) by
-# October 2024 (cumulative to 30 Sep 2024 against 210,000); about 61,000 households with public-service
-# accounts by the end of June 2023. All three are old Cà Mau's, so they are counted on its territory only.
-PUBLISHED = {"reached by 30 Jun 2023": 70_600, "reached by 30 Sep 2024": 210_000,
-             "with an account by 30 Jun 2023": 61_000}
-
 
 @pytest.fixture(scope="module")
-def household_figures(demo_scale1):
-    """The three figures computed twice: by the warehouse's model (households, as the pages read it) and here
-    from the raw visit exports, leaving out the rows the quarantine calls invalid; both on old Cà Mau's
-    territory (the raw rows by their district, written on every row before the reform)."""
-    invalid = set(query(demo_scale1.db, "select file_name, line_number from quarantine where reason_code = 'invalid'"))
-    visits = exports_of(demo_scale1).visits
+def household_figures(demo_small):
+    """The published figures' three counts, on the small demo, computed three times: by the warehouse's model
+    (households, and the commune-month table the pages read) and here from the raw visit exports, leaving out
+    the rows the quarantine calls invalid; both on old Cà Mau's territory (the raw rows by their district,
+    written on every row before the reform)."""
+    invalid = set(query(demo_small.db, "select file_name, line_number from quarantine where reason_code = 'invalid'"))
+    visits = exports_of(demo_small).visits
     visits = visits[[(f, line) not in invalid for f, line in zip(visits["file"], visits["line"])]].copy()
     frame = units.all_units()
     camau = set(frame[(frame.unit_set == "camau_pre2025") & (frame.level == "district")].name)
@@ -432,12 +444,12 @@ def household_figures(demo_scale1):
     raw = {"reached by 30 Jun 2023": int((reached <= "2023-06-30").sum()),
            "reached by 30 Sep 2024": int((reached <= "2024-09-30").sum()),
            "with an account by 30 Jun 2023": int((account <= "2023-06-30").sum())}
-    model = dict(zip(PUBLISHED, query(demo_scale1.db, """
+    model = dict(zip(PUBLISHED, query(demo_small.db, """
         select count(*) filter (where reached_on <= date '2023-06-30'),
                count(*) filter (where reached_on <= date '2024-09-30'),
                count(*) filter (where account_on <= date '2023-06-30')
         from households where unit_set = 'camau_pre2025'""")[0]))
-    monthly = dict(zip(PUBLISHED, query(demo_scale1.db, """
+    monthly = dict(zip(PUBLISHED, query(demo_small.db, """
         select sum(households_reached_cum) filter (where month = date '2023-06-01'),
                sum(households_reached_cum) filter (where month = date '2024-09-01'),
                sum(households_with_account_cum) filter (where month = date '2023-06-01')
@@ -447,17 +459,26 @@ def household_figures(demo_scale1):
     return raw, model, monthly
 
 
-@pytest.mark.parametrize("figure", PUBLISHED)
-def test_the_warehouse_counts_households_as_the_raw_exports_do(household_figures, figure):
+def test_the_warehouse_counts_households_as_the_raw_exports_do(household_figures):
     # The model and the commune-month table the pages read agree exactly with the count from the raw files.
     raw, model, monthly = household_figures
-    assert model[figure] == raw[figure] == monthly[figure]
+    for figure in PUBLISHED:
+        assert model[figure] == raw[figure] == monthly[figure], figure
 
 
-@pytest.mark.parametrize("figure", PUBLISHED)
-def test_the_scale_1_demo_lands_within_10_percent_of_the_published_figure(household_figures, figure):
+def test_the_warehouse_holds_the_world_less_only_the_rejected_dirt(household_figures, demo_small):
+    # The link from the scale-1 world's figures (above) to the scale-1 warehouse's: the warehouse counts what
+    # the world it was rendered from holds, less at most DIRT for the rows the ingest rejects (a misspelt commune
+    # or no ID and no phone can delay a household's first date). The world is demo_small's own: conftest's seed,
+    # scale and last month, and the crosswalk demo.build uses.
+    from digiskills.reference import crosswalk
+    from digiskills.warehouse import store as warehouse
+
+    walk = crosswalk.build(*crosswalk.find_shapes(warehouse.boundary_folders()))
+    world = _world_figures(demo.simulate(0.02, 7, END, walk))
     _, model, _ = household_figures
-    assert abs(model[figure] - PUBLISHED[figure]) <= 0.10 * PUBLISHED[figure], (figure, model[figure])
+    for figure in PUBLISHED:
+        assert 0 <= world[figure] - model[figure] <= DIRT * world[figure], (figure, world[figure], model[figure])
 
 
 def test_the_demo_ends_with_the_last_full_month(demo_small):
