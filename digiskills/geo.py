@@ -45,6 +45,7 @@ import shapely
 from shapely.geometry import Point, mapping, shape
 
 from digiskills import crosswalk
+from digiskills.i18n import N_, t
 from digiskills.text import fold, key, nfc
 from digiskills.units import GEOGRAPHIES, REFORM_DATE, UnitResolver, all_units, unit_sets
 
@@ -146,6 +147,8 @@ class BoundarySet:
     `outside_count` the features of the source that lie outside Cà Mau and were left out.
     `geography` is the reporting units' ('2025' or 'pre2025'); `approximate_units` the units whose shape is an
     approximation (old Bạc Liêu's districts dissolved from 2025 communes), also said in `attribution`.
+    `attribution` credits the sources as message keys of the catalogue with their values (digiskills.i18n), so the
+    page writes it in the reader's language: `attribution_text(lang)`.
     """
 
     level: str
@@ -154,10 +157,13 @@ class BoundarySet:
     unmatched: tuple[UnmatchedFeature, ...]
     missing_units: tuple[str, ...]
     outside_count: int
-    attribution: str
+    attribution: tuple[tuple[str, dict], ...]
     origin: str  # "file", "environment", "cache" or "download", a colon, and the path or URL
     geography: str  # of the reporting units: "2025" or "pre2025"
     approximate_units: tuple[str, ...] = ()
+
+    def attribution_text(self, lang: str) -> str:
+        return "; ".join(t(key, lang, **values) for key, values in self.attribution)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -306,8 +312,7 @@ def _dissolved(communes: BoundarySet, reporting: pd.DataFrame, level: str, wante
             features.append({"type": "Feature", "id": code, "properties": {"unit_code": code, "name": names[code]},
                              "geometry": _rounded(mapping(geometry))})
     codes = tuple(f["id"] for f in features)
-    attribution = (f"{communes.attribution}; khu vực huyện cũ ghép từ các xã / former district areas dissolved "
-                   "from the communes")
+    attribution = communes.attribution + ((N_("boundary_credit_dissolved"), {}),)
     return BoundarySet(level, {"type": "FeatureCollection", "features": features}, codes, (),
                        tuple(sorted(wanted - set(codes))), 0, attribution, communes.origin, "2025")
 
@@ -347,9 +352,7 @@ def _with_approximations(found: BoundarySet, reporting: pd.DataFrame, units: pd.
     features = sorted(found.geojson["features"] + approximate.geojson["features"], key=lambda f: f["id"])
     codes = tuple(f["id"] for f in features)
     names = ", ".join(rows.short_name[code] for code in approximate.unit_codes)
-    attribution = (f"{found.attribution}; ranh giới gần đúng (ghép từ các xã mới 2025, chỉ đường ranh giữa các "
-                   f"huyện cũ này là gần đúng): {names} / approximate boundaries (dissolved from the 2025 communes; "
-                   f"only the lines between these old districts are approximate): {names}; {communes.attribution}")
+    attribution = found.attribution + ((N_("boundary_credit_approximate"), {"names": names}),) + communes.attribution
     return BoundarySet(found.level, {"type": "FeatureCollection", "features": features}, codes, found.unmatched,
                        tuple(sorted(set(found.missing_units) - set(codes))), found.outside_count, attribution,
                        f"{found.origin} + approximate:{communes.origin}", found.geography, approximate.unit_codes)
@@ -381,9 +384,7 @@ def _from_path(path: Path, matcher: "_Matcher", kind: str, reasons: list[str]) -
             reasons.append(f"{best[1].name}: {best[0].unmatched[0].reason}")
         return None
     result, file = best
-    vi, en = _LABEL[matcher.level]
-    attribution = f"Ranh giới {vi}: tệp {file.name} do người dùng cung cấp / {en.capitalize()} boundaries: " \
-                  f"user-supplied file {file.name}"
+    attribution = ((f"boundary_credit_file_{matcher.level}", {"file": file.name}),)
     return result.to_boundary_set(attribution, f"{kind}:{file}")
 
 
@@ -429,16 +430,24 @@ def _from_cache(cache: Path, matcher: "_Matcher", reasons: list[str]) -> Boundar
             raise ValueError(f"codes {sorted(unknown)} are not current units")
         unmatched = tuple(UnmatchedFeature(**u) for u in data["unmatched"])
         return BoundarySet(matcher.level, {"type": "FeatureCollection", "features": features}, codes, unmatched,
-                           matcher.missing(codes), data["outside_count"], data["attribution"], f"cache:{cache}",
+                           matcher.missing(codes), data["outside_count"], _credits(data["attribution"]), f"cache:{cache}",
                            matcher.geography)
     except (OSError, ValueError, KeyError, TypeError) as error:
         reasons.append(f"cache {cache} ignored: {error}")
         return None
 
 
+def _credits(stored) -> tuple[tuple[str, dict], ...]:
+    """The attribution of a cache: [[key, values], ...]; a cache written before the catalogue holds one text in
+    both languages, shown as it is."""
+    if isinstance(stored, str):
+        return ((N_("boundary_credit_text"), {"text": stored}),)
+    return tuple((str(key), dict(values)) for key, values in stored)
+
+
 def _write_cache(cache: Path, found: BoundarySet, url: str) -> None:
     data = {"type": "FeatureCollection", "format": CACHE_FORMAT, "level": found.level, "geography": found.geography,
-            "attribution": found.attribution, "source_url": url,
+            "attribution": [[key, values] for key, values in found.attribution], "source_url": url,
             "retrieved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "outside_count": found.outside_count,
             "unmatched": [vars(u) for u in found.unmatched], "features": found.geojson["features"]}
@@ -476,7 +485,7 @@ class _SourceFailed(Exception):
     pass
 
 
-def _download_districts(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_districts(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, tuple, str]:
     """geoBoundaries: the API's JSON names the GeoJSON (gjDownloadURL), its source and licence."""
     try:
         meta = json.loads(_fetch(urls.districts_api))
@@ -486,22 +495,20 @@ def _download_districts(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.Ge
     frame = _read_download(_fetch(url), url)
     licence = meta.get("boundaryLicense") or "CC BY-SA 4.0"
     origin = meta.get("boundarySource") or "Department of Survey and Mapping, Viet Nam"
-    attribution = (f"Ranh giới huyện / District boundaries: geoBoundaries gbOpen VNM ADM2 "
-                   f"({meta.get('boundaryID', 'VNM-ADM2')}; nguồn / source: {origin}), {licence}, "
-                   "https://www.geoboundaries.org")
+    attribution = ((N_("boundary_credit_geoboundaries"), {"id": meta.get("boundaryID", "VNM-ADM2"), "origin": origin,
+                                                      "licence": licence}),)
     return frame, attribution, url
 
 
-def _download_communes(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_communes(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, tuple, str]:
     """GADM 4.1 level 3 for all Viet Nam, zipped JSON, read with only Cà Mau's rows kept."""
     url = urls.communes_zip
     frame = _read_download(_fetch(url), url, where=f"GID_1 = '{GADM_CA_MAU}'")
-    attribution = ("Ranh giới xã / Commune boundaries: GADM 4.1 (gadm.org), chỉ dùng phi thương mại, không phân "
-                   "phối lại / non-commercial use only, no redistribution: https://gadm.org/license.html")
+    attribution = ((N_("boundary_credit_gadm"), {}),)
     return frame, attribution, url
 
 
-def _download_communes_2025(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_communes_2025(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gpd.GeoDataFrame, tuple, str]:
     """thanglequoc/vietnamese-provinces-database: one GeoJSON Feature per 2025 commune, named
     `<code>_<name without diacritics, underscores>.geojson` (e.g. 32152_dam_doi.geojson).
 
@@ -515,8 +522,7 @@ def _download_communes_2025(urls: BoundaryURLs, matcher: "_Matcher") -> tuple[gp
     if not frames:
         raise _SourceFailed(f"no 2025 commune file found under {urls.communes_2025_dir}")
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
-    attribution = ("Ranh giới xã từ 1/7/2025 / Commune boundaries from 1 Jul 2025: thanglequoc/vietnamese-provinces-"
-                   "database (MIT), theo / from sapnhap.bando.com.vn (NXB Tài nguyên Môi trường và Bản đồ Việt Nam)")
+    attribution = ((N_("boundary_credit_2025"), {}),)
     return frame, attribution, urls.communes_2025_dir
 
 
@@ -567,7 +573,7 @@ class _Result:
     def is_mostly_matched(self) -> bool:
         return len(self.shapes) > len(self.unmatched)
 
-    def to_boundary_set(self, attribution: str, origin: str) -> BoundarySet:
+    def to_boundary_set(self, attribution: tuple, origin: str) -> BoundarySet:
         names = self.matcher.reporting
         features = []
         for code in sorted(self.shapes):

@@ -17,7 +17,7 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from digiskills import brief, brief_documents, cli, db, goals, projections
+from digiskills import brief, brief_documents, cli, db, formatting, goals, projections
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
@@ -244,3 +244,12 @@ def test_overview_makes_the_brief_on_click(demo_small, monkeypatch):
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [brief.t("brief_pdf", "vi"), brief.t("brief_pptx", "vi")]
     ui.live_warehouse.clear()
+
+
+def test_the_brief_is_stamped_with_the_provinces_clock():
+    # The server runs on UTC; a brief made at 12:05 UTC says "Tạo lúc … 19:05" (Cà Mau is UTC+7).
+    made_at = brief.Brief.__dataclass_fields__["made_at"].default_factory()
+    expected = dt.datetime.now(dt.timezone(dt.timedelta(hours=7)))
+    assert made_at.utcoffset() == dt.timedelta(hours=7)
+    assert abs(made_at - expected) < dt.timedelta(minutes=1)
+    assert formatting.timestamp(made_at, "vi") == made_at.strftime("%d/%m/%Y %H:%M")
