@@ -74,6 +74,7 @@ def known(key: str) -> bool:
     return key in _messages(LANGUAGES[0])
 
 
+@functools.cache
 def locale(lang: str) -> Locale:
     """Babel's Locale of an interface language (for numbers, dates and month names)."""
     return Locale.parse(LOCALES[lang])

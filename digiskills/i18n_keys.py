@@ -84,3 +84,37 @@ KEYS = (
     N_("deck_slide"),
     N_("brief_stale_mark"),
 )
+
+# digiskills/geo/boundaries.py: who drew the boundaries of a user-supplied file, by level.
+BOUNDARY_CREDITS = (N_("boundary_credit_file_district"), N_("boundary_credit_file_commune"))
+
+# pages/console.py: a table's summary in the schema browser, one key per warehouse table.
+CONSOLE_TABLES = (
+    N_("console_about_commune_allocation"),
+    N_("console_about_commune_month"),
+    N_("console_about_commune_month_long"),
+    N_("console_about_crosswalk"),
+    N_("console_about_denominators"),
+    N_("console_about_funnel_persons"),
+    N_("console_about_household_places"),
+    N_("console_about_households"),
+    N_("console_about_ingest_log"),
+    N_("console_about_members"),
+    N_("console_about_person_links"),
+    N_("console_about_person_places"),
+    N_("console_about_person_steps"),
+    N_("console_about_persons"),
+    N_("console_about_quarantine"),
+    N_("console_about_reporting_months"),
+    N_("console_about_reporting_units"),
+    N_("console_about_service_months"),
+    N_("console_about_service_usage"),
+    N_("console_about_team_month"),
+    N_("console_about_team_places"),
+    N_("console_about_teams"),
+    N_("console_about_training_attendance"),
+    N_("console_about_training_sessions"),
+    N_("console_about_unit_sets"),
+    N_("console_about_units"),
+    N_("console_about_visits"),
+)

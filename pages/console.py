@@ -12,7 +12,7 @@ from digiskills.app import ui
 from digiskills.console import sandbox as console, saved as console_queries, schema as console_schema
 from digiskills.display import exports, formatting
 from digiskills.warehouse import store as warehouse
-from digiskills.i18n import t
+from digiskills.i18n import known, t
 
 view = ui.current_view()
 lang = view.lang
@@ -32,6 +32,17 @@ def schema_tables(path: str, version) -> list[console_schema.Table]:
 def markdown_text(text: str) -> str:
     """Documentation text shown as written: no HTML tag, LaTeX or emphasis made of its <, $ and *."""
     return text.replace("<", "&lt;").replace("$", "\\$").replace("*", "\\*").replace("\n", "  \n")
+
+
+# A column's description in the reader's language: for a column of the province's exports, its Vietnamese header in
+# the export or the contract's English meaning; for a computed column, the catalogue's label where it has one.
+DOCUMENTED_AS = {"vi": "export_header", "en": "description"}
+
+
+def column_description(column, lang: str) -> str:
+    if documented := getattr(column, DOCUMENTED_AS[lang]):
+        return documented
+    return t(key, lang) if known(key := f"col_{column.column_name}") else ""
 
 
 def logged(outcome: str, sql: str, user: str | None = None) -> None:
@@ -124,14 +135,20 @@ with browser:
                           format_func=lambda n: f"{n} ({t('console_kind_' + tables[n].kind, lang)})")
     if chosen in tables:
         table = tables[chosen]
-        if not table.descriptions:
+        if known(summary := f"console_about_{table.name}"):  # the catalogue's summary, in the reader's language
+            st.markdown(t(summary, lang))
+        elif not table.descriptions:
             st.caption(t("console_no_description", lang))
-        for source, text in table.descriptions:
-            st.markdown(markdown_text(text))
-            st.caption(t("console_source", lang, source=source))
-        st.dataframe(table.columns.rename(columns={"column_name": t("console_column", lang),
-                                                   "data_type": t("console_type", lang),
-                                                   "description": t("console_description", lang)}),
+        if table.descriptions:  # the developers' notes in the SQL and the contract, written in English
+            with st.expander(t("console_source_notes", lang)):
+                for source, text in table.descriptions:
+                    st.markdown(markdown_text(text))
+                    st.caption(t("console_source", lang, source=source))
+        shown = table.columns[["column_name", "data_type"]].assign(
+            description=[column_description(row, lang) for row in table.columns.itertuples()])
+        st.dataframe(shown.rename(columns={"column_name": t("console_column", lang),
+                                           "data_type": t("console_type", lang),
+                                           "description": t("console_description", lang)}),
                      hide_index=True, width="stretch", height=38 * (len(table.columns) + 1) + 4)
 
 

@@ -17,6 +17,8 @@ st.title(f"{t('page_funnel', lang)}: {view.unit_name}")
 
 chosen = st.multiselect(t("funnel_steps", lang), list(funnel.STEPS), default=list(funnel.DEFAULT_STEPS),
                         key="funnel__steps", help=t("funnel_steps_help", lang),
+                        placeholder=t("funnel_steps_placeholder", lang),  # Streamlit's default: "Choose options"
+                        select_all=False,  # its "Select all" option is English and cannot be renamed
                         format_func=lambda s: t(f"step_{s}", lang))
 steps = funnel.valid_steps(chosen)
 row = st.columns(4)

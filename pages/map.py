@@ -100,7 +100,7 @@ with left:
         st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
                         config={"displayModeBar": False, "scrollZoom": False})
         st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
-        st.caption(f"{t('boundary_source', lang)}: {shapes.attribution}. {t('legend_fixed', lang)} "
+        st.caption(f"{t('boundary_source', lang)}: {shapes.attribution_text(lang)}. {t('legend_fixed', lang)} "
                    + (t("drill_hint", lang) if shown_level == "district" else ""))
         if shapes.unmatched or shapes.missing_units:
             with st.expander(f"{t('unmatched', lang)}: {len(shapes.unmatched)} · "

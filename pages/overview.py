@@ -110,12 +110,12 @@ ui.chart_data(trend, lang, {"month": t("month", lang), **{
     f"overview_{view.unit_code}_{view.month:%Y-%m}")
 
 
-# The monthly brief, one click (digiskills.brief.content.files): made only when asked (about 20 s), then kept for this view.
+# The monthly brief, one click (digiskills.brief.files): made only when asked (about 20 s), then kept for this view.
 @st.cache_data(max_entries=8, show_spinner=False)
 def _monthly_brief(db_path: str, warehouse_version, month, unit_code, geography, brief_lang, goal_id):
     from pathlib import Path
 
-    from digiskills.brief.content import files as brief_files
+    from digiskills.brief import files as brief_files
     return brief_files.build(month, unit_code, geography, brief_lang, goal_id, db_path=Path(db_path))
 
 

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from digiskills import cli
 from digiskills.analytics import projections
 from digiskills.brief import content as brief, documents as brief_documents, files as brief_files
+from digiskills.display import formatting
 from digiskills.reference import goals
 from digiskills.warehouse import db
 
@@ -248,3 +249,12 @@ def test_overview_makes_the_brief_on_click(demo_small, monkeypatch):
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [brief.t("brief_pdf", "vi"), brief.t("brief_pptx", "vi")]
     ui.live_warehouse.clear()
+
+
+def test_the_brief_is_stamped_with_the_provinces_clock():
+    # The server runs on UTC; a brief made at 12:05 UTC says "Tạo lúc … 19:05" (Cà Mau is UTC+7).
+    made_at = brief.Brief.__dataclass_fields__["made_at"].default_factory()
+    expected = dt.datetime.now(dt.timezone(dt.timedelta(hours=7)))
+    assert made_at.utcoffset() == dt.timedelta(hours=7)
+    assert abs(made_at - expected) < dt.timedelta(minutes=1)
+    assert formatting.timestamp(made_at, "vi") == made_at.strftime("%d/%m/%Y %H:%M")

@@ -29,11 +29,12 @@ KEYWORDS = {"t": None, "N_": None}  # as docs/translations.md runs it: pybabel e
 # mathematical name of a curve. Anything else in the English text that reappears in the Vietnamese one is a
 # leftover of the English.
 PROPER = {
-    "mau",  # Cà Mau (the ASCII part of the name)
+    "mau", "nam",  # Cà Mau, Việt Nam (the ASCII part of the names)
     "vneid", "vncare", "camau-g", "ttg", "unsd",  # apps, a decision's number (QĐ …/QĐ-TTg), the UN statistics office
-    "csv", "xlsx", "excel", "parquet", "pdf", "powerpoint", "duckdb", "sql",
+    "csv", "tsv", "txt", "xlsx", "excel", "parquet", "pdf", "powerpoint", "duckdb", "sql",
     "select", "with", "from", "describe", "show", "summarize", "explain", "group",
     "logistic",  # hàm/mô hình logistic: the Vietnamese name of the curve
+    "geoboundaries", "gbopen", "vnm", "gadm", "mit",  # boundary sources and their licence (the map's caption)
 }
 # The language control names both languages on purpose, so that either reader finds it.
 BILINGUAL = {"language"}
@@ -97,8 +98,8 @@ def test_vietnamese_text_is_nfc(catalogues):
 
 def words(text: str) -> set[str]:
     """The words of text written in plain ASCII letters (English, or Vietnamese without diacritics) outside
-    {placeholders} and `code`, lower-cased; codes with digits (NQ-UBTVQH15, QĐ-TTg's number) are not words."""
-    text = re.sub(r"`[^`]*`|\{[^}]*\}", " ", text)
+    {placeholders}, `code` and names with a dot or slash (gadm.org, a URL), lower-cased; codes with digits (NQ-UBTVQH15, QĐ-TTg's number) are not words."""
+    text = re.sub(r"`[^`]*`|\{[^}]*\}|\S*\w[./]\w\S*", " ", text)  # code, fields, URLs, file and domain names
     tokens = re.findall(r"\w+(?:[-']\w+)*", text)
     return {w.lower() for w in tokens if w.isascii() and not any(c.isdigit() or c == "_" for c in w)}
 

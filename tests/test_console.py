@@ -623,3 +623,23 @@ def test_a_viewer_cannot_reach_the_console(app):
     at = app("viewer", script="pages/console.py", page=None)
     assert [w.value for w in at.warning] == [t("not_allowed", "vi")]
     assert not at.title and not at.dataframe and not at.get("text_area") and not at.get("download_button")
+
+
+def test_the_schema_browser_speaks_the_readers_language(app):
+    # Issue 17: the table descriptions were English only and the "Mô tả" column empty on the Vietnamese screen.
+    at = app("analyst")
+    assert_clean(at)
+    outside = [m.value for m in at.markdown if m.value not in {e.value for x in at.expander for e in x.markdown}]
+    assert t("console_about_commune_month", "vi") in outside
+    assert not any("The monthly indicators" in text for text in outside)  # the SQL's English notes are folded away
+    assert t("console_source_notes", "vi") in [e.label for e in at.expander]
+    at.selectbox(key="console__table").set_value("visits").run()
+    assert_clean(at)
+    columns = at.dataframe[-1].value.set_index(t("console_column", "vi"))[t("console_description", "vi")]
+    assert columns["visit_date"] == "Ngày hỗ trợ"  # the export's own Vietnamese header (digiskills/ingest/contract.py)
+    assert columns["sex"] == "Giới tính"
+    at.radio(key="filter_lang").set_value("en").run()
+    assert_clean(at)
+    columns = at.dataframe[-1].value.set_index(t("console_column", "en"))[t("console_description", "en")]
+    assert columns["visit_date"] == "Date of the visit."
+    assert t("console_about_visits", "en") in [m.value for m in at.markdown]

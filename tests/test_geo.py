@@ -21,7 +21,7 @@ from pyproj import Geod
 from shapely.affinity import translate
 from shapely.geometry import mapping, shape
 
-from digiskills.geo import boundaries as geo, sources
+from digiskills.geo import boundaries as geo, cache as geo_cache, sources
 from digiskills.reference import crosswalk
 from digiskills.reference.units import all_units
 
@@ -149,7 +149,8 @@ def test_pre2025_districts_with_bac_lieu_approximated(monkeypatch, tmp_path, old
     assert set(found.approximate_units) == BAC_LIEU_DISTRICTS
     assert found.origin == (f"environment:{SHARED / DISTRICTS_FILE} + "
                             f"approximate:environment:{SHARED / COMMUNES_2025_FILE}")
-    assert "approximate" in found.attribution and "gần đúng" in found.attribution and "Hồng Dân" in found.attribution
+    assert "approximate" in found.attribution_text("en") and "Hồng Dân" in found.attribution_text("en")
+    assert "gần đúng" in found.attribution_text("vi") and "approximate" not in found.attribution_text("vi")
     shapes = {f["id"]: shape(f["geometry"]) for f in found.geojson["features"]}
     assert next(f for f in found.geojson["features"] if f["id"] == "956")["properties"]["name"] == "Huyện Hồng Dân"
     exact = {f["id"]: shape(f["geometry"]) for f in shared_collection(DISTRICTS_FILE)["features"]}
@@ -347,9 +348,13 @@ def test_download_cuts_out_the_territory_caches_per_geography_and_reuses_the_cac
     assert (communes_2025.outside_count, communes_2025.unmatched) == (0, ())
     # GADM writes "ViệtKhái" for Xã Nguyễn Việt Khái (32230) and "TânThành(Phường)"/"TânThành(Xã)".
     assert {"32230", "32025", "32026"} <= set(communes.unit_codes)
-    assert "geoBoundaries" in districts.attribution and "CC BY-SA 4.0" in districts.attribution
-    assert "GADM 4.1" in communes.attribution and "gadm.org/license" in communes.attribution
-    assert "thanglequoc/vietnamese-provinces-database (MIT)" in communes_2025.attribution
+    for lang in ("vi", "en"):
+        assert "geoBoundaries" in districts.attribution_text(lang) and "CC BY-SA 4.0" in districts.attribution_text(lang)
+        assert "GADM 4.1" in communes.attribution_text(lang) and "gadm.org/license" in communes.attribution_text(lang)
+        assert "thanglequoc/vietnamese-provinces-database (MIT)" in communes_2025.attribution_text(lang)
+    # The map's caption in Vietnamese has no English (issue 17): each source is credited in the reader's language.
+    assert districts.attribution_text("vi").startswith("Ranh giới huyện") and "source" not in districts.attribution_text("vi")
+    assert "non-commercial" in communes.attribution_text("en") and "non-commercial" not in communes.attribution_text("vi")
     assert districts.origin.startswith(f"download:{source_server.base}/data/")
     wards = f"{source_server.base}/{geo.WARDS_2025_PATH}"
     assert districts.origin.endswith(f" + approximate:download:{wards}")
@@ -418,7 +423,7 @@ def test_user_geopackage_and_zipped_shapefile(tmp_path, old, new):
         found = geo.load_boundaries("commune", old, source=path, cache_dir=tmp_path / "geo",
                                     allow_download=False)
         assert_browser_ready(found, old_communes)
-        assert found.origin == f"file:{path}" and path.name in found.attribution
+        assert found.origin == f"file:{path}" and path.name in found.attribution_text("vi")
     # The GeoPackage's other layer is the 2025 communes: each geography takes its own layer.
     found = geo.load_boundaries("commune", new, source=package, cache_dir=tmp_path / "geo", allow_download=False)
     assert_browser_ready(found, codes(new, "commune"))
@@ -509,3 +514,10 @@ def test_view_puts_the_new_province_inside_the_map(monkeypatch, tmp_path, new, w
     communes = new.unit_code[(new.level == "commune") & (new.parent_code == "970")]
     part = geo.subset(found, communes)
     assert {f["id"] for f in part["features"]} == set(communes) and geo.view_of(part)["zoom"] > found.view()["zoom"]
+
+
+def test_a_cache_written_before_the_catalogue_keeps_its_credit():
+    # Caches hold the attribution as [[key, values], ...]; an older cache holds one bilingual text, shown as it is.
+    assert geo_cache.credits("Ranh giới xã / Commune boundaries: X") == (("boundary_credit_text",
+                                                                     {"text": "Ranh giới xã / Commune boundaries: X"}),)
+    assert geo_cache.credits([["boundary_credit_gadm", {}]]) == (("boundary_credit_gadm", {}),)

@@ -647,3 +647,18 @@ def test_the_goal_chosen_in_the_sidebar_drives_the_pages(open_app):
     assert labels == [f"{t('working_age_service_users', 'en')} · {t('goal', 'en')} 90% (2030-12-31)"]
     rerun(at.switch_page("pages/projections.py"))
     assert at.subheader[0].value == "90% of working-age people can use online public and essential digital services (2030)"
+
+
+def test_the_vietnamese_screen_has_no_stray_english(open_app):
+    # Issue 17: the map's boundary caption was written in both languages at once, and Streamlit's own words showed
+    # in English where the app can name them (the steps picker's "Choose options" and "Select all").
+    at = open_app("map")
+    boundary = [c.value for c in at.caption if c.value.startswith(t("boundary_source", "vi"))]
+    assert len(boundary) == 1 and "Ranh giới" in boundary[0]
+    assert not re.search(r"\b(boundaries|user-supplied|file|source)\b", boundary[0])
+    at = open_app("funnel")
+    steps = at.multiselect(key="funnel__steps").proto
+    assert steps.placeholder == t("funnel_steps_placeholder", "vi") and not steps.select_all
+    at = open_app("data")
+    # The drop zone's words cannot be set (streamlit/streamlit#13500); its help says them in Vietnamese.
+    assert at.get("file_uploader")[0].proto.help == t("upload_help", "vi", limit=200)

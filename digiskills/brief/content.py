@@ -5,6 +5,7 @@ goal, the units behind, the teams, the data's freshness — gathered from the sa
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -13,6 +14,8 @@ from digiskills.display import formatting
 from digiskills.reference import goals
 from digiskills.warehouse import db
 from digiskills.i18n import N_, t
+
+PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # Cà Mau: UTC+7, no daylight saving
 
 # run(query_name, **params) -> DataFrame: ui.run on a page, `published(warehouse)` for the brief.
 Run = Callable[..., pd.DataFrame]
@@ -191,7 +194,8 @@ class Brief:
     freshness: pd.DataFrame  # data/freshness_by_table
     ingest: pd.DataFrame  # data/ingest_log
     unknown: pd.DataFrame  # data/unknown_commune_share
-    made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    # The province's clock, not the server's (often UTC): "Tạo lúc 19:05" for a brief made at 12:05 UTC.
+    made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(PROVINCE_TIME).replace(microsecond=0))
 
     @property
     def month(self) -> dt.date:

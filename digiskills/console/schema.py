@@ -25,7 +25,9 @@ _CREATE = re.compile(r"^create\s+(?:or\s+replace\s+)?(?:table|view)\s+(?:if\s+no
 class Table:
     name: str
     kind: str  # "table" or "view"
-    columns: pd.DataFrame  # column_name, data_type, description ("" where none is documented)
+    # column_name, data_type, description (the contract's meaning, English; "" where none is documented) and
+    # export_header (the column's Vietnamese header in the province's export file; "" for a computed column)
+    columns: pd.DataFrame
     descriptions: tuple[tuple[str, str], ...]  # (where it is written, the text), most specific first
 
 
@@ -49,7 +51,8 @@ def tables(db_path: Path | None = None) -> list[Table]:
     found = []
     for name, group in columns.groupby("table_name", sort=True):
         frame = group[["column_name", "data_type"]].reset_index(drop=True)
-        frame["description"] = [meanings.get((name, c), "") for c in frame["column_name"]]
+        frame["description"] = [meanings.get((name, c), ("", ""))[0] for c in frame["column_name"]]
+        frame["export_header"] = [meanings.get((name, c), ("", ""))[1] for c in frame["column_name"]]
         found.append(Table(name, group["kind"].iloc[0], frame, tuple(described.get(name, ()))))
     return found
 
@@ -110,11 +113,12 @@ def _paragraph(lines: list[str]) -> str:
     return re.sub(r"\s+(?=\b(?:Grain|Params|Columns):)", "\n", text)
 
 
-def column_meanings() -> dict[tuple[str, str], str]:
-    """(warehouse table, column) -> the data contract's meaning of the export column stored there."""
+def column_meanings() -> dict[tuple[str, str], tuple[str, str]]:
+    """(warehouse table, column) -> the data contract's meaning of the export column stored there, and the
+    column's first Vietnamese header in the export."""
     found = {}
     for name, table in contract.TABLES.items():
         for column in table.columns:
             if column.stored_as:
-                found[(TARGETS[name].table, column.stored_as)] = column.meaning
+                found[(TARGETS[name].table, column.stored_as)] = (column.meaning, column.headers_vi[0])
     return found

@@ -55,6 +55,7 @@ from digiskills.geo.sources import (  # noqa: F401
     from_path,
     ward_file_name,
 )
+from digiskills.i18n import N_
 from digiskills.reference import crosswalk
 from digiskills.reference.units import all_units
 
@@ -173,8 +174,7 @@ def _dissolved(communes: BoundarySet, reporting: pd.DataFrame, level: str, wante
             features.append({"type": "Feature", "id": code, "properties": {"unit_code": code, "name": names[code]},
                              "geometry": rounded(mapping(geometry))})
     codes = tuple(f["id"] for f in features)
-    attribution = (f"{communes.attribution}; khu vực huyện cũ ghép từ các xã / former district areas dissolved "
-                   "from the communes")
+    attribution = communes.attribution + ((N_("boundary_credit_dissolved"), {}),)
     return BoundarySet(level, {"type": "FeatureCollection", "features": features}, codes, (),
                        tuple(sorted(wanted - set(codes))), 0, attribution, communes.origin, "2025")
 
@@ -214,9 +214,7 @@ def _with_approximations(found: BoundarySet, reporting: pd.DataFrame, units: pd.
     features = sorted(found.geojson["features"] + approximate.geojson["features"], key=lambda f: f["id"])
     codes = tuple(f["id"] for f in features)
     names = ", ".join(rows.short_name[code] for code in approximate.unit_codes)
-    attribution = (f"{found.attribution}; ranh giới gần đúng (ghép từ các xã mới 2025, chỉ đường ranh giữa các "
-                   f"huyện cũ này là gần đúng): {names} / approximate boundaries (dissolved from the 2025 communes; "
-                   f"only the lines between these old districts are approximate): {names}; {communes.attribution}")
+    attribution = found.attribution + ((N_("boundary_credit_approximate"), {"names": names}),) + communes.attribution
     return BoundarySet(found.level, {"type": "FeatureCollection", "features": features}, codes, found.unmatched,
                        tuple(sorted(set(found.missing_units) - set(codes))), found.outside_count, attribution,
                        f"{found.origin} + approximate:{communes.origin}", found.geography, approximate.unit_codes)

@@ -7,6 +7,7 @@ from pathlib import Path
 from digiskills import ROOT
 from digiskills.geo.matching import Matcher
 from digiskills.geo.shapes import BoundarySet, UnmatchedFeature
+from digiskills.i18n import N_
 
 GEO_DIR = ROOT / "geo"
 
@@ -40,16 +41,24 @@ def from_cache(cache: Path, matcher: "Matcher", reasons: list[str]) -> BoundaryS
             raise ValueError(f"codes {sorted(unknown)} are not current units")
         unmatched = tuple(UnmatchedFeature(**u) for u in data["unmatched"])
         return BoundarySet(matcher.level, {"type": "FeatureCollection", "features": features}, codes, unmatched,
-                           matcher.missing(codes), data["outside_count"], data["attribution"], f"cache:{cache}",
+                           matcher.missing(codes), data["outside_count"], credits(data["attribution"]), f"cache:{cache}",
                            matcher.geography)
     except (OSError, ValueError, KeyError, TypeError) as error:
         reasons.append(f"cache {cache} ignored: {error}")
         return None
 
 
+def credits(stored) -> tuple[tuple[str, dict], ...]:
+    """The attribution of a cache: [[key, values], ...]; a cache written before the catalogue holds one text in
+    both languages, shown as it is."""
+    if isinstance(stored, str):
+        return ((N_("boundary_credit_text"), {"text": stored}),)
+    return tuple((str(key), dict(values)) for key, values in stored)
+
+
 def write_cache(cache: Path, found: BoundarySet, url: str) -> None:
     data = {"type": "FeatureCollection", "format": CACHE_FORMAT, "level": found.level, "geography": found.geography,
-            "attribution": found.attribution, "source_url": url,
+            "attribution": [[key, values] for key, values in found.attribution], "source_url": url,
             "retrieved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "outside_count": found.outside_count,
             "unmatched": [vars(u) for u in found.unmatched], "features": found.geojson["features"]}

@@ -55,7 +55,7 @@ class _Result:
     def is_mostly_matched(self) -> bool:
         return len(self.shapes) > len(self.unmatched)
 
-    def to_boundary_set(self, attribution: str, origin: str) -> BoundarySet:
+    def to_boundary_set(self, attribution: tuple, origin: str) -> BoundarySet:
         names = self.matcher.reporting
         features = []
         for code in sorted(self.shapes):

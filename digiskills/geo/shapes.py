@@ -7,6 +7,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from digiskills.i18n import t
 from digiskills.reference.units import GEOGRAPHIES
 
 LEVELS = ("district", "commune")
@@ -40,6 +41,8 @@ class BoundarySet:
     `outside_count` the features of the source that lie outside Cà Mau and were left out.
     `geography` is the reporting units' ('2025' or 'pre2025'); `approximate_units` the units whose shape is an
     approximation (old Bạc Liêu's districts dissolved from 2025 communes), also said in `attribution`.
+    `attribution` credits the sources as message keys of the catalogue with their values (digiskills.i18n), so the
+    page writes it in the reader's language: `attribution_text(lang)`.
     """
 
     level: str
@@ -48,10 +51,13 @@ class BoundarySet:
     unmatched: tuple[UnmatchedFeature, ...]
     missing_units: tuple[str, ...]
     outside_count: int
-    attribution: str
+    attribution: tuple[tuple[str, dict], ...]
     origin: str  # "file", "environment", "cache" or "download", a colon, and the path or URL
     geography: str  # of the reporting units: "2025" or "pre2025"
     approximate_units: tuple[str, ...] = ()
+
+    def attribution_text(self, lang: str) -> str:
+        return "; ".join(t(key, lang, **values) for key, values in self.attribution)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

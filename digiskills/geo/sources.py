@@ -16,7 +16,8 @@ import pyogrio
 
 from digiskills.geo.cache import write_cache
 from digiskills.geo.matching import Matcher
-from digiskills.geo.shapes import LEVEL_WORDS, BoundarySet
+from digiskills.geo.shapes import BoundarySet
+from digiskills.i18n import N_
 from digiskills.text import fold
 
 FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
@@ -89,9 +90,7 @@ def from_path(path: Path, matcher: "Matcher", kind: str, reasons: list[str]) -> 
             reasons.append(f"{best[1].name}: {best[0].unmatched[0].reason}")
         return None
     result, file = best
-    vi, en = LEVEL_WORDS[matcher.level]
-    attribution = f"Ranh giới {vi}: tệp {file.name} do người dùng cung cấp / {en.capitalize()} boundaries: " \
-                  f"user-supplied file {file.name}"
+    attribution = ((f"boundary_credit_file_{matcher.level}", {"file": file.name}),)
     return result.to_boundary_set(attribution, f"{kind}:{file}")
 
 
@@ -140,7 +139,7 @@ class _SourceFailed(Exception):
     pass
 
 
-def _download_districts(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_districts(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd.GeoDataFrame, tuple, str]:
     """geoBoundaries: the API's JSON names the GeoJSON (gjDownloadURL), its source and licence."""
     try:
         meta = json.loads(_fetch(urls.districts_api))
@@ -150,22 +149,20 @@ def _download_districts(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd.Geo
     frame = _read_download(_fetch(url), url)
     licence = meta.get("boundaryLicense") or "CC BY-SA 4.0"
     origin = meta.get("boundarySource") or "Department of Survey and Mapping, Viet Nam"
-    attribution = (f"Ranh giới huyện / District boundaries: geoBoundaries gbOpen VNM ADM2 "
-                   f"({meta.get('boundaryID', 'VNM-ADM2')}; nguồn / source: {origin}), {licence}, "
-                   "https://www.geoboundaries.org")
+    attribution = ((N_("boundary_credit_geoboundaries"), {"id": meta.get("boundaryID", "VNM-ADM2"), "origin": origin,
+                                                      "licence": licence}),)
     return frame, attribution, url
 
 
-def _download_communes(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_communes(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd.GeoDataFrame, tuple, str]:
     """GADM 4.1 level 3 for all Viet Nam, zipped JSON, read with only Cà Mau's rows kept."""
     url = urls.communes_zip
     frame = _read_download(_fetch(url), url, where=f"GID_1 = '{GADM_CA_MAU}'")
-    attribution = ("Ranh giới xã / Commune boundaries: GADM 4.1 (gadm.org), chỉ dùng phi thương mại, không phân "
-                   "phối lại / non-commercial use only, no redistribution: https://gadm.org/license.html")
+    attribution = ((N_("boundary_credit_gadm"), {}),)
     return frame, attribution, url
 
 
-def _download_communes_2025(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd.GeoDataFrame, str, str]:
+def _download_communes_2025(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd.GeoDataFrame, tuple, str]:
     """thanglequoc/vietnamese-provinces-database: one GeoJSON Feature per 2025 commune, named
     `<code>_<name without diacritics, underscores>.geojson` (e.g. 32152_dam_doi.geojson).
 
@@ -179,8 +176,7 @@ def _download_communes_2025(urls: BoundaryURLs, matcher: "Matcher") -> tuple[gpd
     if not frames:
         raise _SourceFailed(f"no 2025 commune file found under {urls.communes_2025_dir}")
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
-    attribution = ("Ranh giới xã từ 1/7/2025 / Commune boundaries from 1 Jul 2025: thanglequoc/vietnamese-provinces-"
-                   "database (MIT), theo / from sapnhap.bando.com.vn (NXB Tài nguyên Môi trường và Bản đồ Việt Nam)")
+    attribution = ((N_("boundary_credit_2025"), {}),)
     return frame, attribution, urls.communes_2025_dir
 
 
