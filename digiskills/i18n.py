@@ -167,8 +167,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "last_on": ("Đến ngày", "Last"),
     "goal": ("Mục tiêu", "Goal"),
     "share_link": ("Liên kết này mở đúng màn hình đang xem.", "This page's link opens exactly this view."),
-    "building_demo": ("Chưa có kho dữ liệu: đang tạo dữ liệu mẫu (vài phút)…",
-                      "No warehouse yet: building the demo data (a few minutes)…"),
+    # h-firststart: the first start's sample and the full demo built in the background (digiskills.app.first_start)
+    "building_sample": ("Chưa có kho dữ liệu: đang tạo một mẫu nhỏ ({percent} %) của dữ liệu demo…",
+                        "No warehouse yet: building a small sample ({percent} %) of the demo data…"),
+    "sample_notice": ("Đây là MẪU THU NHỎ của dữ liệu demo ({percent} % quy mô của tỉnh), không phải số liệu đầy đủ. "
+                      "Bản demo đầy đủ ({full_percent} %) đang được tạo ở chế độ nền và sẽ tự thay thế mẫu này.",
+                      "This is a REDUCED SAMPLE of the demo data ({percent} % of the province's size), not the full "
+                      "figures. The full demo ({full_percent} %) is being built in the background and will replace "
+                      "this sample by itself."),
+    "sample_full_running": ("Tiến độ: {percent} %.", "Progress: {percent} %."),
+    "sample_full_failed": ("Việc tạo bản demo đầy đủ đã thất bại: mẫu này được giữ nguyên. Quản trị dữ liệu có thể "
+                           "chạy lại bằng lệnh `python -m digiskills demo --full-after-sample` (chi tiết trong tệp "
+                           "nhật ký .full-build.log cạnh kho dữ liệu).",
+                           "Building the full demo failed: this sample stays. A data admin can run it again with "
+                           "`python -m digiskills demo --full-after-sample` (details in the .full-build.log file "
+                           "beside the warehouse)."),
+    "sample_full_refused": ("Bản demo đầy đủ không được thay vào vì kho dữ liệu đã thay đổi trong lúc tạo.",
+                            "The full demo was not swapped in because the warehouse changed while it was built."),
+    # end h-firststart
     "building_demo_left": ("· còn khoảng {minutes} phút", "· about {minutes} min left"),
     "no_data": ("Chưa có dữ liệu", "No data"),
     # Indicators
