@@ -30,7 +30,8 @@ def ensure_warehouse(lang: str) -> None:
                 _build_sample(wh.path, lang)
     sample = firststart.sample_state(wh)
     status = firststart.read_status(wh.path) or {}
-    if (sample and status.get("state") != "failed"
+    # A failed or refused build is not retried on every rerun: the notice says so (a data admin reruns it).
+    if (sample and status.get("state") not in ("failed", "refused")
             and firststart.start_full_build(wh.path, firststart.demo_out(wh.path))):
         ui.log.info("first start: full demo (scale %g) building in the background", sample[1])
 
@@ -61,17 +62,20 @@ def _percent(scale: float) -> str:
     return f"{scale * 100:g}"
 
 
-@st.fragment(run_every=5)
 def sample_notice(lang: str) -> None:
-    """On every page while the sample is live: what it is, and the full build's state as its process wrote it,
-    read again every 5 s; when the full demo has replaced the sample, the whole page reruns on it once."""
+    """On every page while the sample is live: what it is, and the full build's state as its process wrote it."""
+    if firststart.sample_state(ui.live_warehouse()) is not None:
+        _sample_notice(lang)
+
+
+@st.fragment(run_every=5)
+def _sample_notice(lang: str) -> None:
+    """The notice, read again every 5 s; once the full demo has replaced the sample, the whole page reruns on it
+    (and, the sample gone, draws no notice: the timer stops)."""
     wh = ui.live_warehouse()
     sample = firststart.sample_state(wh)
     if sample is None:
-        if st.session_state.pop("first_start__sample_shown", False):
-            st.rerun(scope="app")
-        return
-    st.session_state["first_start__sample_shown"] = True
+        st.rerun(scope="app")
     status = firststart.read_status(wh.path) or {}
     state = status.get("state", "starting")
     text = t("sample_notice", lang, percent=_percent(sample[0]), full_percent=_percent(sample[1]))
