@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digiskills.app import ui
+from digiskills.app import first_start, ui
 from digiskills.ingest import staging
 from digiskills.app import auth
 from digiskills.i18n import t
@@ -33,8 +33,9 @@ ui.account_sidebar(lang)
 # One guard for every page and the shared controls: a failure shows a message with a reference id, never a
 # traceback (docs/security.md, "No tracebacks for users").
 with ui.user_errors(lang):
-    ui.ensure_warehouse(lang)
+    first_start.ensure_warehouse(lang)
     view = st.session_state["view"] = ui.shared_controls()
     ui.fallback_notice(lang)
+    first_start.sample_notice(lang)
     ui.geography_notice(view)
     page.run()

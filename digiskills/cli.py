@@ -240,9 +240,18 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("clean-staging", help="delete uploads and scratch files left by finished or killed imports")
     sub.add_parser("docs", help="regenerate docs/reference.md from the SQL files' headers and schema.sql")
     p = sub.add_parser("demo", help="write realistic demo exports under data/demo/ and build the warehouse")
-    p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1: the merged province's real size)")
+    p.add_argument("--scale", type=float, help="volume multiplier (1: the merged province's real size, the "
+                   "default; with --sample, DIGISKILLS_SAMPLE_SCALE or 0.02)")
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--out", type=Path, default=Path("data") / "demo")
+    first = p.add_mutually_exclusive_group()
+    first.add_argument("--sample", action="store_true",
+                       help="the first start: build a sample at --scale only if there is no warehouse, labelled as "
+                            "a sample of the full demo (DIGISKILLS_FULL_SCALE, default 1)")
+    first.add_argument("--full-after-sample", action="store_true",
+                       help="build the full demo aside and swap it in only if the live warehouse is still the "
+                            "untouched sample (what the app starts in the background)")
+    p.add_argument("--lock-fd", type=int, help=argparse.SUPPRESS)
     for name, help_text in (("publish", "make the imported version waiting for review live"),
                             ("discard", "drop the imported version waiting for review"),
                             ("rollback", "undo the latest publish: the previous version becomes live again"),
@@ -327,9 +336,17 @@ def main(argv: list[str] | None = None) -> int:
         from digiskills.warehouse import reference_doc
         print(reference_doc.write())
         return 0
+    if args.command == "demo" and (args.sample or args.full_after_sample):
+        from digiskills.demo import firststart
+        if args.sample:
+            firststart.build_sample(warehouse.warehouse_path(), args.out, scale=args.scale)
+            return 0
+        state = firststart.build_full(warehouse.warehouse_path(), args.out, lock_fd=args.lock_fd)
+        print(f"full demo: {state}", file=sys.stderr)
+        return 1 if state == "failed" else 0
     if args.command == "demo":
         from digiskills.demo import builder as demo
-        demo.build(out=args.out, scale=args.scale, seed=args.seed, db_path=warehouse.warehouse_path(),
+        demo.build(out=args.out, scale=args.scale or 1.0, seed=args.seed, db_path=warehouse.warehouse_path(),
                    progress=demo.print_progress)
         return 0
     return 2

@@ -48,6 +48,7 @@ NO_PERSON_FILTERS = dict(sex=None, born_from=None, born_to=None, team_id=None)  
 # funnel reference below implements (tests/test_funnel.py checks the default and custom lists).
 PREVIOUS_FUNNEL = ["reached", "trained", "installed", "account", "first_service", "active"]
 CASES: dict[str, list[dict]] = {
+    "shared/demo_sample": [{}],
     "shared/reporting_months": [{}],
     "shared/reporting_units": [{}],
     "overview/kpis_by_month": [

@@ -7,13 +7,8 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import os
-import re
 import secrets
-import subprocess
-import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +33,6 @@ LOCALISED_CHOICES = ("filter_geography", "filter_month", "filter_goal", "filter_
                      "projections__colour", "explore__kind", "explore__activity", "explore__result", "explore__sex",
                      "explore__step", "explore__audience", "explore__format", "explore__commune", "explore__team",
                      "console__table")
-_build_lock = threading.Lock()
 log = logging.getLogger("digiskills")
 if not log.handlers:  # Streamlit configures only its own loggers: the server log gets ours on stderr
     _handler = logging.StreamHandler()
@@ -108,32 +102,6 @@ def run(name: str, *, suppress: bool | None = None, **params) -> pd.DataFrame:
     # Unit counts: the warehouse's one suppression pattern, the same on every page (disclosure.pattern_for).
     return disclosure.protect(name, frame, params, disclosure.pattern_for(warehouse_now)
                               if name in disclosure.UNIT_VIEWS else None)
-
-
-def ensure_warehouse(lang: str) -> None:
-    """On first start there is no warehouse: build the demo (the `demo` command's code path)."""
-    wh = live_warehouse()
-    if wh.version() is not None:
-        return
-    with _build_lock:
-        if wh.version() is not None:
-            return
-        bar = st.progress(0.0, text=t("building_demo", lang))
-        # The `demo` command itself, in its own process (so it may use worker processes; see ingest.py).
-        command = [sys.executable, "-m", "digiskills", "demo", "--out", str(Path("data") / "demo")]
-        env = {**os.environ, "DIGISKILLS_DB": str(wh.path)}
-        started = time.monotonic()
-        with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, encoding="utf-8") as build:
-            for line in build.stderr:
-                if match := re.match(r"\[demo\]\s+(\d+)%\s+(.*)", line):
-                    done, elapsed = int(match[1]) / 100, time.monotonic() - started
-                    # The remaining time from the pace so far (the steps are roughly even), once there is one.
-                    left = (t("building_demo_left", lang, minutes=max(1, round(elapsed * (1 - done) / done / 60)))
-                            if done >= 0.05 else "")
-                    bar.progress(done, text=f"{t('building_demo', lang)} {match[2]} {left}")
-        if build.returncode:
-            raise RuntimeError(f"building the demo failed (exit {build.returncode}): {' '.join(command)}")
-        bar.empty()
 
 
 @contextlib.contextmanager

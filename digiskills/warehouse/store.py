@@ -138,6 +138,44 @@ def _initialise(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
 
 
 @contextmanager
+def import_lock(db_path: Path) -> Iterator[None]:
+    """The lock imports queue on: whoever holds it is the only one who may replace the live file."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(db_path.parent / f".{db_path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def replace_if(new_file: Path, db_path: Path, still_current) -> bool:
+    """Renames `new_file` over the live warehouse (atomic on POSIX) if `still_current()` holds, checked under the
+    import lock so no import can make the live file change in between; else leaves both as they are. Returns
+    whether it replaced. For a whole warehouse built elsewhere (the first start's full demo)."""
+    with import_lock(db_path):
+        if not still_current():
+            return False
+        os.chmod(new_file, 0o600)
+        with new_file.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(new_file, db_path)
+        dir_fd = os.open(db_path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return True
+
+
+def set_meta(db_path: Path, values: dict[str, str]) -> None:
+    """Writes keys of the meta table of a warehouse file no reader has open yet (one just built aside)."""
+    con = duckdb.connect(str(db_path))
+    try:
+        con.executemany("delete from meta where key = ?", [(k,) for k in values])
+        con.executemany("insert into meta values (?, ?)", list(values.items()))
+    finally:
+        con.close()
+
+
+@contextmanager
 def writing(db_path: Path, *, keep: bool = True, publish: str = "auto", rebuild: bool = False) -> Iterator["Session"]:
     """A session on a private copy of the warehouse. With keep=True (an import), imports queue on a lock and,
     on a clean exit with changes, the copy becomes the candidate version (digiskills.warehouse.versions) and is
@@ -149,8 +187,7 @@ def writing(db_path: Path, *, keep: bool = True, publish: str = "auto", rebuild:
     with ExitStack() as stack:
         if keep:
             db_path.parent.mkdir(parents=True, exist_ok=True)
-            lock = stack.enter_context(open(db_path.parent / f".{db_path.name}.lock", "w"))
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one import at a time; a second one waits here
+            stack.enter_context(import_lock(db_path))  # one import at a time; a second one waits here
             _remove_stale_copies(db_path)
             copy = db_path.parent / f".{db_path.name}.building-{os.getpid()}"
         else:
