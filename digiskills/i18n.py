@@ -211,7 +211,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "unmatched": ("Đối tượng không khớp đơn vị", "Features not matched to a unit"),
     "missing_shapes": ("Đơn vị không có ranh giới", "Units without a shape"),
     "class_goal_met": ("≥ {value} mục tiêu (đạt)", "≥ {value} of the goal (met)"),
-    "legend_fixed": ("Các khoảng màu cố định cho mọi tháng.", "Colour classes stay the same for every month."),
+    # h-stats (issue 16, as-of): count classes come from the months up to the reporting month only.
+    "legend_fixed": ("Khoảng màu của “% mục tiêu” cố định cho mọi tháng; các thước đo khác chia theo số liệu đến hết "
+                     "tháng báo cáo.", "Classes of “% of the goal” are the same every month; the other measures' "
+                     "classes come from the data up to the reporting month."),
     # Funnel
     "step_reached": ("Được tiếp cận", "Reached"),
     "step_guided": ("Được tổ hướng dẫn tận nơi", "Guided by a team"),
