@@ -185,6 +185,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "first_services": ("Người đã nộp hồ sơ trực tuyến", "People who submitted an online dossier"),
     "support_activities": ("Lượt hỗ trợ", "Support activities (person-times)"),
     "vs_previous_month": ("so với tháng trước", "vs previous month"),
+    # h-stats (issue 16, one age band): the band the goal card counts, and what January does to it.
+    "working_age_band": ("Tuổi lao động: nam 15–59, nữ 15–54, như mẫu số",
+                         "Working age: men 15–59, women 15–54, as in the denominator"),
+    "january_cohort": ("Tháng 1: nam tròn 60 và nữ tròn 55 tuổi ra khỏi số đếm, nên số có thể giảm",
+                       "January: men turning 60 and women turning 55 leave the count, so it can fall"),
     "stock_as_of": ("Số tại cuối tháng, không cộng dồn (tuổi lao động xét lại mỗi năm)",
                     "As of the month's end, not a running total (working age re-evaluated yearly)"),
     "vs_year_ago": ("so với cùng kỳ năm trước", "vs same month last year"),

@@ -302,10 +302,12 @@ def retirement_age_months(sex: pd.Series, year: int) -> pd.Series:
 
 
 def is_working_age(birth_year: pd.Series, sex: pd.Series, year: int) -> pd.Series:
-    """At least 15 and below the retirement age in `year`; ages from the birth year only (whole years)."""
-    age_months = 12 * (year - birth_year)
-    retire = retirement_age_months(sex, year)
-    return (age_months >= 15 * 12) & (age_months < retire) & retire.notna() & birth_year.notna()
+    """The denominator's band (docs/metrics.md: men 15–59, women 15–54, every year), not the Labour Code's rising
+    retirement age (retirement_age_months), so that the goal's share divides people of one band by a population
+    of the same band; ages from the birth year only (whole years)."""
+    age = year - birth_year
+    first_out = sex.map({"male": 60, "female": 55})
+    return (age >= 15) & (age < first_out) & first_out.notna() & birth_year.notna()
 
 
 def age_band(birth_year: pd.Series, year: pd.Series) -> pd.Series:
