@@ -95,7 +95,7 @@ def page_queries(page: str, geography: str, month: dt.date, district: str | None
     def goal_share(level, district_code, goal):
         return ("projections/goal_share_by_unit_month", dict(geography=geography, level=level,
                                                              district_code=district_code, metric=goal.metric,
-                                                             population=goal.population))
+                                                             population=goal.population, month=month))
 
     queries = [("shared/reporting_units", dict(geography=geography)), ("shared/reporting_months", {})]
     if page == "overview":
@@ -110,10 +110,12 @@ def page_queries(page: str, geography: str, month: dt.date, district: str | None
         indicator = goal.metric.removesuffix("_cum")
         indicator = indicator if indicator in indicators else indicators[0]
         queries.append(("map/indicator_by_unit_month", dict(geography=geography, level=listed, district_code=district,
-                                                            indicator=indicator, goal_target=goal.target)))
+                                                            month=month, indicator=indicator,
+                                                            goal_target=goal.target)))
         if district:  # the colour classes come from the province's units
             queries.append(("map/indicator_by_unit_month", dict(geography=geography, level=listed, district_code=None,
-                                                                indicator=indicator, goal_target=goal.target)))
+                                                                month=month, indicator=indicator,
+                                                                goal_target=goal.target)))
     elif page == "funnel":
         steps = funnel.valid_steps(funnel.DEFAULT_STEPS)
         params = dict(month=month, **filters, steps=steps, mode="sequential", window_days=None, counting="persons")

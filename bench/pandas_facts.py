@@ -317,7 +317,8 @@ def persons(t: Tables, geography, month, district_code, commune_code, row_limit,
             born_to=None, step=None, team_id=None, **_) -> pd.DataFrame:
     p, places = t.persons, t.person_places[geography]
     as_of = last_day(month)
-    mask = np.ones(len(p), dtype=bool)
+    # As of the month: people some export had shown by its end; their step dates up to it (later ones blank).
+    mask = (p.first_seen_on <= as_of).to_numpy().copy()
     if district_code is not None:
         mask &= _is(places.district_code, district_code)
     if commune_code is not None:
@@ -338,8 +339,14 @@ def persons(t: Tables, geography, month, district_code, commune_code, row_limit,
         lists = t.step_dates.get(step)
         person = person[lists.first(person) <= day_number([as_of])[0]] if lists else person[:0]
     total = len(person)
-    person = _first_rows(p.reached_day.to_numpy(), t.person_ids, person, row_limit)
+    reached_day = p.reached_day.to_numpy()
+    reached_day = np.where(reached_day <= day_number([as_of])[0], reached_day, np.nan)
+    person = _first_rows(reached_day, t.person_ids, person, row_limit)
     rows, placed = p.iloc[person], places.iloc[person]
+
+    def known(column):
+        return rows[column].where(rows[column] <= as_of).to_numpy()
+
     names = names_of(t, geography)
     stage = np.select([rows.first_service_on <= as_of, rows.account_on <= as_of, rows.installed_on <= as_of,
                        rows.trained_on <= as_of, rows.reached_on <= as_of],
@@ -350,9 +357,9 @@ def persons(t: Tables, geography, month, district_code, commune_code, row_limit,
         "commune_name": placed.commune_code.astype(object).map(names).to_numpy(),
         "household_id": rows.household_id.to_numpy(), "team_id": rows.team_id.to_numpy(),
         "birth_year": rows.birth_year.to_numpy(), "sex": rows.sex.to_numpy(),
-        "reached_on": rows.reached_on.to_numpy(), "trained_on": rows.trained_on.to_numpy(),
-        "installed_on": rows.installed_on.to_numpy(), "account_on": rows.account_on.to_numpy(),
-        "first_service_on": rows.first_service_on.to_numpy(), "stage": stage})
+        "reached_on": known("reached_on"), "trained_on": known("trained_on"),
+        "installed_on": known("installed_on"), "account_on": known("account_on"),
+        "first_service_on": known("first_service_on"), "stage": stage})
     out["total_rows"] = total
     return out
 

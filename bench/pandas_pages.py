@@ -145,10 +145,11 @@ def kpis_trend_by_month(t: Tables, geography, month, district_code, commune_code
 # ------------------------------------------------------------------------------------------------ map
 
 
-def indicator_by_unit_month(t: Tables, geography, level, district_code, indicator, goal_target, **_) -> pd.DataFrame:
+def indicator_by_unit_month(t: Tables, geography, level, district_code, indicator, goal_target, month,
+                            **_) -> pd.DataFrame:
     cm = t.commune_month
     rows = cm[(cm.geography == geography) & (cm.commune_code.notna() | (district_code is None))
-              & scoped(cm, district_code)]
+              & scoped(cm, district_code) & (cm.month <= pd.Timestamp(month))]
     column = indicator if indicator in MONTH_STATES else f"{indicator}_cum"
     measured = pd.DataFrame({
         "unit_code": rows.district_code if level == "district" else rows.commune_code, "month": rows.month,
@@ -188,10 +189,11 @@ def indicator_by_unit_month(t: Tables, geography, level, district_code, indicato
 # ------------------------------------------------------------------------------------------------ projections
 
 
-def goal_share_by_unit_month(t: Tables, geography, level, district_code, metric, population, **_) -> pd.DataFrame:
+def goal_share_by_unit_month(t: Tables, geography, level, district_code, metric, population, month,
+                             **_) -> pd.DataFrame:
     cm = t.commune_month
     rows = cm[(cm.geography == geography) & ((level == "province") | cm.commune_code.notna())
-              & scoped(cm, district_code)]
+              & scoped(cm, district_code) & (cm.month <= pd.Timestamp(month))]
     unit = (pd.Series(PROVINCE, index=rows.index) if level == "province" else
             rows.district_code if level == "district" else rows.commune_code)
     measured = pd.DataFrame({"unit_code": unit, "month": rows.month,

@@ -201,7 +201,7 @@ def _load_persons(con, t: Tables, needed: set) -> None:
     geographies = [g for (g,) in con.execute("select distinct geography from person_places order by 1").fetchall()]
     if "persons" in needed:
         p = _frame(con, "select person_id, household_id, team_id, birth_year, sex, reached_on, trained_on, "
-                        "installed_on, account_on, first_service_on from persons")
+                        "installed_on, account_on, first_service_on, first_seen_on from persons")
         t.person_ids = p.pop("person_id")
         for column in ("team_id", "sex"):
             p[column] = p[column].astype("category")

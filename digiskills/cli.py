@@ -52,7 +52,7 @@ def _print_projections(goal_id: str, month_text: str | None, geography: str, lev
     months = wh.run("shared/reporting_months")["month"]
     month = formatting.parse_month(month_text) if month_text else pd.Timestamp(months.iloc[0]).date()
     frames = [wh.run("projections/goal_share_by_unit_month", geography=geography, level=shown, district_code=None,
-                     metric=goal.metric, population=goal.population) for shown in ("province", level)]
+                     metric=goal.metric, population=goal.population, month=month) for shown in ("province", level)]
     table = projections.project_units(pd.concat(frames), goal.target, goal.baseline_date, goal.deadline, month)
     print(f"{goal.label_en} — target {goal.target:.0%} by {goal.deadline}; reporting month {month:%Y-%m}; "
           f"geography {geography}, {level} level")

@@ -131,7 +131,7 @@ if kept:
               help=t("versions_rollback_help", lang))
 
 st.subheader(t("freshness", lang))
-freshness = ui.run("data/freshness_by_table")
+freshness = ui.run("data/freshness_by_table", month=None)  # the warehouse as it is
 ui.show_table(freshness, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
                                 "rows": "Số dòng" if lang == "vi" else "Rows",
                                 "latest_on": "Ngày mới nhất" if lang == "vi" else "Latest date",

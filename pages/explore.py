@@ -56,7 +56,8 @@ def parsed(name: str, text: str | None):
         return int(text) if text.isascii() and text.isdigit() and YEARS[0] <= int(text) <= YEARS[1] else None
     if text is not None and name in ("date_from", "date_to"):
         try:
-            return dt.date.fromisoformat(text)
+            # No date after the reporting month (a view of a month shows what was known by its end).
+            return min(dt.date.fromisoformat(text), month_end)
         except ValueError:
             return DEFAULTS[name]
     return text if name in OPTIONS and text in OPTIONS[name] else DEFAULTS[name]
@@ -106,7 +107,11 @@ def control(column, name: str):
     if key not in st.session_state or (name in OPTIONS and st.session_state[key] not in OPTIONS[name]):
         st.session_state[key] = DEFAULTS[name]
     if name in ("date_from", "date_to"):
-        return column.date_input(t(name, lang), key=key, format=formatting.DATE_INPUT[lang])
+        # Up to the end of the reporting month only: a later date is another month's view (the sidebar's).
+        if st.session_state[key] is None or st.session_state[key] > month_end:
+            st.session_state[key] = DEFAULTS[name]
+        return column.date_input(t(name, lang), key=key, format=formatting.DATE_INPUT[lang],
+                                 max_value=month_end)
     if name in ("born_from", "born_to"):
         return column.number_input(t(f"filter_{name}", lang), min_value=YEARS[0], max_value=YEARS[1], step=1,
                                    key=key, placeholder=t("all", lang))

@@ -46,15 +46,16 @@ column = MEASURES[measure]
 # A chosen district (sidebar or a click on the map) shows its communes; otherwise the level decides.
 shown_level = view.listed_level
 frame = ui.run("map/indicator_by_unit_month", geography=view.geography, level=shown_level,
-               district_code=view.district_code,
+               district_code=view.district_code, month=view.month,
                indicator=indicator, goal_target=goal.target)
 frame["name"] = frame["name"].fillna(t("unknown_commune", lang))
 month_rows = frame[frame["month"] == pd.Timestamp(view.month)].reset_index(drop=True)
-# Classes fixed per measure: from the province's units in every month (a past month spreads over the lower
-# classes), the same inside a district (its few communes would otherwise split hairs).
+# Classes: fixed steps for "% of the goal"; otherwise from the province's units in every month up to the
+# reporting month (a view of a past month knows nothing later, so its legend cannot either), the same inside a
+# district (its few communes would otherwise split hairs).
 province_wide = frame if not view.district_code else ui.run(
     "map/indicator_by_unit_month", geography=view.geography, level=shown_level, district_code=None,
-    indicator=indicator, goal_target=goal.target)
+    month=view.month, indicator=indicator, goal_target=goal.target)
 breaks = charts.class_breaks(province_wide.loc[province_wide["unit_code"].notna(), column],
                              is_share=column == "goal_pct")
 hover_title = f"{t(indicator, lang)} · {t(f'measure_{measure}', lang)} · {formatting.month(view.month, lang)}"

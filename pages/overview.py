@@ -7,7 +7,7 @@ from digiskills.analytics import projections
 from digiskills.app import ui
 from digiskills.brief import content as brief
 from digiskills.display import charts, formatting
-from digiskills.i18n import known, t
+from digiskills.i18n import N_, known, t
 
 view = ui.current_view()
 lang = view.lang
@@ -53,6 +53,8 @@ def goal_card(column) -> None:
                f"{formatting.signed(change(12), lang, 1, True)} {t('vs_year_ago', lang)}"]
     if goal.metric.startswith("working_age"):  # a stock: people of working age in the month's year
         changes.append(t("stock_as_of", lang))
+        # The numerator's band is the denominator's; each January a birth cohort of each sex leaves it.
+        changes.append(t(N_("january_cohort") if view.month.month == 1 else N_("working_age_band"), lang))
     label = (f"{t(goal_indicator, lang)} · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
              f"({formatting.date(goal.deadline, lang)})")
     explanation = f"explain_{goal_indicator}"

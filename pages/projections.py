@@ -22,10 +22,11 @@ STATUS = {s: t(f"status_{s}", lang) for s in projections.VERDICTS}
 METHOD_LABELS = {m: t(f"method_{m}", lang) for m in projections.METHODS}
 
 
-def series_for(level: str, district_code: str | None) -> pd.DataFrame:
+def series_for(level: str, district_code: str | None, month=None) -> pd.DataFrame:
+    """The goal's share month by month up to the reporting month (or up to `month`: the later data on request)."""
     return ui.run("projections/goal_share_by_unit_month", geography=view.geography, level=level,
-                  district_code=district_code,
-                  metric=goal.metric, population=goal.population)
+                  district_code=district_code, metric=goal.metric, population=goal.population,
+                  month=month or view.month)
 
 
 def points(value) -> str:
@@ -85,10 +86,14 @@ if chosen:
         st.caption(t("backtest_none", lang))
     future, required = projections.trajectories(months, shares, goal.target, goal.baseline_date, goal.deadline,
                                                 view.month, chosen.method)
+    latest = pd.Timestamp(ui.run("shared/reporting_months")["month"].max()).date()
+    # The view stops at its month; the later months, on request, are the backtest made visible (the only query
+    # of a page that reads past its month, and only when the toggle asks).
+    show_later = st.toggle(t("show_later", lang), key="projections__later") if latest > view.month else False
+    if show_later:
+        later = series_for(level, view.district_code, latest)
+        unit_series = later[later["unit_code"] == view.unit_code]
     observed = unit_series.assign(month=pd.to_datetime(unit_series["month"]))
-    has_later = bool((observed["month"] > pd.Timestamp(view.month)).any())
-    # The view stops at its month; the later months, on request, are the backtest made visible.
-    show_later = st.toggle(t("show_later", lang), key="projections__later") if has_later else False
     labels = {**METHOD_LABELS, "observed": t("brief_observed", lang), "required": t("brief_required_path", lang),
               "band": t("brief_band_label", lang), "goal": goal.label(lang), "later": t("later_data", lang)}
     st.plotly_chart(charts.projection(observed, future, required, goal.target, goal.deadline, labels, lang,

@@ -159,9 +159,9 @@ def sampled_results(queries: db.Warehouse):
                                                     window_days=None, breakdown=breakdown, counting=counting)
         for level in ("district", "commune"):
             yield "map/indicator_by_unit_month", dict(geography=geography, level=level, district_code=None,
-                                                      indicator="persons_trained", goal_target=0.7)
+                                                      month=month, indicator="persons_trained", goal_target=0.7)
             yield "teams/coverage_by_unit", dict(**base, level=level, district_code=None)
-        yield "projections/goal_share_by_unit_month", dict(geography=geography, level="commune",
+        yield "projections/goal_share_by_unit_month", dict(geography=geography, level="commune", month=month,
                                                            district_code=DISTRICT, metric="working_age_service_users",
                                                            population="working_age_population")
         yield "data/unknown_commune_share", base
@@ -268,14 +268,14 @@ def viewer_views(queries: db.Warehouse):
             for indicator in MAP_INDICATORS:
                 yield ("map/indicator_by_unit_month",
                        dict(geography=geography, level=level, district_code=filters, indicator=indicator,
-                            goal_target=0.7),
+                            goal_target=0.7, month=months[-1]),
                        lambda f, i=indicator, lv=level, g=geography: [
                            ("value", "commune_month", column_of(i), as_date(m), unit_cell(g, lv, u))
                            for u, m in zip(f.unit_code, f.month)])
             for metric in goal_metrics:
                 yield ("projections/goal_share_by_unit_month",
                        dict(geography=geography, level=level, district_code=filters, metric=metric,
-                            population="working_age_population"),
+                            population="working_age_population", month=months[-1]),
                        lambda f, mt=metric, lv=level, g=geography: [
                            ("value", "commune_month", mt, as_date(m), unit_cell(g, lv, u))
                            for u, m in zip(f.unit_code, f.month)])
@@ -288,7 +288,7 @@ def viewer_views(queries: db.Warehouse):
         for metric in goal_metrics:
             yield ("projections/goal_share_by_unit_month",
                    dict(geography=geography, level="province", district_code=None, metric=metric,
-                        population="working_age_population"),
+                        population="working_age_population", month=months[-1]),
                    lambda f, mt=metric: [("value", "commune_month", mt, as_date(m), unit_cell("", "province", "96"))
                                          for m in f.month])
             for filters, month in itertools.chain(((None, m) for m in months),

@@ -280,7 +280,8 @@ def test_map_ranks_the_units_of_the_province(geography, listed, count, open_app,
     assert ranking[t("rank", "en")].iloc[:-1].tolist() == [str(i) for i in range(count, 0, -1)]
     # Each unit shows the query's value for June 2025.
     frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography=geography, level=listed,
-                                            district_code=None, indicator="households_reached", goal_target=0.7)
+                                            district_code=None, month=MONTH, indicator="households_reached",
+                                            goal_target=0.7)
     month = frame[frame.month == pd.Timestamp(MONTH)]
     # The ranking's column is headed by its measure (the indicator is named above the table).
     shown = dict(zip(ranking[t("unit", "en")], ranking[t("measure_count", "en")]))
@@ -306,7 +307,8 @@ def test_map_ranks_the_communes_of_the_chosen_district(open_app, demo_small):
     ranking = at.dataframe[0].value
     # Huyện Đầm Dơi had 16 communes; the count shown for each is the query's value for June 2025.
     frame = db.Warehouse(demo_small.db).run("map/indicator_by_unit_month", geography="pre2025", level="commune",
-                                            district_code=DISTRICT, indicator="households_reached", goal_target=0.7)
+                                            district_code=DISTRICT, month=MONTH, indicator="households_reached",
+                                            goal_target=0.7)
     month = frame[frame.month == pd.Timestamp(MONTH)]
     assert len(ranking) == 16
     # The ranking's column is headed by its measure (the indicator is named above the table).
@@ -542,7 +544,7 @@ def test_data_page_writes_latest_dates_in_the_chosen_language(lang, pattern, ope
     freshness = at.dataframe[0].value
     latest = freshness[freshness.columns[2]]
     # The newest visit of the demo, as the Data page's freshness table writes it.
-    newest_visit = db.Warehouse(demo_small.db).run("data/freshness_by_table").set_index("table_name").latest_on
+    newest_visit = db.Warehouse(demo_small.db).run("data/freshness_by_table", month=None).set_index("table_name").latest_on
     assert latest[freshness[freshness.columns[0]] == "visits"].iloc[0] == formatting.date(newest_visit["visits"], lang)
     assert all(re.fullmatch(pattern, v) for v in latest if v != "–")
     rows = freshness[freshness.columns[1]]
@@ -578,7 +580,7 @@ def test_a_live_warehouse_serves_the_new_file_after_an_import(demo_small, tmp_pa
     queries = db.Warehouse(live)
     before = {g: queries.run("overview/kpis_by_month", geography=g, month=LATEST, district_code=DISTRICT,
                              commune_code=None) for g in GEOGRAPHIES}
-    rows_before = queries.run("data/freshness_by_table").set_index("table_name").rows
+    rows_before = queries.run("data/freshness_by_table", month=None).set_index("table_name").rows
     version = queries.version()
     reports = ingest.ingest_paths([small_visit_export(tmp_path)], db_path=live)
     assert [(r.rows_read, r.rows_loaded, r.rows_rejected) for r in reports] == [(2, 1, 1)]
@@ -592,7 +594,7 @@ def test_a_live_warehouse_serves_the_new_file_after_an_import(demo_small, tmp_pa
         # One new household, first visited in October 2026: in Huyện Đầm Dơi (the former unit the row named)
         # and in the former Đầm Dơi area (Xã Trần Phán).
         assert households["households_reached"] == 1, geography
-    assert queries.run("data/freshness_by_table").set_index("table_name").rows["visits"] == rows_before["visits"] + 1
+    assert queries.run("data/freshness_by_table", month=None).set_index("table_name").rows["visits"] == rows_before["visits"] + 1
 
 
 def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, demo_small, tmp_path, monkeypatch):

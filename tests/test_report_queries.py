@@ -59,14 +59,15 @@ CASES: dict[str, list[dict]] = {
         dict(month=LATEST, **ALL), dict(month=MONTH, district_code=DISTRICT, commune_code=None),
         dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE)],
     "map/indicator_by_unit_month": [
-        dict(level="district", district_code=None, indicator=i, goal_target=0.7)
+        dict(month=LATEST, level="district", district_code=None, indicator=i, goal_target=0.7)
         for i in ("working_age_service_users", "households_reached", "persons_reached", "persons_trained",
                   "training_attendances", "accounts_created", "eid_activations", "first_services",
                   "households_with_account", "support_activities", "active_users", "working_age_reached")
         if i not in KNOWN_WRONG
-    ] + [dict(level="commune", district_code=None, indicator="households_reached", goal_target=0.7),
-         dict(level="commune", district_code=DISTRICT, indicator="working_age_service_users", goal_target=0.9),
-         dict(level="district", district_code=DISTRICT, indicator="persons_trained", goal_target=0.7)],
+    ] + [dict(month=LATEST, level="commune", district_code=None, indicator="households_reached", goal_target=0.7),
+         dict(month=MONTH, level="commune", district_code=DISTRICT, indicator="working_age_service_users",
+              goal_target=0.9),
+         dict(month=MONTH, level="district", district_code=DISTRICT, indicator="persons_trained", goal_target=0.7)],
     "funnel/steps_by_group": [
         dict(month=LATEST, **ALL, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None, breakdown="none", counting="persons"),
         dict(month=LATEST, **ALL, steps=PREVIOUS_FUNNEL, mode="any", window_days=None, breakdown="none", counting="persons"),
@@ -83,12 +84,16 @@ CASES: dict[str, list[dict]] = {
         dict(month=LATEST, **ALL, first_step="guided_or_trained"),
         dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, first_step="reached")],
     "projections/goal_share_by_unit_month": [
-        dict(level="province", district_code=None, metric="working_age_service_users",
+        dict(month=LATEST, level="province", district_code=None, metric="working_age_service_users",
              population="working_age_population"),
-        dict(level="district", district_code=None, metric="eid_activations_cum", population="working_age_population"),
-        dict(level="commune", district_code=DISTRICT, metric="households_reached_cum", population="households"),
-        dict(level="district", district_code=DISTRICT, metric="persons_reached_cum", population="population"),
-        dict(level="commune", district_code=None, metric="households_with_account_cum", population="households")],
+        dict(month=LATEST, level="district", district_code=None, metric="eid_activations_cum",
+             population="working_age_population"),
+        dict(month=MONTH, level="commune", district_code=DISTRICT, metric="households_reached_cum",
+             population="households"),
+        dict(month=MONTH, level="district", district_code=DISTRICT, metric="persons_reached_cum",
+             population="population"),
+        dict(month=LATEST, level="commune", district_code=None, metric="households_with_account_cum",
+             population="households")],
     "projections/goal_cascade_by_commune": [
         dict(month=LATEST, district_code=None, metric="working_age_service_users",
              population="working_age_population", target=0.9, deadline=D(2030, 12, 31)),
@@ -141,7 +146,8 @@ CASES: dict[str, list[dict]] = {
              row_limit=None)],
     "explore/teams_by_unit": [dict(**ALL), dict(district_code=DISTRICT, commune_code=None),
                               dict(district_code=DISTRICT, commune_code=COMMUNE)],
-    "data/freshness_by_table": [{}],
+    # month None: the warehouse as it is (the Data page); a month: as of its end (a brief of that month).
+    "data/freshness_by_table": [dict(month=None), dict(month=MONTH), dict(month=FIRST_MONTH)],
     "data/ingest_log": [{}],
     "data/quarantine_by_file": [dict(ingest_id=20, row_limit=5000), dict(ingest_id=40, row_limit=7)],
     "data/units_mapped_from_former": [{}],
@@ -297,10 +303,12 @@ def retirement_age_months(sex: pd.Series, year: int) -> pd.Series:
 
 
 def is_working_age(birth_year: pd.Series, sex: pd.Series, year: int) -> pd.Series:
-    """At least 15 and below the retirement age in `year`; ages from the birth year only (whole years)."""
-    age_months = 12 * (year - birth_year)
-    retire = retirement_age_months(sex, year)
-    return (age_months >= 15 * 12) & (age_months < retire) & retire.notna() & birth_year.notna()
+    """The denominator's band (docs/metrics.md: men 15–59, women 15–54, every year), not the Labour Code's rising
+    retirement age (retirement_age_months), so that the goal's share divides people of one band by a population
+    of the same band; ages from the birth year only (whole years)."""
+    age = year - birth_year
+    first_out = sex.map({"male": 60, "female": 55})
+    return (age >= 15) & (age < first_out) & first_out.notna() & birth_year.notna()
 
 
 def age_band(birth_year: pd.Series, year: pd.Series) -> pd.Series:
@@ -411,6 +419,8 @@ class Reference:
         # Home: the unit of the first visit, else of the first training, else of the first service-use row that
         # names one (same-day rows decided by value).
         persons = persons.join(home_rows(facts))
+        # First seen: the date of the person's first row in any export (a view of a month lists nobody later).
+        persons["first_seen"] = facts.groupby("person_id").seen.min()
         # Household and team: those of the first visit (same-day visits: the smallest id).
         persons["household_id"] = v.sort_values(["visit_date", "household_id"]).groupby("person_id").household_id.first()
         teamed = v.dropna(subset=["team_id"]).sort_values(["visit_date", "team_id"])
@@ -760,11 +770,12 @@ def test_map_indicator_matches_the_reference(params, warehouse, ref):
         # province (the query's null unit_code, sorted last in each month).
         units = units + [UNKNOWN]
     table = ref.indicators(level, geography)
-    table = table[table.unit_code.isin(units)].copy()
+    # Every month up to the reporting month, none after it (a view of a month knows nothing later).
+    table = table[table.unit_code.isin(units) & (table.month <= pd.Timestamp(params["month"]))].copy()
     table["last"] = table.unit_code == UNKNOWN
     table = table.sort_values(["month", "last", "unit_code"]).reset_index(drop=True)
-    # One row per unit per reporting month (all months, so the colour classes can stay fixed).
-    assert len(got) == len(units) * len(ref.months)
+    upto = [m for m in ref.months if m <= pd.Timestamp(params["month"])]
+    assert len(got) == len(units) * len(upto)
     got_units = [UNKNOWN if pd.isna(u) else u for u in got.unit_code]
     assert list(zip(got_units, [as_month(m) for m in got.month])) == list(zip(table.unit_code, table.month))
     # No data: nothing recorded in the unit yet (no visit, no completed training, nobody living there with a
@@ -826,7 +837,7 @@ def test_map_has_units_without_data_in_the_first_month(geography, warehouse):
     # The 2 % demo starts in a handful of old Cà Mau communes in July 2022: most communes have no record yet
     # (null, the map's "no data"; 64 new / 164 former communes), and by October 2026 every commune has some.
     got = warehouse.run("map/indicator_by_unit_month", geography=geography, level="commune", district_code=None,
-                        indicator="persons_reached", goal_target=0.7)
+                        month=LATEST, indicator="persons_reached", goal_target=0.7)
     communes = got[got.unit_code.notna()]
     first = communes[communes.month == pd.Timestamp(FIRST_MONTH)]
     last = communes[communes.month == pd.Timestamp(LATEST)]
@@ -966,8 +977,9 @@ def test_goal_share_matches_the_reference(params, warehouse, ref):
     got = warehouse.run("projections/goal_share_by_unit_month", **params)
     geography, level, district = params["geography"], params["level"], params["district_code"]
     table = ref.indicators(level, geography)
-    # The people of unknown commune count in the province only: no unit of their own here.
-    table = table[table.unit_code != UNKNOWN]
+    # The people of unknown commune count in the province only: no unit of their own here. No month after the
+    # reporting month.
+    table = table[(table.unit_code != UNKNOWN) & (table.month <= pd.Timestamp(params["month"]))]
     if district and level == "commune":
         table = table[table.unit_code.map(ref.parent(geography)) == district]
     elif district:
@@ -988,7 +1000,7 @@ def test_goal_share_of_the_province_counts_people_with_no_known_commune(geograph
     # The province total counts everybody reached (old Bạc Liêu's people too, in both geographies), also the
     # people whose commune no export names.
     got = warehouse.run("projections/goal_share_by_unit_month", geography=geography, level="province",
-                        district_code=None, metric="persons_reached_cum", population="population")
+                        district_code=None, month=LATEST, metric="persons_reached_cum", population="population")
     expected = int(ref.persons.reached_on.notna().sum())
     assert got.value.iloc[-1] == expected
     assert ref.persons.commune.isna().sum() > 0
@@ -1228,7 +1240,8 @@ def test_explore_persons_stage_counts_match_the_reference(params, warehouse, ref
     # Every person of the exports, those with no step yet included (they are at stage "later").
     p = ref.placed_persons(geography)
     p = p[ref.in_scope(p.commune_code, geography, params["district_code"], params["commune_code"])]
-    p = p[matches_person_filters(p, params)]
+    # As of the month: only people some export had shown by its end.
+    p = p[matches_person_filters(p, params) & (p.first_seen <= end)]
     if params["step"] == "active":
         active = ref.active_months
         p = p[p.index.isin(active.person_id[active.month == pd.Timestamp(params["month"])])]
@@ -1240,6 +1253,9 @@ def test_explore_persons_stage_counts_match_the_reference(params, warehouse, ref
     for step in ["reached", "trained", "installed", "account", "first_service"]:
         stage = stage.mask(p[f"{step}_on"] <= end, step)
     assert (got.total_rows == len(p)).all()
+    # No step date after the month: a later date is what was not known yet.
+    for step in ["reached", "trained", "installed", "account", "first_service"]:
+        assert (pd.to_datetime(got[f"{step}_on"]).dropna() <= end).all(), step
     if len(got) == len(p):
         assert got.stage.value_counts().to_dict() == stage.value_counts().to_dict()
         assert dict(zip(got.person_id, got.stage)) == stage.to_dict()
@@ -1270,23 +1286,32 @@ def test_explore_persons_lists_every_person_in_the_exports(geography, warehouse,
 # -------------------------------------------------------------------------------------------------- data
 
 
-def test_freshness_matches_the_base_tables(warehouse, ref):
-    got = warehouse.run("data/freshness_by_table").set_index("table_name")
+@pytest.mark.parametrize("params", CASES["data/freshness_by_table"], ids=str)
+def test_freshness_matches_the_base_tables(params, warehouse, ref):
+    got = warehouse.run("data/freshness_by_table", **params).set_index("table_name")
     log = ref.ingest_log
+    # As of a month: the rows dated up to its end (undated teams and members too); none: every row.
+    end = month_end(params["month"]) if params["month"] else pd.Timestamp.max
+    visits, sessions = ref.visits[ref.visits.visit_date <= end], ref.sessions[ref.sessions.session_date <= end]
+    usage = ref.usage[ref.usage.month_end <= end]
+    teams = ref.teams[ref.teams.founded_on.isna() | (ref.teams.founded_on <= end)]
+    members = ref.members[ref.members.joined_on.isna() | (ref.members.joined_on <= end)]
     expected = {
         # rows, latest date held: the newest visit, session, month of use (to its last day), founding, joining.
-        "visits": (len(ref.visits), ref.visits.visit_date.max()),
-        "training_sessions": (len(ref.sessions), ref.sessions.session_date.max()),
-        "training_attendance": (len(ref.attendance), None),
-        "service_usage": (len(ref.usage), ref.usage.month_end.max()),
-        "teams": (len(ref.teams), ref.teams.founded_on.max()),
-        "members": (len(ref.members), ref.members.joined_on.max()),
+        "visits": (len(visits), visits.visit_date.max()),
+        "training_sessions": (len(sessions), sessions.session_date.max()),
+        "training_attendance": (int((ref.attendance.session_date <= end).sum()), None),  # as old as its session
+        "service_usage": (len(usage), usage.month_end.max()),
+        "teams": (len(teams), teams.founded_on.max()),
+        "members": (len(members), members.joined_on.max()),
         "units": (len(ref.denominators), None),  # the units export feeds the denominators table
     }
+    if params["month"]:
+        assert len(visits) < len(ref.visits)
     assert sorted(got.index) == sorted(expected) and list(got.index) == sorted(got.index)
     for table, (rows, latest) in expected.items():
         assert got.loc[table, "rows"] == rows, table
-        assert (pd.isna(got.loc[table, "latest_on"]) if latest is None
+        assert (pd.isna(got.loc[table, "latest_on"]) if latest is None or pd.isna(latest)
                 else pd.Timestamp(got.loc[table, "latest_on"]) == latest), table
         # Last loaded: the end of the newest load of a file of that table.
         assert pd.Timestamp(got.loc[table, "last_loaded_at"]) == log[log.table_name == table].finished_at.max()

@@ -66,10 +66,12 @@ def month_dates(frame: pd.DataFrame) -> list[dt.date]:
     return [pd.Timestamp(m).date() for m in frame["month"]]
 
 
-def goal_series(run: Run, geography: str, level: str, district_code: str | None, goal: goals.Goal) -> pd.DataFrame:
-    """projections/goal_share_by_unit_month for the units of a level (the projections page's query)."""
+def goal_series(run: Run, geography: str, level: str, district_code: str | None, goal: goals.Goal,
+                month: dt.date) -> pd.DataFrame:
+    """projections/goal_share_by_unit_month for the units of a level (the projections page's query), up to the
+    reporting month: a view of a month shows only what was known by its end."""
     return run("projections/goal_share_by_unit_month", geography=geography, level=level, district_code=district_code,
-               metric=goal.metric, population=goal.population)
+               metric=goal.metric, population=goal.population, month=month)
 
 
 @dataclass
@@ -100,7 +102,7 @@ def standing(run: Run, month: dt.date, geography: str, unit_code: str | None, go
     """The facts of the headline for a unit (province by default) in a month, from the projections page's query
     and rules. `run` is ui.run on a page."""
     unit = find_unit(run, geography, unit_code, lang)
-    series = goal_series(run, geography, unit.level, unit.series_filter(), goal)
+    series = goal_series(run, geography, unit.level, unit.series_filter(), goal, month)
     series = series[series["unit_code"] == unit.code]
     shares = series["share_pct"].astype(float).tolist()
     projection = projections.project(month_dates(series), shares, goal.target, goal.baseline_date, goal.deadline, month)
@@ -108,7 +110,7 @@ def standing(run: Run, month: dt.date, geography: str, unit_code: str | None, go
     current = by_month.get(month)
     previous = by_month.get(projections.add_months(month, -1))
     level, district = unit.listed(geography)
-    units = projections.project_units(goal_series(run, geography, level, district, goal), goal.target,
+    units = projections.project_units(goal_series(run, geography, level, district, goal, month), goal.target,
                                       goal.baseline_date, goal.deadline, month)
     ranked = units.dropna(subset=["current_pct"])
     ranked = ranked[ranked["current_month"] == month] if not ranked.empty else ranked
@@ -212,7 +214,7 @@ def gather(run: Run, month: dt.date, geography: str, unit_code: str | None, goal
     s = standing(run, month, geography, unit_code, goal, lang)
     level, district = s.unit.listed(geography)
     mapped = run("map/indicator_by_unit_month", geography=geography, level=level, district_code=district,
-                 indicator=goal.metric.removesuffix("_cum"), goal_target=goal.target)
+                 indicator=goal.metric.removesuffix("_cum"), goal_target=goal.target, month=month)
     mapped = mapped[(pd.to_datetime(mapped["month"]).dt.date == month) & mapped["unit_code"].notna()]
     lagging = s.units[~s.units["status"].isin(["achieved", "on_track"])].sort_values(["current_pct", "name"])
     filters = dict(geography=geography, month=month,
@@ -222,5 +224,5 @@ def gather(run: Run, month: dt.date, geography: str, unit_code: str | None, goal
     teams = teams[pd.to_datetime(teams["month"]).dt.date == month]
     return Brief(lang, geography, s, headline(s, lang), projection_of(s, all_goals or goals.load()),
                  mapped.reset_index(drop=True), level, lagging.reset_index(drop=True), teams,
-                 run("teams/inactive_teams", **filters), run("data/freshness_by_table"), run("data/ingest_log"),
+                 run("teams/inactive_teams", **filters), run("data/freshness_by_table", month=month), run("data/ingest_log"),
                  run("data/unknown_commune_share", geography=geography, month=month))

@@ -74,6 +74,11 @@ URBAN_TYPES = ("Phường", "Thị trấn")
 
 # camau_facts §1: working-age share 64.3 % in 2013 [S]; ≈ 63.5 % in 2024 [E]; the same straight line beyond.
 WORKING_AGE_SHARE = {2013: 0.643, 2024: 0.635}
+# The ages that share counts (the 2013 definition: men 15–59, women 15–54), as [lowest, first age out). The
+# indicators count users in the same band (is_working_age in queries/models/000_macros.sql; tests/test_working_age.py
+# keeps the two equal), not with the Labour Code 2019's rising retirement age, which the denominator cannot follow
+# without an age structure by single year (GSO publishes none for the province).
+WORKING_AGE_BAND = {"male": (15, 60), "female": (15, 55)}
 # camau_facts §1: early 2017, 1,223,191 people in 290,846 households [S]; 2024, ≈ 323,000 households [D].
 HOUSEHOLD_SIZE = {2017: 1_223_191 / 290_846, 2024: 1_210_843 / 323_000}
 
@@ -119,7 +124,7 @@ def _shares_method(year: int, unit_set: str) -> str:
     tag = "[E]" if unit_set == "baclieu_pre2025" else "line through 2013 [S] and 2024 [E]"
     size_tag = "[E]" if unit_set == "baclieu_pre2025" else "line through 2017 [S] and 2024 [D]"
     borrowed = " (old Cà Mau's lines)" if unit_set == "baclieu_pre2025" else ""
-    return f"working age {share:.1%} ({tag}){borrowed}; household size {size:.2f} ({size_tag}){borrowed}"
+    return f"working age (men 15–59, women 15–54) {share:.1%} ({tag}){borrowed}; household size {size:.2f} ({size_tag}){borrowed}"
 
 
 _DISTRICT_METHOD = {

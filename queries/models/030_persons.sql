@@ -3,7 +3,8 @@
 -- Columns: person_id, unit_set, commune_code, district_code (home unit as recorded, in its unit set),
 --   former_unit_set, former_commune_code (the former unit the export named, if it was mapped), household_id, team_id, birth_year, sex,
 --   reached_on, guided_on, trained_on, installed_on, account_on, eid_on, first_service_on, cashless_on (first
---   date of each step, in any order; the funnel's step-by-step dates are in funnel_persons).
+--   date of each step, in any order; the funnel's step-by-step dates are in funnel_persons), first_seen_on (the
+--   date of the person's first row in any export: a visit, a training session, the last day of a month of use).
 -- Home unit: the commune of the person's first visit, else of their first training, else of their
 -- first service-use row that names a commune. Birth year and sex: the most frequent value given.
 -- Ties are broken by value so that a rebuild from the same files gives the same persons.
@@ -57,7 +58,8 @@ attributes as (
         arg_min(team_id, (seen_on, team_id)) filter (where team_id is not null) as team_id,
         -- The most frequent value; on a tie, the smallest.
         arg_max(birth_year, (birth_count, -birth_year)) filter (where birth_year is not null) as birth_year,
-        arg_min(sex, (-sex_count, sex)) filter (where sex is not null) as sex
+        arg_min(sex, (-sex_count, sex)) filter (where sex is not null) as sex,
+        min(seen_on) as first_seen_on
     from counted
     group by person_id
 ),
@@ -83,7 +85,7 @@ final as (
         a.person_id, a.home.unit_set, a.home.commune_code, a.home.district_code,
         a.home.former_unit_set, a.home.former_commune_code, a.household_id, a.team_id, a.birth_year, a.sex,
         f.reached_on, f.guided_on, f.trained_on, f.installed_on, f.account_on, f.eid_on, f.first_service_on,
-        f.cashless_on
+        f.cashless_on, a.first_seen_on
     from attributes as a
     -- People with no step at all (e.g. only an uncompleted training) are people of the exports too.
     left join first_steps as f using (person_id)

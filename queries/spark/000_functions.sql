@@ -11,9 +11,10 @@ create or replace temporary function retirement_age(sex string, year int) return
         when 'female' then least(60.0d, greatest(55.0d, 55.0d + (year - 2020) / 3.0d))
     end;
 
--- Working age: at least 15 and below the retirement age of that sex and year (000_macros.sql).
+-- Working age: the denominator's band, men 15–59, women 15–54 (000_macros.sql).
 create or replace temporary function is_working_age(birth_year int, sex string, year int) returns boolean return
-    (year - birth_year) >= 15 and (year - birth_year) < retirement_age(sex, year);
+    (year - birth_year) >= 15
+    and (year - birth_year) < case sex when 'male' then 60 when 'female' then 55 end;
 
 create or replace temporary function age_band(birth_year int, year int) returns string return
     case

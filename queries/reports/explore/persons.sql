@@ -1,5 +1,6 @@
 -- People for analysts, with the furthest funnel step each reached (any order) by the end of the month;
--- only the pseudonymous person key, never an ID, phone or name.
+-- only the pseudonymous person key, never an ID, phone or name. As of the month: only people with a row in some
+-- export by its end, and only the step dates up to its end (a later date is left blank; "later": no step yet by its end).
 -- Grain: one row per person.
 -- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month), $district_code (null: all), $commune_code (null: all),
 --   $sex ('male', 'female', 'unknown': none recorded; null: all), $born_from, $born_to (birth years, inclusive; null: open),
@@ -14,7 +15,8 @@ with scoped as (
            last_day($month::date) as as_of
     from persons as p
     join person_places as pp on pp.person_id = p.person_id and pp.geography = $geography
-    where ($district_code is null or pp.district_code = $district_code)
+    where p.first_seen_on <= last_day($month::date)
+      and ($district_code is null or pp.district_code = $district_code)
       and ($commune_code is null or pp.commune_code = $commune_code)
       and ($sex is null or coalesce(p.sex, 'unknown') = $sex)
       and ($born_from is null or p.birth_year >= $born_from)
@@ -39,7 +41,11 @@ counted as (
 
 select
     s.person_id, d.name as district_name, c.name as commune_name, s.household_id, s.team_id, s.birth_year, s.sex,
-    s.reached_on, s.trained_on, s.installed_on, s.account_on, s.first_service_on,
+    case when s.reached_on <= s.as_of then s.reached_on end as reached_on,
+    case when s.trained_on <= s.as_of then s.trained_on end as trained_on,
+    case when s.installed_on <= s.as_of then s.installed_on end as installed_on,
+    case when s.account_on <= s.as_of then s.account_on end as account_on,
+    case when s.first_service_on <= s.as_of then s.first_service_on end as first_service_on,
     case when s.first_service_on <= s.as_of then 'first_service'
          when s.account_on <= s.as_of then 'account'
          when s.installed_on <= s.as_of then 'installed'
@@ -51,5 +57,5 @@ from stepped as s
 cross join counted as n
 left join reporting_units as c on c.geography = $geography and c.unit_code = s.commune_code
 left join reporting_units as d on d.geography = $geography and d.unit_code = s.district_code
-order by s.reached_on desc nulls last, s.person_id
+order by case when s.reached_on <= s.as_of then s.reached_on end desc nulls last, s.person_id
 limit $row_limit;

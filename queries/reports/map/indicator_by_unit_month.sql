@@ -1,8 +1,9 @@
--- One indicator for every district or commune in every month, with the unit's denominators and the
--- indicator per 1,000 people, per household and as a share of the goal. All months are returned so that
--- the map's colour classes can stay fixed when the reporting month changes.
+-- One indicator for every district or commune in every month up to the reporting month, with the unit's
+-- denominators and the indicator per 1,000 people, per household and as a share of the goal. Every month up to
+-- the reporting month is returned so that the map's colour classes change little from month to month; no later
+-- month (a view of a past month shows only what was known by its end: issue 16, as-of honesty).
 -- Grain: one row per unit per month.
--- Params: $geography ('2025' or 'pre2025'), $level ('district' or 'commune'), $district_code (null: all districts), $indicator (a cumulative
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the reporting month: the last month returned), $level ('district' or 'commune'), $district_code (null: all districts), $indicator (a cumulative
 --   indicator of commune_month, or active_users / working_age_reached / working_age_service_users), $goal_target (0–1)
 -- Columns: unit_code, name, district_name, month, value, population, households, working_age_population, per_1000, per_household, share_of_basis_pct, goal_pct
 -- value is null (no data) for a unit with no visit, training or service use recorded by that month; a unit
@@ -21,7 +22,7 @@ with measured as (
         sum(value) filter (where indicator in ('support_activities_cum', 'training_attendances_cum',
                                                'first_services_cum')) as records
     from commune_month_long
-    where geography = $geography
+    where geography = $geography and month <= $month::date
       and (commune_code is not null or $district_code is null)
       and ($district_code is null or district_code = $district_code)
     group by all

@@ -1,6 +1,7 @@
--- A goal's metric as a share of its population, for every unit of a level, month by month.
+-- A goal's metric as a share of its population, for every unit of a level, month by month up to the reporting
+-- month (no later month: the projections' "later data" toggle asks for the latest month on purpose).
 -- Grain: one row per unit per month.
--- Params: $geography ('2025' or 'pre2025'), $level ('province', 'district' or 'commune'), $district_code (null: all), $metric (a commune_month
+-- Params: $geography ('2025' or 'pre2025'), $month (first day of the last month returned), $level ('province', 'district' or 'commune'), $district_code (null: all), $metric (a commune_month
 --   column named in digiskills/reference/goals.py METRICS), $population ('working_age_population', 'population' or 'households')
 -- Columns: unit_code, name, month, value, population, share_pct
 -- The denominator is the unit's figure for the month's year.
@@ -10,7 +11,7 @@ with measured as (
         month,
         sum(value) as value
     from commune_month_long
-    where geography = $geography and indicator = $metric
+    where geography = $geography and indicator = $metric and month <= $month::date
       and ($level = 'province' or commune_code is not null)
       and ($district_code is null or district_code = $district_code)
     group by all
