@@ -3,6 +3,8 @@ month frozen and in every title, and a fixed sequence of slides, each answering 
 with ←/→ or the buttons: headline → map of % of the goal → units behind → projections → teams. Every number comes
 from the brief's gathering of the pages' queries (digiskills.brief.content), so the meeting, the brief and the pages agree."""
 
+import textwrap
+
 import streamlit as st
 
 from digiskills.app import deck, ui
@@ -52,7 +54,9 @@ def projection_chart(month, geography, unit_code, goal_id, meeting_lang, warehou
             .update_annotations(font_size=CHART_FONT)
             # a tick a year and no axis title: a projector's width holds 22 px labels without overlap
             .update_xaxes(tickfont_size=CHART_FONT, title_text=None, dtick="M12", tickformat="%Y", tickangle=0)
-            .update_yaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT))
+            # the axis title on two lines: on one, at the projector's size, it is longer than the plot is high
+            .update_yaxes(tickfont_size=CHART_FONT, title_font_size=CHART_FONT,
+                          title_text="<br>".join(textwrap.wrap(figure.layout.yaxis.title.text or "", 24)) or None))
 
 
 key = (view.month, view.geography, unit_code, view.goal.id, lang, version)

@@ -32,6 +32,11 @@ def _layout(fig: go.Figure, height: int, title: str | None = None, lang: str | N
                       title=title, paper_bgcolor="white", plot_bgcolor="white", hoverlabel=dict(font_size=16))
     if lang:  # dates on time axes as each language writes months
         fig.update_xaxes(tickformat=formatting.PLOTLY_MONTH[lang], hoverformat=formatting.PLOTLY_MONTH[lang])
+        # A short series (the first months of the programme): plotly would tick every few days, and the month
+        # format would repeat one month several times; one tick a month instead.
+        months = {str(x)[:7] for trace in fig.data if getattr(trace, "x", None) is not None for x in trace.x}
+        if 0 < len(months) <= 12:
+            fig.update_xaxes(dtick="M1")
     return fig
 
 
