@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from digiskills.app import first_start, ui
-from digiskills.ingest import staging
-from digiskills.app import auth
+from digiskills.app import access, auth, first_start, ui
 from digiskills.i18n import t
+from digiskills.ingest import staging
 
 st.set_page_config(page_title="Cà Mau – Kỹ năng số", page_icon="📶", layout="wide")
 staging.clean_at_start()  # uploads and scratch copies a killed import left behind (docs/security.md)
@@ -13,7 +12,7 @@ staging.clean_at_start()  # uploads and scratch copies a killed import left behi
 lang = ui.language()
 role = None  # nobody logged in: only the log-in form is shown (docs/security.md, "Log-in and roles")
 with ui.user_errors(lang):
-    role = ui.logged_in_role()
+    role = access.logged_in_role()
 
 PAGES = {name: st.Page(f"pages/{name}.py", title=t(f"page_{name}", lang), url_path=name, default=name == "overview")
          for name in ("overview", "map", "funnel", "projections", "teams", "explore", "console", "data")}
@@ -27,9 +26,9 @@ else:
                          position="sidebar" if role else "hidden")
 if role is None:
     with ui.user_errors(lang):
-        ui.log_in(lang)
+        access.log_in(lang)
     st.stop()
-ui.account_sidebar(lang)
+access.account_sidebar(lang)
 # One guard for every page and the shared controls: a failure shows a message with a reference id, never a
 # traceback (docs/security.md, "No tracebacks for users").
 with ui.user_errors(lang):

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from digiskills.app import ui
+from digiskills.app import access, ui, widgets
 from digiskills.console import sandbox as console, saved as console_queries, schema as console_schema
 from digiskills.display import exports, formatting
 from digiskills.warehouse import store as warehouse
@@ -16,7 +16,7 @@ from digiskills.i18n import known, t
 
 view = ui.current_view()
 lang = view.lang
-ui.require("analyst", lang)  # pseudonymous rows and downloads: analysts and data admins only
+access.require("analyst", lang)  # pseudonymous rows and downloads: analysts and data admins only
 st.title(t("page_console", lang))
 limit = console.limits()
 st.caption(t("console_intro", lang, seconds=formatting.number(limit.timeout_s, lang), memory=limit.memory,
@@ -53,10 +53,10 @@ def logged(outcome: str, sql: str, user: str | None = None) -> None:
 
 def as_analyst(action):
     """A click that runs a query or changes the shared saved queries: callbacks run before this page's role check,
-    so each checks the user's role in the users file at the click (ui.allowed)."""
+    so each checks the user's role in the users file at the click (access.allowed)."""
     def checked():
         user = st.session_state.get("user")  # a refusal logs the user out
-        if ui.allowed("analyst", lang):
+        if access.allowed("analyst", lang):
             action()
         elif action is run_query:
             logged("refused: the user's role no longer allows it", st.session_state.get("console__sql", ""), user)
@@ -156,9 +156,9 @@ with browser:
 if pending := st.session_state.pop("console__pending", None):
     for key in ("console__result", "console__shown"):
         st.session_state.pop(key, None)
-    if not ui.allowed("analyst", lang):
+    if not access.allowed("analyst", lang):
         logged("refused: the user's role no longer allows it", pending)
-        ui.refusal_notice(lang)
+        access.refusal_notice(lang)
     else:
         try:
             with st.spinner(t("console_running", lang)):
@@ -200,9 +200,9 @@ with result_area:
         stamp = f"console_{dt.datetime.now():%Y%m%d-%H%M%S}"
         downloads = st.columns([1, 1, 3])
         # Files are made when a button is clicked (an Excel file of 10,000 rows takes seconds), by digiskills.display.exports.
-        ui.download_button(downloads[0], t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{stamp}.csv",
+        access.download_button(downloads[0], t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{stamp}.csv",
                            "text/csv", key="console__csv", lang=lang)
-        ui.download_button(downloads[1], t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),
-                           f"{stamp}.xlsx", ui.XLSX_MIME, key="console__xlsx", lang=lang)
+        access.download_button(downloads[1], t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, "console"),
+                           f"{stamp}.xlsx", widgets.XLSX_MIME, key="console__xlsx", lang=lang)
         if result.is_truncated:
             downloads[2].caption(t("console_download_capped", lang, rows=shown))

@@ -5,7 +5,7 @@ never inside this server; the page polls the worker's progress, and no upload is
 import pandas as pd
 import streamlit as st
 
-from digiskills.app import ui
+from digiskills.app import access, ui, widgets
 from digiskills.display import formatting
 from digiskills.ingest import limits, staging, worker
 from digiskills.warehouse import versions
@@ -14,7 +14,7 @@ from digiskills.privacy.masking import mask
 
 view = ui.current_view()
 lang = view.lang
-ui.require("data_admin", lang)  # imports, publish and rollback: data admins only
+access.require("data_admin", lang)  # imports, publish and rollback: data admins only
 st.title(t("page_data", lang))
 
 # The drop zone's own words ("Drag and drop files here", "Browse files", "Limit 200MB per file") are Streamlit's, in
@@ -28,14 +28,14 @@ live_db = ui.live_warehouse().path
 
 def as_data_admin(action):
     """A publish, discard or rollback click: callbacks run before this page's role check, so each checks the
-    user's role in the users file at the click (ui.allowed) and does nothing for a removed or downgraded user."""
+    user's role in the users file at the click (access.allowed) and does nothing for a removed or downgraded user."""
     def checked():
-        if ui.allowed("data_admin", lang):
+        if access.allowed("data_admin", lang):
             action(live_db)
     return checked
 
 
-if st.session_state.pop("data__import_requested", False) and files and ui.allowed("data_admin", lang):
+if st.session_state.pop("data__import_requested", False) and files and access.allowed("data_admin", lang):
     # The size limit is checked before anything is written (the worker checks every other limit).
     limit = limits.current()
     for upload in files:
@@ -97,7 +97,7 @@ if reports:
                              "rows_mapped_from_former": r.rows_mapped_from_former,
                              "rows_duplicate": r.rows_duplicate, "outcome": r.outcome,
                              "message": r.message_vi if lang == "vi" else r.message_en} for r in reports])
-    ui.show_table(summary, lang, {"file": "Tệp" if lang == "vi" else "File", "table": "Bảng" if lang == "vi" else "Table",
+    widgets.show_table(summary, lang, {"file": "Tệp" if lang == "vi" else "File", "table": "Bảng" if lang == "vi" else "Table",
                                   "rows_read": "Đọc" if lang == "vi" else "Read",
                                   "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
                                   "rows_rejected": "Loại" if lang == "vi" else "Rejected",
@@ -132,7 +132,7 @@ if kept:
 
 st.subheader(t("freshness", lang))
 freshness = ui.run("data/freshness_by_table", month=None)  # the warehouse as it is
-ui.show_table(freshness, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
+widgets.show_table(freshness, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
                                 "rows": "Số dòng" if lang == "vi" else "Rows",
                                 "latest_on": "Ngày mới nhất" if lang == "vi" else "Latest date",
                                 "last_loaded_at": "Nạp lần cuối" if lang == "vi" else "Last loaded"})
@@ -140,7 +140,7 @@ ui.show_table(freshness, lang, {"table_name": "Bảng" if lang == "vi" else "Tab
 st.subheader(t("ingest_log", lang))
 log = ui.run("data/ingest_log")
 log["file_name"] = log["file_name"].map(mask)  # rows written before masking existed
-ui.show_table(log, lang, {"ingest_id": "#", "file_name": "Tệp" if lang == "vi" else "File",
+widgets.show_table(log, lang, {"ingest_id": "#", "file_name": "Tệp" if lang == "vi" else "File",
                           "table_name": "Bảng" if lang == "vi" else "Table", "rows_read": "Đọc" if lang == "vi" else "Read",
                           "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
                           "rows_rejected": "Loại" if lang == "vi" else "Rejected",
@@ -155,7 +155,7 @@ if len(with_rejects):
     for column in ("reason_vi", "reason_en", "raw_values"):  # also rows quarantined before masking existed
         if column in rejected:
             rejected[column] = rejected[column].map(mask)
-    ui.show_table(rejected, lang, {"line_number": "Dòng" if lang == "vi" else "Line",
+    widgets.show_table(rejected, lang, {"line_number": "Dòng" if lang == "vi" else "Line",
                                    "reason_code": "Loại" if lang == "vi" else "Kind",
                                    ("reason_vi" if lang == "vi" else "reason_en"): "Lý do" if lang == "vi" else "Reason",
                                    "raw_values": "Giá trị (đã ẩn dữ liệu cá nhân)" if lang == "vi" else "Values (personal data hidden)"},
@@ -164,7 +164,7 @@ if len(with_rejects):
 st.subheader(t("mapped_from_former_title", lang))
 st.caption(t("mapped_from_former_note", lang))
 mapped = ui.run("data/units_mapped_from_former")
-ui.show_table(mapped, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
+widgets.show_table(mapped, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
                              "former_name": t("former_unit", lang), "former_district_name": t("district_pre2025", lang),
                              "new_name": t("new_unit", lang), "rows": "Số dòng" if lang == "vi" else "Rows",
                              "first_on": t("first_on", lang), "last_on": t("last_on", lang)}, height=360)
@@ -173,7 +173,7 @@ st.subheader(t("unknown_commune", lang))
 unknown = ui.run("data/unknown_commune_share", geography=view.geography, month=view.month)
 unknown["indicator"] = [t(i.removesuffix("_cum"), lang) for i in unknown["indicator"]]
 st.caption(t("unknown_commune_note", lang, month=formatting.month(view.month, lang)))
-ui.show_table(unknown, lang, {"indicator": t("indicator", lang), "unknown": t("unknown_commune", lang),
+widgets.show_table(unknown, lang, {"indicator": t("indicator", lang), "unknown": t("unknown_commune", lang),
                               "total": t(f"province_name_{view.geography}", lang), "unknown_pct": "%"})
 
 # Streamlit's caches and the warehouse's results are shared by every user: only a data admin clears them.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from digiskills.app import auth, downloads, ui
+from digiskills.app import access, auth, downloads, ui
 from digiskills.display import formatting, labels
 from digiskills.i18n import N_, known, t
 
@@ -31,7 +31,7 @@ YEARS = (1900, dt.date.today().year)
 
 view = ui.current_view()
 lang = view.lang
-ui.require("analyst", lang)  # pseudonymous rows and downloads: analysts and data admins only
+access.require("analyst", lang)  # pseudonymous rows and downloads: analysts and data admins only
 
 month_end = (pd.Timestamp(view.month) + pd.offsets.MonthEnd(0)).date()
 reporting = ui.run("shared/reporting_units", geography=view.geography)
@@ -169,11 +169,11 @@ make = functools.partial(downloads.build, ui.live_warehouse(), query, params, la
 stem = f"{kind}_{commune or view.unit_code}_{view.month:%Y-%m}"
 count = formatting.number(total, lang)
 csv_column, xlsx_column, parquet_column = st.columns(3)
-# Each callable runs only if the user still may download at the click (ui.download_button, ui.guarded).
-ui.download_button(csv_column, t("download_rows", lang, format=t("download_csv", lang), rows=count),
+# Each callable runs only if the user still may download at the click (access.download_button, access.guarded).
+access.download_button(csv_column, t("download_rows", lang, format=t("download_csv", lang), rows=count),
                    functools.partial(make, "csv"), f"{stem}.csv", downloads.MIME["csv"], key="explore__csv",
                    lang=lang, disabled=not total)
-ui.download_button(parquet_column, t("download_rows", lang, format=t("download_parquet", lang), rows=count),
+access.download_button(parquet_column, t("download_rows", lang, format=t("download_parquet", lang), rows=count),
                    functools.partial(make, "parquet"), f"{stem}.parquet", downloads.MIME["parquet"],
                    key="explore__parquet", lang=lang, disabled=not total)
 xlsx_label = t("download_rows", lang, format=t("download_xlsx", lang), rows=count)
@@ -189,16 +189,16 @@ with xlsx_column:
         st.caption(t("explore_excel_too_big", lang, limit=formatting.number(downloads.EXCEL_MAX_ROWS, lang),
                      total=count))
     elif total <= downloads.EXCEL_ON_CLICK_ROWS:
-        ui.download_button(st, xlsx_label, functools.partial(make, "xlsx"), f"{stem}.xlsx", downloads.MIME["xlsx"],
+        access.download_button(st, xlsx_label, functools.partial(make, "xlsx"), f"{stem}.xlsx", downloads.MIME["xlsx"],
                            key="explore__xlsx", lang=lang, disabled=not total)
     elif prepared:
-        ui.download_button(st, xlsx_label, Path(prepared[1]).read_bytes, f"{stem}.xlsx", downloads.MIME["xlsx"],
+        access.download_button(st, xlsx_label, Path(prepared[1]).read_bytes, f"{stem}.xlsx", downloads.MIME["xlsx"],
                            key="explore__xlsx", lang=lang)
     else:
         # A callback keeps the click through a rerun; the file is made below, in this run, under a spinner.
         st.button(t("download_prepare", lang, rows=count), key="explore__xlsx_prepare",
                   on_click=lambda: st.session_state.update(explore__xlsx_wanted=excel_file))
-        if st.session_state.pop("explore__xlsx_wanted", None) == excel_file and ui.allowed(auth.DOWNLOAD_ROLE, lang):
+        if st.session_state.pop("explore__xlsx_wanted", None) == excel_file and access.allowed(auth.DOWNLOAD_ROLE, lang):
             minutes = max(1, round(total / downloads.EXCEL_ROWS_PER_MINUTE))
             with st.spinner(t("download_preparing", lang, rows=count, minutes=minutes)):
                 path = downloads.prepare(ui.live_warehouse(), query, params, "xlsx", lang, geography=view.geography,

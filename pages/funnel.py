@@ -4,7 +4,7 @@ drop out, and how long each step takes."""
 import streamlit as st
 
 from digiskills.analytics import funnel
-from digiskills.app import ui
+from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.i18n import t
 
@@ -50,11 +50,11 @@ step_columns = {"step_label": t("step", lang), "entities": t("count", lang),
                 "conversion_previous_pct": t("conversion_previous", lang),
                 "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
                 "skipped": t("skipped", lang), "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)}
-picked = ui.picked_row(ui.show_table(overall, lang, step_columns, key="funnel__picked_step"))
+picked = widgets.picked_row(widgets.show_table(overall, lang, step_columns, key="funnel__picked_step"))
 if picked is not None:
     step = overall["step"].iloc[picked]
     ui.explore_link(lang, t("funnel_step_in_explore", lang, step=t(f"step_{step}", lang)), kind="persons", step=step)
-elif ui.may("analyst"):
+elif access.may("analyst"):
     st.caption(t("funnel_pick_step", lang))
 skips = int(overall["skipped"].sum())
 if skips:
@@ -73,7 +73,7 @@ if len(active) and counting == "persons" and not any(
     st.info(t("funnel_active_reconciled", lang, total=formatting.number(total, lang),
               outside=formatting.number(outside, lang), funnel=formatting.number(passed, lang),
               between=formatting.number(total - outside - passed, lang)))
-ui.chart_data(overall, lang, step_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}")
+widgets.chart_data(overall, lang, step_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}")
 
 if breakdown != "none":
     grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)
@@ -86,7 +86,7 @@ if breakdown != "none":
     st.subheader(f"{t('conversion_first', lang)} · {breakdown_label}")
     st.plotly_chart(charts.bars(grouped[grouped["step_order"] > 1], "step_label", "conversion_first_pct", lang,
                                 color="group", y_is_share=True), width="stretch")
-    ui.show_table(grouped, lang, {"group": breakdown_label, "step_label": t("step", lang),
+    widgets.show_table(grouped, lang, {"group": breakdown_label, "step_label": t("step", lang),
                                   "entities": t("count", lang), "conversion_previous_pct": t("conversion_previous", lang),
                                   "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
                                   "median_days": t("median_days", lang)}, height=420)
@@ -100,6 +100,6 @@ steps = cohorts[cohorts["step_order"] > 1].drop_duplicates("step").sort_values("
 st.plotly_chart(charts.lines(wide, "group_key", {s: t(f"step_{s}", lang) for s in steps}, lang,
                              y_is_share=True), width="stretch")
 cohorts["step_label"] = [t(f"step_{s}", lang) for s in cohorts["step"]]
-ui.chart_data(cohorts, lang, {"group_key": t("entry_month", lang), "step_label": t("step", lang),
+widgets.chart_data(cohorts, lang, {"group_key": t("entry_month", lang), "step_label": t("step", lang),
                               "entities": t("count", lang), "conversion_first_pct": t("conversion_first", lang)},
               f"funnel_cohorts_{view.unit_code}_{view.month:%Y-%m}")

@@ -5,7 +5,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from digiskills.app import ui
+from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.geo import boundaries as geo
 from digiskills.i18n import t
@@ -75,7 +75,7 @@ def drill_down():
 
 def pick_from_ranking():
     """A row picked in the ranking picks its unit (the last click, on the map or here, wins)."""
-    row = ui.picked_row(st.session_state["map__ranking"])
+    row = widgets.picked_row(st.session_state["map__ranking"])
     codes = st.session_state.get("map__ranked_codes", [])
     if row is not None and row < len(codes) and codes[row]:
         st.session_state["map__picked"] = codes[row]
@@ -113,7 +113,7 @@ with right:
     st.caption(f"{t(indicator, lang)}: {t(f'measure_{measure}', lang)}")
     ranked = charts.ranking(month_rows, column)
     st.session_state["map__ranked_codes"] = [c if isinstance(c, str) else None for c in ranked["unit_code"]]
-    ui.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang),
+    widgets.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang),
                                  column: t(f"measure_{measure}", lang)}, height=MAP_HEIGHT,
                   key="map__ranking", on_select=pick_from_ranking)
     # The rows behind a unit's figure: the unit picked on the map or in the ranking, else the sidebar's unit.
@@ -125,11 +125,11 @@ with right:
     elif view.district_code or view.commune_code:
         ui.unit_in_explore(view.commune_code or view.district_code, view.unit_name, lang, "map__explore",
                            kind="persons", step=ui.EXPLORE_STEPS.get(indicator))
-    if ui.may("analyst"):
+    if access.may("analyst"):
         st.caption(t("pick_unit_hint", lang))
 # The figures the map draws (the ranking shows one measure; this shows them all).
 if shapes is not None:
-    ui.chart_data(month_rows.sort_values("name"), lang,
+    widgets.chart_data(month_rows.sort_values("name"), lang,
                   {"name": t("unit", lang), "value": t("measure_count", lang),
                    "per_1000": t("measure_per_1000", lang), "per_household": t("measure_per_household", lang),
                    **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {})},

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from digiskills.analytics import projections
-from digiskills.app import ui
+from digiskills.app import access, ui, widgets
 from digiskills.brief import content as brief
 from digiskills.display import charts, formatting
 from digiskills.i18n import N_, known, t
@@ -58,7 +58,7 @@ def goal_card(column) -> None:
     label = (f"{t(goal_indicator, lang)} · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
              f"({formatting.date(goal.deadline, lang)})")
     explanation = f"explain_{goal_indicator}"
-    ui.kpi_card(column, f"overview__trend_{goal_indicator}", label,
+    widgets.kpi_card(column, f"overview__trend_{goal_indicator}", label,
                 formatting.cell(row, "share_pct", lang) if len(row) else "–", changes,
                 charts.sparkline(goal_series, "month", "share_pct"),
                 explanation=t(explanation, lang) if known(explanation) else None)
@@ -80,7 +80,7 @@ def card(column, indicator: str) -> None:
         figure = charts.sparkline(trend, "month", indicator)
     if indicator.startswith("working_age"):  # a stock: people of working age in the month's year, not a running sum
         changes.append(t("stock_as_of", lang))
-    ui.kpi_card(column, f"overview__trend_{indicator}", t(indicator, lang), value, changes, figure,
+    widgets.kpi_card(column, f"overview__trend_{indicator}", t(indicator, lang), value, changes, figure,
                 explanation=t(f"explain_{indicator}", lang))
 
 
@@ -106,7 +106,7 @@ st.plotly_chart(charts.lines(goal_series, "month", {"share_pct": t(goal_indicato
                              goal_label=f"{t('goal', lang)} {formatting.percent(goal.target, lang, 0)}"),
                 width="stretch", key="overview__goal_trend")
 # The figures of this chart and of the cards' small trend lines, month by month.
-ui.chart_data(trend, lang, {"month": t("month", lang), **{
+widgets.chart_data(trend, lang, {"month": t("month", lang), **{
     c: f"{t(c.removesuffix('_pct'), lang)} (%)" if c.endswith("_pct") else t(c, lang)
     for c in trend.columns if c != "month" and not c.endswith(("_is_suppressed", "_is_unreliable"))}},
     f"overview_{view.unit_code}_{view.month:%Y-%m}")
@@ -131,9 +131,9 @@ if st.session_state.get("overview__brief") == brief_view:
     with st.spinner(t("brief_making", lang)):
         documents = _monthly_brief(str(live.path), live.version(), *brief_view)
     pdf_column, pptx_column = st.columns(2)
-    # Served on the click, to a user still in the users file (ui.download_button; docs/security.md).
-    ui.download_button(pdf_column, t("brief_pdf", lang), lambda: documents.pdf, f"{documents.stem}.pdf",
+    # Served on the click, to a user still in the users file (access.download_button; docs/security.md).
+    access.download_button(pdf_column, t("brief_pdf", lang), lambda: documents.pdf, f"{documents.stem}.pdf",
                        "application/pdf", key="overview__brief_pdf", needed="viewer", lang=lang)
-    ui.download_button(pptx_column, t("brief_pptx", lang), lambda: documents.pptx, f"{documents.stem}.pptx",
+    access.download_button(pptx_column, t("brief_pptx", lang), lambda: documents.pptx, f"{documents.stem}.pptx",
                        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        key="overview__brief_pptx", needed="viewer", lang=lang)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from digiskills.analytics import projections
-from digiskills.app import ui
+from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.geo import boundaries as geo
 from digiskills.i18n import t
@@ -110,7 +110,7 @@ if chosen:
              .merge(future, on="month", how="outer")
              .merge(required.rename(columns={"share_pct": "required_pct"}), on="month", how="outer")
              .sort_values("month"))
-    ui.chart_data(drawn, lang, {"month": t("month", lang), "observed_pct": labels["observed"],
+    widgets.chart_data(drawn, lang, {"month": t("month", lang), "observed_pct": labels["observed"],
                                 **{f"{m}_pct": labels[m] for m in METHOD_LABELS},
                                 "low_pct": t("band_low", lang), "high_pct": t("band_high", lang),
                                 "required_pct": labels["required"]},
@@ -131,13 +131,13 @@ for method in projections.METHODS:
     table[f"{method}_status_label"] = table[f"{method}_status"].map(STATUS)
 st.subheader(t(f"level_{table_level}_{view.geography}", lang))
 # Seven short columns fit a 1366 px screen; the pace and the per-method detail are one click away.
-picked = ui.picked_row(ui.show_table(table, lang, {
+picked = widgets.picked_row(widgets.show_table(table, lang, {
     "name": t("unit", lang), "status_label": t("status", lang), "current_pct": t("brief_now", lang),
     "projected_pct": t("projected_short", lang, year=goal.deadline.year),
     "range_text": t("range_short", lang), "method_label": "Phương pháp" if lang == "vi" else "Method",
     "required_text": "Cần tăng/tháng" if lang == "vi" else "Required/month"}, key="projections__units"))
 with st.expander(t("projection_methods_table", lang)):
-    ui.show_table(table, lang, {
+    widgets.show_table(table, lang, {
         "name": t("unit", lang), "best_pace_text": t("best_pace", lang),
         **{c: label for m in projections.METHODS for c, label in
            ((f"{m}_projected_pct", METHOD_LABELS[m]), (f"{m}_status_label", f"{METHOD_LABELS[m]} · {t('status', lang)}"))},
@@ -146,7 +146,7 @@ with st.expander(t("projection_methods_table", lang)):
 if picked is not None:
     ui.unit_in_explore(table["unit_code"].iloc[picked], table["name"].iloc[picked], lang, "projections__explore",
                        kind="persons", step=ui.EXPLORE_STEPS.get(goal.metric.removesuffix("_cum")))
-elif ui.may("analyst"):
+elif access.may("analyst"):
     st.caption(t("pick_unit_hint", lang))
 
 shapes = None
@@ -169,7 +169,7 @@ if shapes is not None:
         figure = charts.choropleth(features, table, "attainment_pct", breaks, lang, fit["center"], fit["zoom"], 520)
         st.markdown(charts.legend_html(breaks, "attainment_pct", lang), unsafe_allow_html=True)
     st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
-    ui.chart_data(table, lang, {"name": t("unit", lang), "status_label": t("status", lang),
+    widgets.chart_data(table, lang, {"name": t("unit", lang), "status_label": t("status", lang),
                                 "current_pct": t("brief_now", lang),
                                 "projected_pct": t("brief_projected", lang,
                                                    deadline=formatting.date(goal.deadline, lang)),
@@ -180,7 +180,7 @@ st.subheader("Giao chỉ tiêu cho từng xã" if lang == "vi" else "The goal ca
 cascade = ui.run("projections/goal_cascade_by_commune", geography=view.geography, month=view.month,
                  district_code=view.district_code,
                  metric=goal.metric, population=goal.population, target=goal.target, deadline=goal.deadline)
-ui.show_table(cascade, lang, {
+widgets.show_table(cascade, lang, {
     "name": t(f"level_commune_{view.geography}", lang), "district_name": t(f"district_{view.geography}", lang), "population": "Mẫu số" if lang == "vi" else "Denominator",
     "target_count": t("goal", lang), "current_count": "Hiện tại" if lang == "vi" else "Now",
     "gap_count": "Còn thiếu" if lang == "vi" else "Gap",

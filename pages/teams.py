@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digiskills.app import ui
+from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.i18n import t
 
@@ -32,7 +32,7 @@ with right:
     st.plotly_chart(charts.lines(trend, "month", {"activities_per_member": t("visits_per_member", lang)}, lang,
                                  title=t("teams_chart_work", lang)),
                     width="stretch")
-ui.chart_data(trend, lang, {"month": t("month", lang), "teams": t("teams", lang),
+widgets.chart_data(trend, lang, {"month": t("month", lang), "teams": t("teams", lang),
                             "active_members": t("active_members", lang),
                             "support_activities": t("support_activities", lang),
                             "activities_per_member": t("visits_per_member", lang)},
@@ -42,7 +42,7 @@ if not view.commune_code:
     st.subheader(f"{t('households_covered', lang)} · {formatting.month(view.month, lang)}")
     coverage = ui.run("teams/coverage_by_unit", geography=view.geography, month=view.month,
                       level=view.listed_level, district_code=view.district_code)
-    picked = ui.picked_row(ui.show_table(
+    picked = widgets.picked_row(widgets.show_table(
         coverage, lang, {"name": t("unit", lang), "teams": t("teams", lang),
                          "active_members": t("active_members", lang),
                          "activities_per_member": t("visits_per_member", lang),
@@ -52,12 +52,12 @@ if not view.commune_code:
     if picked is not None and isinstance(coverage["unit_code"].iloc[picked], str):
         ui.unit_in_explore(coverage["unit_code"].iloc[picked], coverage["name"].iloc[picked], lang, "teams__explore",
                            kind="visits")
-    elif ui.may("analyst"):
+    elif access.may("analyst"):
         st.caption(t("pick_unit_hint", lang))
 
 inactive = ui.run("teams/inactive_teams", month=view.month, **view.filters)
 st.subheader(f"{t('inactive_teams', lang)}: {formatting.number(len(inactive), lang)}")
-ui.show_table(inactive, lang, {"team_id": "ID", "team_name": t("page_teams", lang), "commune_name": t("commune", lang),
+widgets.show_table(inactive, lang, {"team_id": "ID", "team_name": t("page_teams", lang), "commune_name": t("commune", lang),
                                "hamlet": t("hamlet", lang), "active_members": t("active_members", lang),
                                "last_visit_on": t("last_visit", lang), "days_since": t("days_since", lang)},
               height=400)

@@ -194,7 +194,7 @@ def open_page(page: str, db_path: Path, monkeypatch, role: str = "viewer", **que
     ui.live_warehouse.clear()
     ui.boundaries.clear()
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    at.session_state["role"] = role  # logged in (digiskills.app.ui.log_in sets it on the server)
+    at.session_state["role"] = role  # logged in (digiskills.app.access.log_in sets it on the server)
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(f"pages/{page}.py")

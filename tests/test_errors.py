@@ -53,7 +53,7 @@ def warehouse_env(demo_small):
 
 def open_page(page: str, role: str = "data_admin", **query) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    at.session_state["role"] = role  # logged in (digiskills.app.ui.log_in sets it on the server)
+    at.session_state["role"] = role  # logged in (digiskills.app.access.log_in sets it on the server)
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(f"pages/{page}.py")

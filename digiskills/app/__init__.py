@@ -1,2 +1,4 @@
-"""The streamlit glue: page scaffolding and the sidebar (ui), log-in and roles (auth), downloads, and the meeting
-deck (deck). The only package that imports streamlit; it may import every other package but the CLI."""
+"""The streamlit glue: the shared controls, the view in the URL and the warehouse connection (ui), log-in and the
+guards on every action (access, over auth's roles and users file), the pages' small layout pieces (widgets),
+downloads, the meeting deck (deck) and the first start (first_start). The only package that imports streamlit; it
+may import every other package but the CLI."""

@@ -1,11 +1,11 @@
-"""Streamlit glue shared by dashboard.py and the pages: the warehouse connection, the shared controls and
-their mirror in the URL, and small layout pieces (KPI cards, tables). The only module of the package that
-imports streamlit besides the pages."""
+"""Streamlit glue shared by dashboard.py and the pages: the warehouse connection and its report queries (with
+small-cell protection by role), the shared controls and their mirror in the URL, the meeting mode, and links
+into Explore. Log-in and guards are in digiskills.app.access, the pages' tables and cards in
+digiskills.app.widgets."""
 
 import contextlib
 import datetime as dt
 import functools
-import hashlib
 import logging
 import secrets
 import threading
@@ -17,8 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from digiskills.analytics import disclosure
-from digiskills.app import auth
-from digiskills.display import exports, formatting
+from digiskills.app import access, auth
+from digiskills.display import formatting
 from digiskills.reference import goals, units
 from digiskills.warehouse import db, store as warehouse
 from digiskills.i18n import N_, t
@@ -26,7 +26,6 @@ from digiskills.i18n import N_, t
 LEVELS = ("province", "district", "commune")
 GEOGRAPHIES = units.GEOGRAPHIES  # the first is the default: the province as it is now
 ALL = ""  # "all districts/communes" in a selectbox (None would show Streamlit's placeholder instead)
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Controls whose option labels depend on the language; see _keep_choices.
 LOCALISED_CHOICES = ("filter_geography", "filter_month", "filter_goal", "filter_level", "filter_district", "filter_commune", "map__indicator",
                      "map__measure", "funnel__mode", "funnel__window", "funnel__counting", "funnel__breakdown",
@@ -69,7 +68,7 @@ def live_warehouse() -> db.Warehouse:
 def clear_server_caches(lang: str) -> None:
     """The Data page's "clear the server's caches", for data admins: the warehouse's results, the boundary
     shapes and Streamlit's own caches, for every user."""
-    if not allowed("data_admin", lang):
+    if not access.allowed("data_admin", lang):
         return
     live_warehouse.clear()
     boundaries.clear()
@@ -117,210 +116,6 @@ def user_errors(lang: str):
         warehouse_broken = isinstance(error, (duckdb.Error, db.NoWarehouse))
         message = N_("error_warehouse") if warehouse_broken else N_("error_message")
         st.error(t(message, lang, ref=reference), icon="⚠️")
-
-
-# --- log-in and roles (digiskills.app.auth; docs/security.md) -----------------------------------------------------------
-# st.session_state["role"] is set only here, on the server, by a log-in (a browser cannot set a session_state key
-# that is not a widget's). AppTest tests log in by setting it directly: at.session_state["role"] = "viewer".
-
-
-def role() -> str | None:
-    """The logged-in user's role, or None."""
-    current = st.session_state.get("role")
-    return current if current in auth.ROLES else None
-
-
-def may(needed: str) -> bool:
-    """Whether the logged-in user may do what role `needed` may (e.g. may("analyst") for downloads)."""
-    return auth.at_least(role(), needed)
-
-
-def require(needed: str, lang: str) -> None:
-    """At the top of a restricted page: stops it with a refusal, before any data or widget, unless the user's role
-    is at least `needed`. Hiding the page's link is not enough: a URL reaches any page."""
-    if not may(needed):
-        st.warning(t("not_allowed", lang), icon="🔒")
-        st.stop()
-
-
-def identity() -> auth.Identity | None:
-    """Who this session logged in as (digiskills.app.auth.Identity), or None: a local user's name, or the e-mail
-    the identity provider vouches for."""
-    if st.session_state.get("auth__local") and st.session_state.get("user"):
-        return auth.Identity(st.session_state["user"])
-    if _identity_provider() and st.user.is_logged_in and st.user.get("email_verified", True) is not False:
-        email = st.user.get("email")
-        return auth.Identity(email, is_email=True) if email else None
-    return None
-
-
-def allowed(needed: str, lang: str) -> bool:
-    """The check before every action that changes data or releases it (publish, discard, rollback, import, a
-    console query or saved query, clearing the caches; downloads use guarded()): the user's role read from the users file now
-    (digiskills.app.auth.require). A removed user is logged out, a downgraded one gets the new role, and both see why
-    (refusal_notice, on the next run).
-    Works in a callback (which runs before the page's own role check) as in the page."""
-    try:
-        current = auth.require(identity(), needed)
-    except auth.NotAllowed as refusal:
-        _refuse(refusal, lang)
-        return False
-    st.session_state["role"] = current
-    return True
-
-
-def _refuse(refusal: auth.NotAllowed, lang: str) -> None:
-    if refusal.role is None:
-        _log_out()
-    else:
-        st.session_state["role"] = refusal.role
-    # Shown by the log-in form or above the page (refusal_notice): a callback's own output is lost when the
-    # run it belongs to is rerun.
-    st.session_state["auth__refusal"] = "action_refused_removed" if refusal.role is None else "action_refused_role"
-
-
-def refusal_notice(lang: str) -> None:
-    """The message of an action refused since the last run, once."""
-    if key := st.session_state.pop("auth__refusal", None):
-        st.error(t(key, lang), icon="🔒")
-
-
-def guarded(needed: str, make):
-    """A download's data made on the click (Streamlit runs the callable outside the page, with no session to
-    read): `make` runs only if the user who saw the button still has role `needed` in the users file at the
-    click; otherwise auth.NotAllowed is raised, nothing is made and the browser's download fails."""
-    who = identity()
-
-    def checked(*args, **kwargs):
-        auth.require(who, needed)
-        return make(*args, **kwargs)
-
-    return checked
-
-
-def download_button(column, label: str, make, file_name: str, mime: str, *, key: str, needed: str | None = None,
-                    lang: str, **options) -> None:
-    """A download button whose file is made on the click (`make`: a callable) for a user who may still download
-    it: the callable is guarded(), and the click also reruns the page through allowed(), which logs a removed
-    user out with a message."""
-    needed = needed or auth.DOWNLOAD_ROLE
-    column.download_button(label, guarded(needed, make), file_name, mime, key=key,
-                           on_click=lambda: allowed(needed, lang), **options)
-
-
-def _identity_provider() -> bool:
-    """Whether .streamlit/secrets.toml configures OpenID Connect ([auth])."""
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all
-        return False
-
-
-@st.cache_resource(show_spinner=False)
-def _first_start(users_path: str) -> None:
-    """Once per server process: a fresh clone with no users file and no identity provider gets the demo admin."""
-    if not _identity_provider():
-        auth.ensure_demo_admin(Path(users_path))
-
-
-def logged_in_role() -> str | None:
-    """The logged-in user's role, checked again against the users file at every run (a user removed, or given
-    another role, is logged out or changed at once); None when nobody is logged in. Shows nothing."""
-    path = auth.users_file()
-    if _identity_provider() and st.user.is_logged_in:
-        # An e-mail the provider says it has not verified names nobody: no role.
-        email = st.user.get("email") if st.user.get("email_verified", True) is not False else None
-        granted = auth.role_of_email(email, path)
-        if granted is None:
-            st.session_state.pop("role", None)
-        else:
-            st.session_state.update(role=granted, user=email)
-        return granted
-    if st.session_state.get("auth__local"):
-        user = auth.load(path)[0].get(st.session_state.get("user"))
-        if user is None:
-            _log_out()
-        elif st.session_state.setdefault("auth__client", _client_fingerprint()) != _client_fingerprint():
-            # Another connection resumed this session with its id (Streamlit lets any connection that presents a
-            # session id resume it): the log-in stays with the browser that made it (docs/security.md).
-            log.warning("log-in of %s dropped: the session was resumed from another client", user.name)
-            _log_out()
-        else:
-            st.session_state["role"] = user.role
-    return role()
-
-
-def _client_fingerprint() -> str:
-    """What a second connection with a copied session id does not bring along: the client's address, its
-    User-Agent and Streamlit's XSRF cookie (set once per browser), hashed. Read from the current connection
-    (st.context follows the websocket that resumed the session). Empty parts outside a server (AppTest)."""
-    def part(read) -> str:
-        try:
-            value = read()
-        except Exception:  # no connection at all (a bare script run)
-            return ""
-        return value if isinstance(value, str) else ""  # AppTest's runtime answers with stand-in objects
-
-    parts = [part(lambda: st.context.ip_address), part(lambda: st.context.headers.get("User-Agent")),
-             part(lambda: st.context.cookies.get("_streamlit_xsrf"))]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def log_in(lang: str) -> None:
-    """The log-in form, and the identity provider's button when configured. Called after st.navigation: a widget
-    created before it changes its id between runs and would lose what was typed."""
-    path = auth.users_file()
-    oidc = _identity_provider()
-    if oidc and st.user.is_logged_in:  # known to the identity provider, but given no role here
-        st.warning(t("login_no_role", lang, email=st.user.get("email") or "?"), icon="🔒")
-        st.button(t("logout", lang), on_click=st.logout, key="auth__oidc_logout")
-        return
-    _first_start(str(path))
-    refusal_notice(lang)
-    st.title(t("login_title", lang))
-    with st.form("auth__login", clear_on_submit=True):  # the password does not stay in the session
-        name = st.text_input(t("login_user", lang), autocomplete="username")
-        password = st.text_input(t("login_password", lang), type="password", autocomplete="current-password")
-        submitted = st.form_submit_button(t("login_submit", lang), type="primary")
-    if submitted:
-        try:
-            user = auth.verify(name.strip(), password, path)
-        except auth.LockedOut as locked:
-            st.error(t("login_locked", lang, minutes=locked.minutes))
-        except auth.Busy:
-            st.warning(t("login_busy", lang))
-        else:
-            if user is not None:
-                log.info("log-in: %s (%s)", user.name, user.role)
-                st.session_state.update(role=user.role, user=user.name, auth__local=True,
-                                        auth__client=_client_fingerprint())
-                st.rerun()
-            log.warning("failed log-in")
-            st.error(t("login_failed", lang))
-    if oidc:
-        st.button(t("login_oidc", lang), on_click=st.login, key="auth__oidc_login")
-    demo = [u for u in auth.load(path)[0].values() if u.is_demo]
-    if demo:
-        st.info(t("login_demo_hint", lang, user=demo[0].name, path=path))
-
-
-def _log_out() -> None:
-    for key in ("role", "user", "auth__local", "auth__client"):
-        st.session_state.pop(key, None)
-
-
-def account_sidebar(lang: str) -> None:
-    """Who is logged in, and the log-out button, at the bottom of the sidebar; above the page, the message of an
-    action refused since the last run."""
-    refusal_notice(lang)
-    with st.sidebar:
-        st.divider()
-        st.caption(t("logged_in_as", lang, user=st.session_state.get("user", "?"), role=t(f"role_{role()}", lang)))
-        if st.button(t("logout", lang), key="auth__logout"):
-            _log_out()
-            if _identity_provider() and st.user.is_logged_in:
-                st.logout()
-            st.rerun()
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -491,20 +286,6 @@ def url_choice(widget_key: str, param: str, options: list, default):
     return st.session_state[widget_key]
 
 
-def kpi_card(column, key: str, label: str, value: str, changes: list[str], trend=None,
-             explanation: str | None = None) -> None:
-    """A card: label (its explanation — what it counts, as of when, over what — as a tooltip), value, changes."""
-    with column:
-        with st.container(border=True):
-            st.markdown(f"<div style='font-size:1.05rem;color:#444;min-height:2.8em'>{label}</div>"
-                        f"<div style='font-size:2.3rem;font-weight:700;line-height:1.2'>{value}</div>"
-                        + "".join(f"<div style='font-size:0.95rem;color:#555'>{c}</div>" for c in changes),
-                        unsafe_allow_html=True, help=explanation)
-            if trend is not None:
-                st.plotly_chart(trend, config={"displayModeBar": False, "staticPlot": True},
-                                width="stretch", key=key)
-
-
 def meeting_mode() -> bool:
     """?meeting=1: the monthly meeting on a projector (pages/meeting.py)."""
     return st.query_params.get("meeting") == "1"
@@ -520,55 +301,11 @@ def leave_meeting() -> None:
         del st.query_params["meeting"]
 
 
-def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None, *,
-               key: str | None = None, on_select="rerun"):
-    """A display table: cells formatted for the language, columns renamed to their labels. With a `key`, one row
-    can be picked (`on_select`: "rerun" or a callback); returns the selection event (else None)."""
-    flags = [c for c in frame.columns if disclosure.is_flag(c) and c.rsplit("_is_", 1)[0] in labels]
-    shown = formatting.table(frame[list(labels) + flags], lang).rename(columns=labels)
-    fitted = 38 * (len(shown) + 1) + 4  # rows are 38 px: no empty rows below a short table
-    picking = dict(key=key, on_select=on_select, selection_mode="single-row") if key else {}
-    event = st.dataframe(shown, hide_index=True, width="stretch", height=min(height, fitted) if height else "auto",
-                         **picking)
-    if any(frame[c].any() for c in flags):
-        st.caption(t("small_cells_note", lang))
-    return event if key else None
-
-
-def picked_row(event) -> int | None:
-    """The position of the row picked in a show_table(key=…) table, or None."""
-    rows = event.selection.rows if event is not None else []
-    return rows[0] if rows else None
-
-
-def chart_data(frame: pd.DataFrame, lang: str, labels: dict[str, str], file_stem: str) -> None:
-    """"Xem dữ liệu" under a chart: the rows it draws (the columns of `labels`, in that order, formatted like every
-    table; withheld small counts as "<5") in a folded section, and for roles that may download, the same rows as
-    CSV and Excel files made only when a button is clicked. `file_stem` names the files and keys the buttons (one
-    per chart on a page)."""
-    with st.expander(t("view_data", lang)):
-        show_table(frame, lang, labels, height=420)
-        if not may(auth.DOWNLOAD_ROLE):
-            return
-        flags = [c for c in frame.columns if disclosure.is_flag(c) and c.rsplit("_is_", 1)[0] in labels]
-        rows = disclosure.shown(frame[list(labels) + flags])
-        for column in rows.columns:  # a month or a date, not a timestamp at midnight
-            if pd.api.types.is_datetime64_any_dtype(rows[column]):
-                rows[column] = rows[column].dt.date
-        rows = rows.rename(columns=labels)
-        csv_column, xlsx_column = st.columns(2)
-        # Callables: Streamlit runs them only when the button is clicked, not on every rerun.
-        download_button(csv_column, t("download_csv", lang), lambda: exports.csv_bytes(rows), f"{file_stem}.csv",
-                        "text/csv", key=f"{file_stem}__csv", lang=lang)
-        download_button(xlsx_column, t("download_xlsx", lang), lambda: exports.xlsx_bytes(rows, file_stem),
-                        f"{file_stem}.xlsx", XLSX_MIME, key=f"{file_stem}__xlsx", lang=lang)
-
-
 def explore_link(lang: str, label: str, **params) -> None:
     """A link to Explore with its filters in the URL (e.g. kind="persons", step="account": the people who did that
     step by the end of the month, in the sidebar's unit and month), for the roles that may open Explore; nothing
     for the others. Explore reads the filters when it opens (pages/explore.py, URL_FILTERS)."""
-    if may(auth.PAGE_ROLES["explore"]):
+    if access.may(auth.PAGE_ROLES["explore"]):
         st.page_link("pages/explore.py", label=label, icon="🔎",
                      query_params={k: str(v) for k, v in params.items() if v is not None})
 
@@ -583,7 +320,7 @@ EXPLORE_STEPS = {"persons_reached": "reached", "households_reached": "reached", 
 def unit_in_explore(unit_code: str, unit_name: str, lang: str, key: str, **params) -> None:
     """A button "Xem trong Khám phá: <unit>" for the roles that may open Explore: the sidebar moves to the unit
     (as a click on the map drills down) and Explore opens with `params` (e.g. kind="persons") in its URL."""
-    if may(auth.PAGE_ROLES["explore"]):
+    if access.may(auth.PAGE_ROLES["explore"]):
         st.button(t("view_in_explore", lang, unit=unit_name), key=key, icon="🔎", on_click=_open_unit_in_explore,
                   args=(unit_code, {k: str(v) for k, v in params.items() if v is not None}))
 
@@ -606,7 +343,7 @@ def current_view() -> View:
         st.rerun()  # go through dashboard.py for its navigation, page settings and controls
     view = st.session_state.get("view")
     opening = st.session_state.pop("ui__open_explore", None)
-    if opening is not None and may(auth.PAGE_ROLES["explore"]):  # a "Xem trong Khám phá" click (unit_in_explore)
+    if opening is not None and access.may(auth.PAGE_ROLES["explore"]):  # a "Xem trong Khám phá" click (unit_in_explore)
         st.switch_page("pages/explore.py", query_params=opening)
     return view if view is not None else shared_controls()
 
