@@ -80,11 +80,11 @@ def _sample_notice(lang: str) -> None:
     state = status.get("state", "starting")
     text = t("sample_notice", lang, percent=_percent(sample[0]), full_percent=_percent(sample[1]))
     if state == "failed":
-        st.warning(f"{text} {t('sample_full_failed', lang)}", icon="⚠️")
+        st.warning(text + " " + t("sample_full_failed", lang), icon="⚠️")
         return
     if state == "refused":
-        st.info(f"{text} {t('sample_full_refused', lang)}", icon="ℹ️")
+        st.info(text + " " + t("sample_full_refused", lang), icon="ℹ️")
         return
     fraction = float(status.get("fraction") or 0.0)
-    st.info(f"{text} {t('sample_full_running', lang, percent=round(fraction * 100))}", icon="ℹ️")
+    st.info(text + " " + t("sample_full_running", lang, percent=round(fraction * 100)), icon="ℹ️")
     st.progress(min(max(fraction, 0.0), 1.0))
