@@ -27,10 +27,10 @@ def _print_reports(reports: list[ingest.FileReport], lang: str) -> None:
     _print(f"total: read {totals[0]:,}, loaded {totals[1]:,}, rejected {totals[2]:,} "
           f"(duplicates {totals[3]:,}); read = loaded + rejected: {totals[0] == totals[1] + totals[2]}")
     for r in reports:
-        message = r.message_vi if lang == "vi" else r.message_en
-        _print(f"\n{r.file}: {message}")
+        # The report carries its messages in both interface languages; the rest of this output is English.
+        _print(f"\n{r.file}: {getattr(r, f'message_{lang}')}")
         for reject in r.rejects:
-            _print(f"  line {reject['line']}: {reject['reason_vi' if lang == 'vi' else 'reason_en']}")
+            _print(f"  line {reject['line']}: {reject[f'reason_{lang}']}")
         shown = len(r.rejects)
         if r.rows_rejected > shown and shown:
             _print(f"  … {r.rows_rejected - shown:,} more in the quarantine table")

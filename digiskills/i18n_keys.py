@@ -59,6 +59,10 @@ KEYS = (
     N_("method_gap"), N_("method_linear"), N_("method_logistic"),
     N_("table_visits"), N_("table_training_sessions"), N_("table_training_attendance"), N_("table_service_usage"),
     N_("table_teams"), N_("table_members"), N_("table_units"),
+    # An import's outcome and a quarantined row's reason code on the Data page (digiskills.display.labels).
+    N_("outcome_loaded"), N_("outcome_loaded_with_rejects"), N_("outcome_nothing_loaded"), N_("outcome_skipped"),
+    N_("outcome_failed"), N_("outcome_checked"),
+    N_("reject_invalid"), N_("reject_malformed_row"), N_("reject_duplicate_in_file"), N_("reject_already_loaded"),
     N_("brief_pop_working_age_population"), N_("brief_pop_households"), N_("brief_pop_population"),
     N_("inactive_teams"),
     N_("explore_kind_visits"), N_("explore_kind_trainings"), N_("explore_kind_persons"), 

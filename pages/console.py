@@ -64,7 +64,7 @@ def as_analyst(action):
 
 
 def open_saved() -> None:
-    chosen = console_queries.load().get(st.session_state.get("console__saved"))
+    chosen = console_queries.load(lang=lang).get(st.session_state.get("console__saved"))
     if chosen:
         st.session_state["console__sql"] = chosen.sql
         st.session_state["console__name"] = chosen.name
@@ -74,7 +74,7 @@ def open_saved() -> None:
 def save_query() -> None:
     try:
         saved = console_queries.save(st.session_state.get("console__name", ""), st.session_state["console__sql"],
-                                     saved_by=st.session_state.get("user", ""))
+                                     saved_by=st.session_state.get("user", ""), lang=lang)
     except (console_queries.InvalidQuery, console.Refused) as problem:
         st.session_state["console__message"] = ("error", problem.reason, {"chars": console_queries.MAX_SQL_CHARS,
                                                                           "count": console_queries.MAX_SAVED})
@@ -96,7 +96,7 @@ def run_query() -> None:
     st.session_state["console__pending"] = st.session_state["console__sql"]
 
 
-saved = console_queries.load()
+saved = console_queries.load(lang=lang)
 if "console__sql" not in st.session_state:  # a first visit opens the first saved query (an example)
     first = next(iter(saved.values()), None)
     st.session_state["console__sql"] = first.sql if first else ""

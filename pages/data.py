@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from digiskills.app import access, ui, widgets
-from digiskills.display import formatting
+from digiskills.display import formatting, labels
 from digiskills.ingest import limits, staging, worker
 from digiskills.warehouse import versions
-from digiskills.i18n import t
+from digiskills.i18n import N_, t
 from digiskills.privacy.masking import mask
 
 view = ui.current_view()
@@ -92,24 +92,23 @@ if st.session_state.get("data__import_error"):
 reports = st.session_state.get("data__reports")
 if reports:
     st.subheader(t("reconciliation", lang))
-    summary = pd.DataFrame([{"file": r.file, "table": r.table or "–", "rows_read": r.rows_read,
-                             "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
+    # A report carries its message and its rejects' reasons in both interface languages (message_vi, message_en).
+    summary = pd.DataFrame([{"file": r.file, "table": labels.table_name(r.table, lang) or "–",
+                             "rows_read": r.rows_read, "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
                              "rows_mapped_from_former": r.rows_mapped_from_former,
-                             "rows_duplicate": r.rows_duplicate, "outcome": r.outcome,
-                             "message": r.message_vi if lang == "vi" else r.message_en} for r in reports])
-    widgets.show_table(summary, lang, {"file": "Tệp" if lang == "vi" else "File", "table": "Bảng" if lang == "vi" else "Table",
-                                  "rows_read": "Đọc" if lang == "vi" else "Read",
-                                  "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
-                                  "rows_rejected": "Loại" if lang == "vi" else "Rejected",
+                             "rows_duplicate": r.rows_duplicate, "outcome": labels.outcome(r.outcome, lang),
+                             "message": getattr(r, f"message_{lang}")} for r in reports])
+    widgets.show_table(summary, lang, {"file": t("data_col_file", lang), "table": t("data_col_table", lang),
+                                  "rows_read": t("data_col_read", lang), "rows_loaded": t("data_col_loaded", lang),
+                                  "rows_rejected": t("data_col_rejected", lang),
                                   "rows_mapped_from_former": t("mapped_from_former", lang),
-                                  "rows_duplicate": "Trùng" if lang == "vi" else "Duplicates",
-                                  "outcome": "Kết quả" if lang == "vi" else "Outcome",
-                                  "message": "Chi tiết" if lang == "vi" else "Details"})
+                                  "rows_duplicate": t("data_col_duplicates", lang),
+                                  "outcome": t("data_col_outcome", lang), "message": t("data_col_details", lang)})
     for r in reports:
         if r.rejects:
             with st.expander(f"{r.file}: {t('quarantine', lang)} ({formatting.number(r.rows_rejected, lang)})"):
-                st.dataframe(pd.DataFrame([{"line": x["line"], "reason": x["reason_vi" if lang == "vi" else "reason_en"]}
-                                           for x in r.rejects]), hide_index=True, width="stretch")
+                widgets.show_table(pd.DataFrame([{"line": x["line"], "reason": x[f"reason_{lang}"]} for x in r.rejects]),
+                              lang, {"line": t("data_col_line", lang), "reason": t("data_col_reason", lang)})
 
 # Publish, don't overwrite (digiskills.warehouse.versions): an import whose review flags something waits here.
 st.subheader(t("versions_title", lang))
@@ -119,33 +118,35 @@ if waiting is not None:
                  before=formatting.percent(waiting.headline_before, lang),
                  after=formatting.percent(waiting.headline_after, lang)))
     for flag in waiting.flags[:20]:
-        st.markdown(f"- {mask(flag['vi' if lang == 'vi' else 'en'])}")
+        st.markdown(f"- {mask(flag[lang])}")  # a flag is stored in both interface languages
     publish_column, discard_column = st.columns(2)
     publish_column.button(t("versions_publish", lang), key="data__publish", type="primary",
                           on_click=as_data_admin(versions.publish))
     discard_column.button(t("versions_discard", lang), key="data__discard", on_click=as_data_admin(versions.discard))
 kept = versions.versions(live_db)
-st.caption(t("versions_kept", lang, count=formatting.number(len(kept), lang)))
+st.caption(t(N_("versions_kept_one") if len(kept) == 1 else N_("versions_kept"), lang,
+             count=formatting.number(len(kept), lang)))
 if kept:
     st.button(t("versions_rollback", lang), key="data__rollback", on_click=as_data_admin(versions.rollback),
               help=t("versions_rollback_help", lang))
 
 st.subheader(t("freshness", lang))
 freshness = ui.run("data/freshness_by_table", month=None)  # the warehouse as it is
-widgets.show_table(freshness, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
-                                "rows": "Số dòng" if lang == "vi" else "Rows",
-                                "latest_on": "Ngày mới nhất" if lang == "vi" else "Latest date",
-                                "last_loaded_at": "Nạp lần cuối" if lang == "vi" else "Last loaded"})
+freshness["table_name"] = freshness["table_name"].map(lambda name: labels.table_name(name, lang))
+widgets.show_table(freshness, lang, {"table_name": t("data_col_table", lang), "rows": t("data_col_rows", lang),
+                                "latest_on": t("data_col_latest_on", lang),
+                                "last_loaded_at": t("data_col_last_loaded", lang)})
 
 st.subheader(t("ingest_log", lang))
 log = ui.run("data/ingest_log")
 log["file_name"] = log["file_name"].map(mask)  # rows written before masking existed
-widgets.show_table(log, lang, {"ingest_id": "#", "file_name": "Tệp" if lang == "vi" else "File",
-                          "table_name": "Bảng" if lang == "vi" else "Table", "rows_read": "Đọc" if lang == "vi" else "Read",
-                          "rows_loaded": "Nạp" if lang == "vi" else "Loaded",
-                          "rows_rejected": "Loại" if lang == "vi" else "Rejected",
-                          "rows_mapped_from_former": t("mapped_from_former", lang),
-                          "finished_at": "Thời điểm" if lang == "vi" else "Finished", "outcome": "Kết quả" if lang == "vi" else "Outcome"},
+shown_log = log.assign(table_name=log["table_name"].map(lambda name: labels.table_name(name, lang)),
+                       outcome=log["outcome"].map(lambda code: labels.outcome(code, lang)))
+widgets.show_table(shown_log, lang, {"ingest_id": "#", "file_name": t("data_col_file", lang),
+                                "table_name": t("data_col_table", lang), "rows_read": t("data_col_read", lang),
+                                "rows_loaded": t("data_col_loaded", lang), "rows_rejected": t("data_col_rejected", lang),
+                                "rows_mapped_from_former": t("mapped_from_former", lang),
+                                "finished_at": t("data_col_finished", lang), "outcome": t("data_col_outcome", lang)},
               height=360)
 with_rejects = log[log["rows_rejected"] > 0]
 if len(with_rejects):
@@ -155,18 +156,20 @@ if len(with_rejects):
     for column in ("reason_vi", "reason_en", "raw_values"):  # also rows quarantined before masking existed
         if column in rejected:
             rejected[column] = rejected[column].map(mask)
-    widgets.show_table(rejected, lang, {"line_number": "Dòng" if lang == "vi" else "Line",
-                                   "reason_code": "Loại" if lang == "vi" else "Kind",
-                                   ("reason_vi" if lang == "vi" else "reason_en"): "Lý do" if lang == "vi" else "Reason",
-                                   "raw_values": "Giá trị (đã ẩn dữ liệu cá nhân)" if lang == "vi" else "Values (personal data hidden)"},
+    if "reason_code" in rejected:
+        rejected["reason_code"] = rejected["reason_code"].map(lambda code: labels.reject_reason(code, lang))
+    widgets.show_table(rejected, lang, {"line_number": t("data_col_line", lang), "reason_code": t("data_col_kind", lang),
+                                   f"reason_{lang}": t("data_col_reason", lang),
+                                   "raw_values": t("data_col_values", lang)},
                   height=360)
 
 st.subheader(t("mapped_from_former_title", lang))
 st.caption(t("mapped_from_former_note", lang))
 mapped = ui.run("data/units_mapped_from_former")
-widgets.show_table(mapped, lang, {"table_name": "Bảng" if lang == "vi" else "Table",
+mapped["table_name"] = mapped["table_name"].map(lambda name: labels.table_name(name, lang))
+widgets.show_table(mapped, lang, {"table_name": t("data_col_table", lang),
                              "former_name": t("former_unit", lang), "former_district_name": t("district_pre2025", lang),
-                             "new_name": t("new_unit", lang), "rows": "Số dòng" if lang == "vi" else "Rows",
+                             "new_name": t("new_unit", lang), "rows": t("data_col_rows", lang),
                              "first_on": t("first_on", lang), "last_on": t("last_on", lang)}, height=360)
 
 st.subheader(t("unknown_commune", lang))

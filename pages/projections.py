@@ -7,7 +7,7 @@ from digiskills.analytics import projections
 from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.geo import boundaries as geo
-from digiskills.i18n import t
+from digiskills.i18n import N_, t
 
 view = ui.current_view()
 lang = view.lang
@@ -43,13 +43,11 @@ result = projections.project(months, shares, goal.target, goal.baseline_date, go
 
 if result.deadline_passed:
     met = result.status == "achieved"
-    st.metric(f"{formatting.date(goal.deadline, lang)}: " + ("đạt" if met and lang == "vi" else "không đạt"
-              if lang == "vi" else "met" if met else "missed"), formatting.percent(result.value_at_deadline, lang),
+    st.metric(f"{formatting.date(goal.deadline, lang)}: " + t(N_("goal_met") if met else N_("goal_missed"), lang),
+              formatting.percent(result.value_at_deadline, lang),
               f"{t('goal', lang)} {formatting.percent(goal.target, lang, 0)}", delta_color="off")
     if goal.next_goal:
-        st.info(("Hạn của mục tiêu này đã qua; phần dự báo chuyển sang mục tiêu tiếp theo: " if lang == "vi" else
-                 "This goal's deadline has passed; the projection carries on to the next goal: ")
-                + GOALS[goal.next_goal].label(lang))
+        st.info(t("goal_passed_next", lang, goal=GOALS[goal.next_goal].label(lang)))
         goal = GOALS[goal.next_goal]
         result = projections.project(months, shares, goal.target, goal.baseline_date, goal.deadline, view.month)
 
@@ -70,10 +68,10 @@ row_1[1].metric(t("brief_projected", lang, deadline=deadline_text),
                 t("projection_range", lang, low=formatting.percent(result.low, lang),
                   high=formatting.percent(result.high, lang)) if chosen else None, delta_color="off",
                 delta_arrow="off")
-row_1[2].metric("Cần tăng mỗi tháng" if lang == "vi" else "Required gain per month",
+row_1[2].metric(t("required_gain_per_month", lang),
                 points(result.required_monthly_gain) if result.required_monthly_gain else "–")
 row_2[0].metric(t("best_pace", lang), points(result.best_pace))
-row_2[1].metric("Tháng so với lộ trình" if lang == "vi" else "Months vs. schedule",
+row_2[1].metric(t("months_vs_schedule", lang),
                 formatting.signed(result.months_ahead, lang, 1) if result.months_ahead is not None else "–")
 row_2[2].metric(t("backtest_error_label", lang, method=METHOD_LABELS[chosen.method] if chosen else "–"),
                 points(chosen.backtest_error).lstrip("+") if chosen and chosen.backtest_error is not None else "–")
@@ -134,14 +132,14 @@ st.subheader(t(f"level_{table_level}_{view.geography}", lang))
 picked = widgets.picked_row(widgets.show_table(table, lang, {
     "name": t("unit", lang), "status_label": t("status", lang), "current_pct": t("brief_now", lang),
     "projected_pct": t("projected_short", lang, year=goal.deadline.year),
-    "range_text": t("range_short", lang), "method_label": "Phương pháp" if lang == "vi" else "Method",
-    "required_text": "Cần tăng/tháng" if lang == "vi" else "Required/month"}, key="projections__units"))
+    "range_text": t("range_short", lang), "method_label": t("projection_method", lang),
+    "required_text": t("required_per_month_short", lang)}, key="projections__units"))
 with st.expander(t("projection_methods_table", lang)):
     widgets.show_table(table, lang, {
         "name": t("unit", lang), "best_pace_text": t("best_pace", lang),
         **{c: label for m in projections.METHODS for c, label in
            ((f"{m}_projected_pct", METHOD_LABELS[m]), (f"{m}_status_label", f"{METHOD_LABELS[m]} · {t('status', lang)}"))},
-        "months_ahead": "Tháng ± lộ trình" if lang == "vi" else "Months ± schedule"})
+        "months_ahead": t("months_ahead_short", lang)})
 # The people a unit's goal counts, in Explore.
 if picked is not None:
     ui.unit_in_explore(table["unit_code"].iloc[picked], table["name"].iloc[picked], lang, "projections__explore",
@@ -155,7 +153,7 @@ try:
 except geo.BoundaryUnavailable:  # no boundaries: the table above says everything
     pass
 if shapes is not None:
-    colour_by = st.radio("Tô màu bản đồ theo" if lang == "vi" else "Colour the map by", ["status", "attainment"],
+    colour_by = st.radio(t("colour_map_by", lang), ["status", "attainment"],
                          key="projections__colour", horizontal=True,
                          format_func=lambda c: t("status", lang) if c == "status" else
                          t("attainment", lang))
@@ -176,12 +174,12 @@ if shapes is not None:
                                 **({"attainment_pct": t("attainment", lang)} if "attainment_pct" in table else {})},
                   f"projections_map_{goal.id}_{view.unit_code}_{view.month:%Y-%m}")
 
-st.subheader("Giao chỉ tiêu cho từng xã" if lang == "vi" else "The goal cascaded to communes")
+st.subheader(t("goal_cascade_title", lang))
 cascade = ui.run("projections/goal_cascade_by_commune", geography=view.geography, month=view.month,
                  district_code=view.district_code,
                  metric=goal.metric, population=goal.population, target=goal.target, deadline=goal.deadline)
 widgets.show_table(cascade, lang, {
-    "name": t(f"level_commune_{view.geography}", lang), "district_name": t(f"district_{view.geography}", lang), "population": "Mẫu số" if lang == "vi" else "Denominator",
-    "target_count": t("goal", lang), "current_count": "Hiện tại" if lang == "vi" else "Now",
-    "gap_count": "Còn thiếu" if lang == "vi" else "Gap",
-    "required_per_month": "Cần thêm mỗi tháng" if lang == "vi" else "Needed per month"}, height=420)
+    "name": t(f"level_commune_{view.geography}", lang), "district_name": t(f"district_{view.geography}", lang),
+    "population": t("cascade_denominator", lang), "target_count": t("goal", lang),
+    "current_count": t("cascade_now", lang), "gap_count": t("cascade_gap", lang),
+    "required_per_month": t("cascade_needed_per_month", lang)}, height=420)

@@ -4,6 +4,7 @@ entry is unused, fuzzy or obsolete, both languages carry the same {placeholders}
 word taken over from the English text, and the compiled .mo files (git-ignored) appear on a clean copy and are not
 needed when locale/ cannot be written."""
 
+import ast
 import ctypes
 import os
 import re
@@ -184,3 +185,30 @@ def test_a_read_only_locale_folder_still_serves_every_text(scratch):
     result = run_python(SHOW + "\nimport pathlib; print(len(list(pathlib.Path('locale').rglob('*.mo'))))", copy)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [i18n.t("app_title", "vi"), i18n.t("app_title", "en"), "0"]
+
+
+def language_branches(source: str) -> list[int]:
+    """Lines of source that compare a name `lang` (or an attribute `.lang`) with a language code: a text chosen by
+    language in code instead of through the catalogue."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            names = [s for s in sides if (isinstance(s, ast.Name) and s.id == "lang")
+                     or (isinstance(s, ast.Attribute) and s.attr == "lang")]
+            codes = [s for s in sides if isinstance(s, ast.Constant) and s.value in i18n.LANGUAGES]
+            if names and codes:
+                found.append(node.lineno)
+    return sorted(found)
+
+
+def test_no_text_is_chosen_by_a_language_branch():
+    # Issue 18: every interface text comes from the catalogue; no `… if lang == "vi" else …` in pages or package.
+    branches = {str(path.relative_to(ROOT)): lines for folder in ("pages", "digiskills")
+                for path in sorted((ROOT / folder).rglob("*.py"))
+                if (lines := language_branches(path.read_text(encoding="utf-8")))}
+    assert branches == {}
+
+
+def test_the_branch_finder_finds_branches():
+    assert language_branches('x = "a" if lang == "vi" else "b"\ny = view.lang != "en"\nz = lang == other') == [1, 2]

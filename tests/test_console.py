@@ -331,6 +331,17 @@ def test_every_example_runs(name, demo_small):
     assert len(result.frame) > 0 and not result.is_truncated
 
 
+@pytest.mark.parametrize("name", sorted(console_queries.EXAMPLES))
+def test_every_example_has_its_comment_in_both_languages_and_the_same_query(name, demo_small):
+    original = console_queries.EXAMPLES[name].sql
+    vi, en = (console_queries.example(console_queries.EXAMPLES[name], lang).sql for lang in ("vi", "en"))
+    assert vi != en and vi.startswith("-- ") and t(f"console_example_{name}", "vi").splitlines()[-1] in vi
+    body = [line for line in original.splitlines() if not line.startswith("--")]
+    assert [line for line in vi.splitlines() if not line.startswith("--")] == body
+    assert en == original  # the English comment is the one written in the module
+    assert console.run(vi, demo_small.db, FAST).frame.equals(console.run(original, demo_small.db, FAST).frame)
+
+
 # ------------------------------------------------------------------------------------------- schema browser
 
 
@@ -511,8 +522,11 @@ def test_the_page_runs_a_query_for_analysts(role, app, demo_small):
     at = app(role)
     assert_clean(at)
     assert at.title[0].value == t("page_console", "vi")
-    # The first example is in the editor; run it.
-    assert at.text_area(key="console__sql").value == console_queries.EXAMPLES["persons_reached_by_commune"].sql
+    # The first example is in the editor, its comment in Vietnamese; run it.
+    sql = at.text_area(key="console__sql").value
+    assert sql == console_queries.example(console_queries.EXAMPLES["persons_reached_by_commune"], "vi").sql
+    assert sql.startswith("-- " + t("console_example_persons_reached_by_commune", "vi").splitlines()[0])
+    assert "People a team has reached" not in sql
     at.button(key="console__run").click().run()
     assert_clean(at)
     assert not at.error
@@ -591,7 +605,9 @@ def test_the_page_saves_opens_and_deletes_a_query(app, saved_file):
     assert console_queries.load(saved_file)["Số tổ"].sql == "select count(*) as teams from teams"
     at.selectbox(key="console__saved").set_value("goal_share_by_month")
     at.button(key="console__open").click().run()
-    assert at.text_area(key="console__sql").value == console_queries.EXAMPLES["goal_share_by_month"].sql
+    # the first save kept the examples as the saver saw them, in Vietnamese
+    assert at.text_area(key="console__sql").value == console_queries.example(
+        console_queries.EXAMPLES["goal_share_by_month"], "vi").sql
     at.selectbox(key="console__saved").set_value("Số tổ")
     at.button(key="console__delete").click().run()
     assert "Số tổ" not in console_queries.load(saved_file)

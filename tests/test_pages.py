@@ -545,7 +545,8 @@ def test_data_page_writes_latest_dates_in_the_chosen_language(lang, pattern, ope
     latest = freshness[freshness.columns[2]]
     # The newest visit of the demo, as the Data page's freshness table writes it.
     newest_visit = db.Warehouse(demo_small.db).run("data/freshness_by_table", month=None).set_index("table_name").latest_on
-    assert latest[freshness[freshness.columns[0]] == "visits"].iloc[0] == formatting.date(newest_visit["visits"], lang)
+    visits = freshness[freshness.columns[0]] == t("table_visits", lang)
+    assert latest[visits].iloc[0] == formatting.date(newest_visit["visits"], lang)
     assert all(re.fullmatch(pattern, v) for v in latest if v != "–")
     rows = freshness[freshness.columns[1]]
     assert all(re.fullmatch(r"\d{1,3}([.,]\d{3})*", v) for v in rows)
@@ -602,7 +603,7 @@ def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, d
     shutil.copyfile(demo_small.db, live)
     monkeypatch.chdir(tmp_path)
     at = open_app("data", db_path=live, lang="en", month="2026-10", level="district", unit=DISTRICT)
-    visits_before = int(at.dataframe[0].value.set_index("Table").loc["visits", "Rows"].replace(",", ""))
+    visits_before = int(at.dataframe[0].value.set_index("Table").loc[t("table_visits", "en"), "Rows"].replace(",", ""))
     export = small_visit_export(tmp_path)
     at.file_uploader(key="data__files").set_value((export.name, export.read_bytes(), "text/csv"))
     at.run()
@@ -620,10 +621,10 @@ def test_data_page_imports_an_uploaded_export_and_every_page_sees_it(open_app, d
     summary = at.dataframe[0].value.iloc[0]
     # Read 2 = loaded 1 + rejected 1 (the unknown commune).
     assert (summary["Read"], summary["Loaded"], summary["Rejected"]) == ("2", "1", "1")
-    assert summary["Outcome"] == "loaded_with_rejects"
+    assert summary["Outcome"] == t("outcome_loaded_with_rejects", "en") == "Loaded, some rows rejected"
     assert summary[t("mapped_from_former", "en")] == "1"  # Xã Tân Trung, written after the reform
     freshness = at.dataframe[2].value.set_index("Table")
-    assert int(freshness.loc["visits", "Rows"].replace(",", "")) == visits_before + 1
+    assert int(freshness.loc[t("table_visits", "en"), "Rows"].replace(",", "")) == visits_before + 1
     # No copy of the upload is kept anywhere (docs/security.md: no retention after import).
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.name == export.name and p != export]
     assert not [p for p in (tmp_path / "staging").rglob("*") if p.is_file()]
@@ -664,3 +665,94 @@ def test_the_vietnamese_screen_has_no_stray_english(open_app):
     at = open_app("data")
     # The drop zone's words cannot be set (streamlit/streamlit#13500); its help says them in Vietnamese.
     assert at.get("file_uploader")[0].proto.help == t("upload_help", "vi", limit=200)
+
+
+# ------------------------------------------------------------------ issue 17/18: no English on Vietnamese screens
+
+EXPORT_TABLES = ("visits", "training_sessions", "training_attendance", "service_usage", "teams", "members", "units")
+OUTCOMES = ("loaded", "loaded_with_rejects", "nothing_loaded", "skipped", "failed", "checked")
+REJECT_CODES = ("invalid", "malformed_row", "duplicate_in_file", "already_loaded")
+
+
+def screen_texts(at: AppTest) -> list[str]:
+    """Every label and heading a reader sees: titles, subheaders, captions, metrics, widgets' labels, and the
+    headers of every table."""
+    texts = [e.value for kind in (at.title, at.subheader, at.caption, at.info, at.warning, at.markdown) for e in kind]
+    texts += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
+    texts += [w.label for kind in (at.radio, at.selectbox, at.button, at.toggle) for w in kind]
+    texts += [str(c) for frame in at.dataframe for c in frame.value.columns]
+    return texts
+
+
+def test_the_data_page_in_vietnamese_shows_words_not_codes(open_app, demo_small, tmp_path):
+    # A warehouse with a visit loaded twice: the second file's row is rejected as already loaded, so the
+    # quarantine table has a reason code to show.
+    live = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_small.db, live)
+    export = small_visit_export(tmp_path)
+    ingest.ingest_paths([export], db_path=live)
+    again = tmp_path / "again"
+    again.mkdir()
+    lines = export.read_bytes().splitlines(keepends=True)
+    (again / export.name).write_bytes(b"".join(lines[:2]))  # the header and the visit loaded above, once more
+    ingest.ingest_paths([again / export.name], db_path=live)
+    at = open_app("data", db_path=live)
+    freshness, log = at.dataframe[0].value, at.dataframe[1].value
+    assert list(freshness.columns) == [t(k, "vi") for k in
+                                       ("data_col_table", "data_col_rows", "data_col_latest_on", "data_col_last_loaded")]
+    assert set(freshness["Bảng"]) == {t(f"table_{name}", "vi") for name in EXPORT_TABLES}
+    assert set(log["Bảng"]) <= {t(f"table_{name}", "vi") for name in EXPORT_TABLES}
+    assert set(log["Kết quả"]) <= {t(f"outcome_{code}", "vi") for code in OUTCOMES}
+    assert t("outcome_loaded", "vi") in set(log["Kết quả"])
+    cells = {str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()}
+    assert not cells & {*EXPORT_TABLES, *OUTCOMES, *REJECT_CODES}, cells & {*EXPORT_TABLES, *OUTCOMES, *REJECT_CODES}
+    # The rejected rows of the file loaded twice: their kind in words.
+    last = int(db.Warehouse(live).run("data/ingest_log")["ingest_id"].max())
+    at.selectbox(key="data__quarantine").set_value(last)
+    rerun(at)
+    rejected = at.dataframe[2].value
+    assert list(rejected.columns) == [t(k, "vi") for k in ("data_col_line", "data_col_kind", "data_col_reason",
+                                                           "data_col_values")]
+    assert set(rejected["Loại"]) == {t("reject_already_loaded", "vi")} == {"Đã nạp trước đó"}
+    english = {t(k, "en") for k in ("data_col_file", "data_col_table", "data_col_rows", "data_col_outcome",
+                                    "data_col_read", "data_col_loaded", "data_col_rejected", "data_col_finished")}
+    assert not set(screen_texts(at)) & english
+
+
+@pytest.mark.parametrize("count, text", [(0, "0 earlier versions kept for undo."),
+                                         (1, "1 earlier version kept for undo."),
+                                         (2, "2 earlier versions kept for undo.")])
+def test_the_data_page_counts_kept_versions_in_good_english(count, text, open_app, demo_small, tmp_path):
+    live = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_small.db, live)
+    kept = tmp_path / "warehouse.duckdb.versions"
+    for n in range(1, count + 1):
+        kept.mkdir(exist_ok=True)
+        shutil.copyfile(demo_small.db, kept / f"{n}.duckdb")
+    at = open_app("data", db_path=live, lang="en")
+    assert text in [c.value for c in at.caption]
+
+
+def test_the_projections_page_in_vietnamese_has_no_english_label(open_app):
+    at = open_app("projections", month="2025-06")
+    texts = screen_texts(at)
+    for key in ("required_gain_per_month", "months_vs_schedule", "goal_cascade_title", "cascade_denominator",
+                "cascade_gap", "cascade_needed_per_month", "cascade_now", "projection_method",
+                "required_per_month_short", "colour_map_by"):
+        assert t(key, "en") not in texts, key
+    assert t("goal_cascade_title", "vi") in texts and t("required_gain_per_month", "vi") in texts
+    assert t("cascade_needed_per_month", "vi") in texts and t("projection_method", "vi") in texts
+    # 2026: QĐ 146's 2025 deadline has passed; its verdict and the hand-over to the next goal are in Vietnamese.
+    at = open_app("projections", month="2026-06", goal="qd146_2025")
+    texts = screen_texts(at)
+    assert any(text.endswith((": đạt", ": không đạt")) for text in [m.label for m in at.metric])
+    assert not any(text.endswith((": met", ": missed")) for text in texts)
+    assert not any("deadline has passed" in text for text in texts)
+
+
+def test_the_console_page_in_vietnamese_opens_an_example_commented_in_vietnamese(open_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGISKILLS_CONSOLE_QUERIES", str(tmp_path / "queries.json"))  # no saved query: examples
+    at = open_app("console")
+    sql = at.text_area(key="console__sql").value
+    assert sql.startswith("-- Số người được tổ hỗ trợ, theo xã")
+    assert "People a team has reached" not in sql and "commune is unknown" not in sql

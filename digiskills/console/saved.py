@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from digiskills.console import sandbox as console
+from digiskills.i18n import N_, known, t
 
 # Letters of any script (Vietnamese names are welcome), digits, spaces and a little punctuation, 1–80 characters.
 NAME_PATTERN = re.compile(r"[^\W_][\w .,()+/-]{0,79}")
@@ -78,6 +79,22 @@ order by rejected_rows desc, table_name, reason_code
 )}
 
 
+# Each example's opening comment in the interface's language: the catalogue key console_example_<name>.
+EXAMPLE_COMMENTS = (N_("console_example_persons_reached_by_commune"), N_("console_example_goal_share_by_month"),
+                    N_("console_example_inactive_teams_latest_month"), N_("console_example_rejected_rows_by_reason"))
+
+
+def example(query: SavedQuery, lang: str) -> SavedQuery:
+    """An example with its opening comment (its first lines starting with --) in lang, from the catalogue."""
+    key = f"console_example_{query.name}"
+    if not known(key):
+        return query
+    lines = query.sql.splitlines(keepends=True)
+    body = "".join(lines[next((i for i, line in enumerate(lines) if not line.startswith("--")), len(lines)):])
+    comment = "".join(f"-- {line}\n" for line in t(key, lang).splitlines())
+    return SavedQuery(query.name, comment + body, query.saved_by, query.saved_at)
+
+
 class InvalidQuery(ValueError):
     """A name or a query that may not be saved; `reason` is its message's key in digiskills.i18n."""
 
@@ -99,17 +116,18 @@ def valid_name(name: str) -> str:
     return name
 
 
-def load(path: Path | None = None) -> dict[str, SavedQuery]:
-    """The saved queries by name, in the order they were first saved; the examples when there is no file."""
+def load(path: Path | None = None, lang: str | None = None) -> dict[str, SavedQuery]:
+    """The saved queries by name, in the order they were first saved; the examples when there is no file (their
+    comments in lang when given, else as written above)."""
     path = path or queries_file()
     if not path.exists():
-        return dict(EXAMPLES)
+        return {name: example(query, lang) if lang else query for name, query in EXAMPLES.items()}
     data = json.loads(path.read_text(encoding="utf-8"))
     return {entry["name"]: SavedQuery(**{k: str(entry.get(k, "")) for k in ("name", "sql", "saved_by", "saved_at")})
             for entry in data.get("queries", []) if isinstance(entry, dict) and entry.get("name") and entry.get("sql")}
 
 
-def save(name: str, sql: str, saved_by: str = "", path: Path | None = None) -> SavedQuery:
+def save(name: str, sql: str, saved_by: str = "", path: Path | None = None, lang: str | None = None) -> SavedQuery:
     """Saves (or replaces) the query under its name. Only what the console would run may be saved: one
     read-only statement (console.checked), at most MAX_SQL_CHARS characters, at most MAX_SAVED queries."""
     name = valid_name(name)
@@ -119,7 +137,7 @@ def save(name: str, sql: str, saved_by: str = "", path: Path | None = None) -> S
     console.checked(sql)  # Refused, or DuckDB's ParserException for a syntax error
     path = path or queries_file()
     with _lock:
-        queries = load(path)
+        queries = load(path, lang)  # the first save keeps the examples in the saver's language
         if name not in queries and len(queries) >= MAX_SAVED:
             raise InvalidQuery("console_too_many")
         queries[name] = SavedQuery(name, sql, saved_by, dt.datetime.now().isoformat(timespec="seconds"))

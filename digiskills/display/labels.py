@@ -42,6 +42,29 @@ def value_labels(column: str, lang: str) -> dict[str, str]:
     return {c: t(k, lang) for c in codes(column) if (k := value_key(column, c))}
 
 
+def _coded(prefix: str, code, lang: str):
+    """A code in words through the catalogue key prefix + code; an unknown or missing code is returned as it is."""
+    if code is None or (not isinstance(code, str) and pd.isna(code)):
+        return code
+    key = f"{prefix}{code}"
+    return t(key, lang) if known(key) else code
+
+
+def table_name(name, lang: str):
+    """An export table's name in words (table_<name>: members -> "Thành viên tổ")."""
+    return _coded("table_", name, lang)
+
+
+def outcome(code, lang: str):
+    """An import's outcome in words (outcome_<code>: loaded, loaded_with_rejects, nothing_loaded, …)."""
+    return _coded("outcome_", code, lang)
+
+
+def reject_reason(code, lang: str):
+    """A quarantined row's reason code in words (reject_<code>: invalid, malformed_row, already_loaded, …)."""
+    return _coded("reject_", code, lang)
+
+
 def header(column: str, lang: str, geography: str | None = None) -> str:
     """A column's header: the district column is named as the geography names its units."""
     if column == "district_name":

@@ -28,7 +28,8 @@ class Goal:
     next_goal: str | None = None
 
     def label(self, lang: str) -> str:
-        return self.label_vi if lang == "vi" else self.label_en
+        """The goal's name as goals.yaml gives it in lang (the file carries both languages' names)."""
+        return getattr(self, f"label_{lang}")
 
 
 class GoalFileError(ValueError):

@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from digiskills.i18n import LANGUAGES, N_, t
+
 KEEP_VERSIONS = int(os.environ.get("DIGISKILLS_KEEP_VERSIONS", "5"))
 # What moves a published number: an import that changes, for a month the live warehouse already shows,
 # - a share (a goal's, or a card's: working-age service users or reached ÷ working age, households reached ÷
@@ -42,9 +44,10 @@ CARDS = (("working_age_service_users", "working_age_service_users", "working_age
          ("eid_activations", "eid_activations_cum", None),
          ("active_users", "active_users", None))
 DENOMINATORS = ("population", "working_age_population", "households")
-_DENOMINATOR_LABELS = {"population": ("dân số", "population"),
-                       "working_age_population": ("dân số trong độ tuổi lao động", "working-age population"),
-                       "households": ("số hộ", "households")}
+# The catalogue keys of the denominators' names in a review flag.
+_DENOMINATOR_LABELS = {"population": N_("review_denominator_population"),
+                       "working_age_population": N_("review_denominator_working_age_population"),
+                       "households": N_("review_denominator_households")}
 _VALUES = """
 select coalesce(c.commune_code, '') as unit_code, c.month, {columns}
 from commune_month as c
@@ -204,9 +207,8 @@ def review(candidate: Path, live: Path | None) -> Review:
         month, value, name = str(worst["month"].date()), float(worst["share"]), names.get(unit, unit)
         result.flags.append(dict(
             code="over_100", unit=name, month=month, value=value, measure=key,
-            vi=f"{name}, {month[:7]}: {_label(key, 'vi')}: tỷ lệ {value:.1%} vượt 100 %"
-               + _others(len(rows) - 1, "vi"),
-            en=f"{name}, {month[:7]}: {_label(key, 'en')}: share {value:.1%} above 100 %" + _others(len(rows) - 1, "en")))
+            **{lang: t("review_over_100", lang, unit=name, month=month[:7], label=_label(key, lang),
+                       share=f"{value:.1%}") + _others(len(rows) - 1, lang) for lang in LANGUAGES}))
     if before is not None:
         result.flags += _revisions(before, after, names)
         result.flags += _denominator_revisions(denominators_before, denominators_after, set(before["month"].dt.year))
@@ -217,7 +219,7 @@ def review(candidate: Path, live: Path | None) -> Review:
 def _others(count: int, lang: str) -> str:
     if count <= 0:
         return ""
-    return f" (và {count} tháng khác)" if lang == "vi" else f" (and {count} other month{'s' if count > 1 else ''})"
+    return t(N_("review_other_month") if count == 1 else N_("review_other_months"), lang, count=count)
 
 
 def _revisions(before: pd.DataFrame, after: pd.DataFrame, names: dict) -> list[dict]:
@@ -234,18 +236,17 @@ def _revisions(before: pd.DataFrame, after: pd.DataFrame, names: dict) -> list[d
         by_share = rows["points"].notna().any()
         worst = rows.loc[(rows["points"] if by_share else rows["percent"]).abs().idxmax()]
         month, name = str(worst["month"].date()), names.get(unit, unit)
-        label_vi, label_en = _label(key, "vi"), _label(key, "en")
         if by_share:
             old, new, move = float(worst["share_before"]), float(worst["share_after"]), float(worst["points"])
-            vi = (f"{name}, {month[:7]}: {label_vi}: tỷ lệ đã công bố đổi {move:+.1f} điểm % "
-                  f"(đã công bố {old:.1%}, mới {new:.1%})")
-            en = f"{name}, {month[:7]}: {label_en}: published share moves {move:+.1f} points (published {old:.1%}, new {new:.1%})"
+            key_text = N_("review_revision_share")
+            values = dict(move=f"{move:+.1f}", old=f"{old:.1%}", new=f"{new:.1%}")
         else:
             old, new, move = float(worst["value_before"]), float(worst["value_after"]), float(worst["percent"])
-            vi = f"{name}, {month[:7]}: {label_vi}: số đã công bố đổi {move:+.1f} % (đã công bố {old:,.0f}, mới {new:,.0f})"
-            en = f"{name}, {month[:7]}: {label_en}: published count moves {move:+.1f} % (published {old:,.0f}, new {new:,.0f})"
+            key_text = N_("review_revision_count")
+            values = dict(move=f"{move:+.1f}", old=f"{old:,.0f}", new=f"{new:,.0f}")
         flags.append(dict(code="revision", unit=name, month=month, value=move, measure=key,
-                          vi=vi + _others(len(rows) - 1, "vi"), en=en + _others(len(rows) - 1, "en")))
+                          **{lang: t(key_text, lang, unit=name, month=month[:7], label=_label(key, lang), **values)
+                             + _others(len(rows) - 1, lang) for lang in LANGUAGES}))
     return flags
 
 
@@ -263,14 +264,12 @@ def _denominator_revisions(before: pd.DataFrame, after: pd.DataFrame, years: set
             if abs(move) <= REVISION_PERCENT:
                 continue
             name = row["name_before"] if not pd.isna(row["name_before"]) else row["unit_code"]
-            label_vi, label_en = _DENOMINATOR_LABELS[column]
             new_text = "—" if pd.isna(new) else f"{new:,.0f}"
             flags.append(dict(
                 code="denominator", unit=name, month=str(int(row["year"])), value=move, measure=column,
-                vi=f"{name}, năm {int(row['year'])} ({row['geography']}): mẫu số {label_vi} đổi {move:+.1f} % "
-                   f"(đã công bố {old:,.0f}, mới {new_text})",
-                en=f"{name}, {int(row['year'])} ({row['geography']}): denominator {label_en} moves {move:+.1f} % "
-                   f"(published {old:,.0f}, new {new_text})"))
+                **{lang: t("review_denominator", lang, unit=name, year=int(row["year"]), geography=row["geography"],
+                           label=t(_DENOMINATOR_LABELS[column], lang), move=f"{move:+.1f}", old=f"{old:,.0f}",
+                           new=new_text) for lang in LANGUAGES}))
     return flags
 
 
