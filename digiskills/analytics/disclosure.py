@@ -96,7 +96,7 @@ RULES: dict[str, Rule] = {
 # row-level queries of Explore and the Data page, which the log-in shows to analysts and data admins only.
 NO_PERSON_COUNTS: dict[str, str] = {
     "disclosure/counts_by_unit_month": "the input of the suppression pattern below, never shown",
-    "shared/reporting_units": "units", "shared/reporting_months": "months",
+    "shared/reporting_units": "units", "shared/reporting_months": "months", "shared/demo_sample": "a scale",
     "data/freshness_by_table": "rows of tables", "data/ingest_log": "rows of files",
     "data/quarantine_by_file": "row-level, data admins only",
     "data/units_mapped_from_former": "rows of files by unit",
