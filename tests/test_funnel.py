@@ -354,21 +354,20 @@ def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-# working_age_service_users: people of working age in the month's year (15 or older and below the retirement
-# age of the Labour Code 2019: men 60y3m in 2021 + 3 months a year, women 55y4m + 4 months a year; age = year -
-# birth year) who used an online service by the month's end, in their home commune.
-#   2023: men retire at 60.75, women at 55.67; 2024: 61.0 and 56.33; 2025: 61.25 and 56.67.
-# Đất Mũi, first use:  P9 man 1963, 12/2023: 60 < 60.75 counts in 2023; 61 < 61.0 fails from 2024.
-#   P7 man 1992, 01/2024.  P3 woman 1970, 02/2024 (before her first visit).  P8 man 2010 and P11 woman 2010,
-#   02/2024: 14 in 2024, counted from January 2025 (15).  P1 (dossier 01/03) and P2 (portal, 31/03): 03/2024.
-#   P5 04/2024 but 74: never.  P10 woman 1968, 05/2024: 56 < 56.33 in 2024, 57 >= 56.67 in 2025.
-#   So 12/2023: P9 = 1; 01/2024: P7 = 1; 02: P7, P3 = 2; 03-04: + P1, P2 = 4; 05-12: + P10 = 5;
-#   01/2025: P7, P3, P1, P2, P8, P11 = 6 (P10 out).
+# working_age_service_users: people of working age in the month's year (the denominator's band: men 15-59,
+# women 15-54, age = year - birth year; docs/metrics.md) who used an online service by the month's end, in their
+# home commune.
+# Đất Mũi, first use:  P9 man 1963, 12/2023: 60 in 2023, never counted.
+#   P7 man 1992, 01/2024.  P3 woman 1970, 02/2024 (before her first visit): 54 in 2024, 55 in 2025, out in 2025.
+#   P8 man 2010 and P11 woman 2010, 02/2024: 14 in 2024, counted from January 2025 (15).
+#   P1 (dossier 01/03) and P2 (portal, 31/03): 03/2024.  P5 04/2024 but 74: never.  P10 woman 1968, 05/2024: 56,
+#   never.  So 12/2023: 0; 01/2024: P7 = 1; 02: P7, P3 = 2; 03-12: + P1, P2 = 4;
+#   01/2025: P7, P1, P2, P8, P11 = 5 (P3 out).
 # Phường 9: P6 from 04/2024, found only through his phone-only portal row linked to his citizen ID.
 # No commune (province total only): P12 from 06/2024.
 # Reporting months run from the earliest export month (12/2023) to the latest (01/2025).
 HAND_MONTHS = months_between(D(2023, 12, 1), D(2025, 1, 1))
-HAND_METRIC = {"32248": [1, 1, 2, 4, 4] + [5] * 8 + [6], "31999": [0] * 4 + [1] * 10, None: [0] * 6 + [1] * 8}
+HAND_METRIC = {"32248": [0, 1, 2] + [4] * 10 + [5], "31999": [0] * 4 + [1] * 10, None: [0] * 6 + [1] * 8}
 # Phường 9 (31999) is part of Phường An Xuyên (32002) in the '2025' geography; Đất Mũi keeps its code.
 HAND_CODES = {"pre2025": {}, "2025": {"31999": "32002"}}
 
@@ -667,13 +666,10 @@ class Reference:
         p = self.placed(geography).dropna(subset=["first_service", "birth_year", "sex"])
         out = {}
         for month in self.months:
-            # Labour Code 2019 Art. 169 / Decree 135/2020, in months: men 60y3m in 2021 rising 3 months a year
-            # to 62y, women 55y4m in 2021 rising 4 months a year to 60y.
-            years = month.year - 2020
-            retirement = np.where(p["sex"] == "male", min(62 * 12, 60 * 12 + 3 * years),
-                                  min(60 * 12, 55 * 12 + 4 * years))
+            # The denominator's band, written out here (not read from the package): men 15-59, women 15-54.
+            below = np.where(p["sex"] == "male", 60, 55)
             age = month.year - p["birth_year"].astype(int)
-            counted = p[(p["first_service"] <= month_end(month)) & (age >= 15) & (age * 12 < retirement)]
+            counted = p[(p["first_service"] <= month_end(month)) & (age >= 15) & (age < below)]
             for commune, n in counted["commune"].fillna("").value_counts().items():
                 out[(commune or None, month)] = int(n)
         return out
