@@ -924,3 +924,50 @@ def test_the_funnel_page_says_so_when_nobody_entered(demo_small, monkeypatch):
 
 def last_day(month: dt.date) -> dt.date:
     return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The default step list's import-time table (funnel_entrants, 095_funnel_entrants.sql) against the general rules
+# (funnel_person_steps, 090): the same rows for every person, place, order mode and window.
+DEFAULT_EVENTS = [s for s in DEFAULT_STEPS if s != "active"]
+PERSON_STEP_COLUMNS = ("geography, district_code, commune_code, person_id, household_id, team_id, birth_year, sex, "
+                       "entered_on, step_order, step, done_on, is_skip, days")
+
+
+def test_the_default_steps_in_the_sql_are_the_packages(demo_small):
+    from digiskills.analytics import funnel as funnel_steps
+    model = (Path(__file__).resolve().parent.parent / "queries" / "models" / "095_funnel_entrants.sql").read_text()
+    assert list(funnel_steps.DEFAULT_STEPS) == DEFAULT_EVENTS + ["active"]
+    # Both order modes are built from the list, the macro reads it back, and is_default_funnel recognises it.
+    assert model.count(repr(DEFAULT_EVENTS)) == 4
+    con = duckdb.connect(str(demo_small.db), read_only=True)
+    try:
+        recognised = [con.execute("select is_default_funnel(?::varchar[])", [list(steps)]).fetchone()[0]
+                      for steps in (DEFAULT_STEPS, DEFAULT_EVENTS, DEFAULT_EVENTS[:3], DEFAULT_EVENTS[::-1], STEPS)]
+    finally:
+        con.close()
+    assert recognised == [True, True, False, False, False]
+
+
+@pytest.mark.parametrize("geography", GEOGRAPHIES)
+@pytest.mark.parametrize("mode", ["sequential", "any"])
+@pytest.mark.parametrize("window", [None, 30, 90])
+def test_funnel_entrants_give_the_general_rules_rows(demo_small, geography, mode, window):
+    con = duckdb.connect(str(demo_small.db), read_only=True)
+    try:
+        general = (f"select {PERSON_STEP_COLUMNS} from funnel_person_steps(?, null, null, "
+                   f"{DEFAULT_EVENTS}::varchar[], ?, ?)")
+        stored = f"select {PERSON_STEP_COLUMNS} from funnel_default_person_steps(?, null, null, ?, ?)"
+        args = [geography, mode, window]
+        rows = con.execute(f"select count(*), count(done_on), count(*) filter (where is_skip) from ({stored})",
+                           args).fetchone()
+        only_general = con.execute(f"select count(*) from ({general} except all {stored})", args + args).fetchone()[0]
+        only_stored = con.execute(f"select count(*) from ({stored} except all {general})", args + args).fetchone()[0]
+        # A negative control: another window gives other rows, so the comparison can tell them apart.
+        other = [geography, mode, 10 if window is None else None]
+        control = con.execute(f"select count(*) from ({general} except all {stored})", args + other).fetchone()[0]
+    finally:
+        con.close()
+    assert rows[0] > 1000 and 0 < rows[1] < rows[0] and rows[2] > 0  # entrants, steps not done, skips
+    assert (only_general, only_stored) == (0, 0)
+    assert control > 0

@@ -2,7 +2,7 @@
 only what an import's rows touch.
 
 Every `create or replace table` of a model declares how it is maintained, in a comment line inside the statement:
-- `-- Incremental: full`: rebuilt whole every time (small tables, or, for funnel_persons, not yet incremental);
+- `-- Incremental: full`: rebuilt whole every time (small tables);
 - `-- Incremental: by <key> in <touched table>`: the rows of the touched keys are deleted and the statement's query,
   which itself reads only the touched keys, is inserted in their place;
 - `-- Incremental: by month`: the rows of every month from `model_window.from_month` on are replaced.

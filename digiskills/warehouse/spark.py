@@ -26,9 +26,15 @@ SKIPPED = {
     ("080_commune_month_views.sql", "unit_month_totals"):
         "a DuckDB table macro for the report queries, which run on the provincial DuckDB mart",
     ("090_funnel_persons.sql", "funnel_persons"):
-        "the funnel's mart is being replaced by plain per-person tables (funnel work); it is ported when that lands",
-    ("090_funnel_persons.sql", "funnel_person_steps"):
-        "the funnel's table macro with list lambdas is being replaced with the funnel_persons mart",
+        "per-person lists and maps (the funnel's dates), read only by DuckDB's funnel macros; the report queries run "
+        "on the provincial DuckDB mart",
+    ("090_funnel_persons.sql", "funnel_persons_touched"): "a view of funnel_persons for funnel_entrants",
+    ("090_funnel_persons.sql", "funnel_person_steps_of"):
+        "a DuckDB table macro with list lambdas (list_reduce) over query_table: Spark has no CREATE MACRO",
+    ("090_funnel_persons.sql", "funnel_person_steps"): "a DuckDB table macro over funnel_person_steps_of",
+    ("095_funnel_entrants.sql", "funnel_entrants"): "built with the DuckDB funnel macro funnel_person_steps_of",
+    ("095_funnel_entrants.sql", "funnel_default_person_steps"):
+        "a DuckDB table macro for the funnel report, which runs on the provincial DuckDB mart",
 }
 
 _CREATED = re.compile(r"create\s+(?:or\s+replace\s+)?(?:temporary\s+)?(table|view|macro|function)\s+(\w+)",

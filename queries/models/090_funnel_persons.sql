@@ -8,10 +8,11 @@
 --   service_months (sorted months with online public-service use: "active" is a use in the reporting month or
 --   the two before it).
 create or replace table funnel_persons as
--- Incremental: full (not yet: its per-person lists are being replaced by new funnel tables).
+-- Incremental: by person_id in touched_persons.
 with per_step as (
     select person_id, step, list_sort(list(distinct done_on)) as dates, bool_or(is_preexisting) as is_preexisting
     from person_steps
+    where person_id in (select person_id from touched_persons)
     group by person_id, step
 ),
 
@@ -27,6 +28,7 @@ per_person as (
 services as (
     select person_id, list_sort(list(month)) as service_months
     from service_months
+    where person_id in (select person_id from touched_persons)
     group by person_id
 ),
 
@@ -38,12 +40,18 @@ final as (
     join per_person as s using (person_id)
     join person_places as pp using (person_id)
     left join services as sm using (person_id)
+    where p.person_id in (select person_id from touched_persons)
 )
 
 select * from final order by geography, district_code, commune_code, person_id;
 
--- funnel_person_steps(geo, district, commune, steps, mode, window_days): each person of a place (district and
--- commune null: the province) and their way through a funnel of the given steps, as
+-- The touched persons' rows of funnel_persons (all of them in a full build): what funnel_entrants is built from.
+create or replace view funnel_persons_touched as
+select * from funnel_persons where person_id in (select person_id from touched_persons);
+
+-- funnel_person_steps_of(source, geo, district, commune, steps, mode, window_days): each person of a place
+-- (district and commune null: the province) in `source` (the name of funnel_persons or of a view of some of its
+-- rows) and their way through a funnel of the given steps, as
 -- of no particular month: one row per person and event step ('active' is left to the caller: it depends on the
 -- month). The funnel report (funnel/steps_by_group.sql) and the funnel_counts mart both read it, so the rules
 -- live here only.
@@ -56,7 +64,7 @@ select * from final order by geography, district_code, commune_code, person_id;
 -- Sequential: a step's date is its first date at or after the previous step's; any order: its first date. A skip
 -- counts at the previous step's date (sequential) or at entry (any order). A step's done_on is the latest date
 -- of it and the steps before it.
-create or replace macro funnel_person_steps(geo, district, commune, steps, mode, window_days) as table
+create or replace macro funnel_person_steps_of(source, geo, district, commune, steps, mode, window_days) as table
 with entrants as (
     select
         f.*,
@@ -67,7 +75,7 @@ with entrants as (
                 or coalesce(f.step_dates[step][1] < f.step_dates[list_filter(steps, lambda s: s <> 'active')[1]][1],
                             false)
         }) as later
-    from funnel_persons as f
+    from query_table(source) as f
     where f.geography = geo
       and (district is null or f.district_code = district)
       and (commune is null or f.commune_code = commune)
@@ -108,3 +116,7 @@ select
     unnest(list_transform(range(1, len(p.done_on) + 1),
         lambda k: case when k > 1 then p.done_on[k] - p.done_on[k - 1] end)) as days
 from passed as p;
+
+-- funnel_person_steps(geo, district, commune, steps, mode, window_days): funnel_person_steps_of over every person.
+create or replace macro funnel_person_steps(geo, district, commune, steps, mode, window_days) as table
+select * from funnel_person_steps_of('funnel_persons', geo, district, commune, steps, mode, window_days);

@@ -25,13 +25,20 @@ with scoped as (
 ),
 
 -- person_steps, not the persons columns: every step the models know (the funnel's too) filters the same way.
+-- Three branches, of which the parameters leave one (a branch whose condition is false on the parameters alone is
+-- not run): no step filter is a pass over the place's persons, not a semi-join with every person's steps.
 stepped as (
     select s.* from scoped as s
     where $step is null
-       or ($step = 'active' and s.person_id in (
-               select m.person_id from service_months as m
-               where m.month between $month::date - interval 2 month and $month::date))
-       or s.person_id in (select x.person_id from person_steps as x where x.step = $step and x.done_on <= s.as_of)
+    union all
+    select s.* from scoped as s
+    where $step = 'active' and s.person_id in (
+        select m.person_id from service_months as m
+        where m.month between $month::date - interval 2 month and $month::date)
+    union all
+    select s.* from scoped as s
+    where $step <> 'active' and s.person_id in (
+        select x.person_id from person_steps as x where x.step = $step and x.done_on <= last_day($month::date))
 ),
 
 -- Counted apart from the listing, so that the listing is a top-N sort rather than a window over every person.

@@ -19,8 +19,9 @@
 -- Households: a household passes a step when any of its members does (first member's date); people with no
 -- known household (trained in a class, never visited) are not counted as households.
 -- Time to convert: days from the previous step (median and 90th percentile), skips excluded.
--- Each person's step dates come from funnel_person_steps (090_funnel_persons.sql), where the rules live; this
--- query applies the month, the place, the breakdown and the counting unit.
+-- Each person's step dates come from funnel_person_steps (090_funnel_persons.sql), where the rules live; for the
+-- default step list they were worked out at import (funnel_entrants, 095_funnel_entrants.sql). This query applies
+-- the month, the place, the breakdown and the counting unit.
 with params as (
     select
         last_day($month::date) as as_of,
@@ -28,20 +29,86 @@ with params as (
         list_contains($steps::varchar[], 'active') as ends_active
 ),
 
+-- Persons through the default step list: one pass over funnel_entrants, one row per entrant. The conditions on
+-- the parameters alone leave this path or the general one below, and the other is not run.
+entrants as (
+    select
+        e.*,
+        funnel_group_key($breakdown, e.district_code, e.commune_code, e.sex, e.birth_year, e.team_id, e.entered_on)
+            as group_key,
+        least(e.entered_on + coalesce(params.window_days, 100000), params.as_of) as counts_until
+    from funnel_entrants as e, params
+    where is_default_funnel($steps::varchar[]) and $counting = 'persons'
+      and e.geography = $geography and e.mode = $mode
+      and ($district_code is null or e.district_code = $district_code)
+      and ($commune_code is null or e.commune_code = $commune_code)
+      and e.entered_on <= params.as_of
+),
+
+-- Each step's date if it counts by the month's end (and within the window), for those whose window has closed.
+entrant_dates as (
+    select
+        e.group_key, e.person_id, e.installed_skipped, e.account_skipped, e.first_service_skipped,
+        e.entered_on,
+        case when e.installed_on <= e.counts_until then e.installed_on end as installed_on,
+        case when e.account_on <= e.counts_until then e.account_on end as account_on,
+        case when e.first_service_on <= e.counts_until then e.first_service_on end as first_service_on
+    from entrants as e, params
+    where params.window_days is null or e.entered_on + params.window_days <= params.as_of
+),
+
+entrant_counts as (
+    select
+        group_key,
+        count(*) as entered,
+        count(installed_on) as installed,
+        count(account_on) as account,
+        count(first_service_on) as first_service,
+        count(*) filter (where first_service_on is not null and person_id in (
+            select person_id from service_months where month between $month::date - interval 2 month and $month::date))
+            as active,
+        count(*) filter (where installed_on is not null and installed_skipped) as installed_skips,
+        count(*) filter (where account_on is not null and account_skipped) as account_skips,
+        count(*) filter (where first_service_on is not null and first_service_skipped) as first_service_skips,
+        median(installed_on - entered_on) filter (where not installed_skipped) as installed_median,
+        median(account_on - installed_on) filter (where not account_skipped) as account_median,
+        median(first_service_on - account_on) filter (where not first_service_skipped) as first_service_median,
+        quantile_cont(installed_on - entered_on, 0.9) filter (where not installed_skipped) as installed_p90,
+        quantile_cont(account_on - installed_on, 0.9) filter (where not account_skipped) as account_p90,
+        quantile_cont(first_service_on - account_on, 0.9) filter (where not first_service_skipped)
+            as first_service_p90
+    from entrant_dates
+    group by group_key
+),
+
+entrant_steps as (
+    select
+        group_key,
+        unnest([1, 2, 3, 4, 5]) as step_order,
+        unnest(['guided_or_trained', 'installed', 'account', 'first_service', 'active']) as step,
+        unnest([entered, installed, account, first_service, active]) as entities,
+        unnest([0, installed_skips, account_skips, first_service_skips, 0]) as skipped,
+        unnest([null, installed_median, account_median, first_service_median, null]) as median_days,
+        unnest([null, installed_p90, account_p90, first_service_p90, null]) as p90_days
+    from entrant_counts
+),
+
+-- Any other step list, or households: every entrant's row per step, from the default table or the general rules.
+person_steps as (
+    select * from funnel_default_person_steps($geography, $district_code, $commune_code, $mode, $window_days)
+    where is_default_funnel($steps::varchar[]) and $counting = 'households'
+    union all by name
+    select * exclude (service_months)
+    from funnel_person_steps($geography, $district_code, $commune_code, $steps::varchar[], $mode, $window_days)
+    where not is_default_funnel($steps::varchar[])
+),
+
 scope as (
     select
         f.*,
-        case $breakdown
-            when 'district' then f.district_code
-            when 'commune' then f.commune_code
-            when 'sex' then coalesce(f.sex, 'unknown')
-            when 'age_band' then age_band(f.birth_year, year(f.entered_on))
-            when 'team' then f.team_id
-            when 'entry_month' then strftime(f.entered_on, '%Y-%m')
-            else 'all'
-        end as group_key
-    from funnel_person_steps($geography, $district_code, $commune_code, $steps::varchar[], $mode, $window_days) as f,
-        params
+        funnel_group_key($breakdown, f.district_code, f.commune_code, f.sex, f.birth_year, f.team_id, f.entered_on)
+            as group_key
+    from person_steps as f, params
     where f.entered_on <= params.as_of
       and ($counting = 'persons' or f.household_id is not null)
 ),
@@ -51,6 +118,11 @@ still_open as (
     from scope, params
     where params.window_days is not null and scope.entered_on + params.window_days > params.as_of
       and scope.step_order = 1
+    group by group_key
+    union all
+    select group_key, count(*)
+    from entrants, params
+    where params.window_days is not null and entrants.entered_on + params.window_days > params.as_of
     group by group_key
 ),
 
@@ -71,11 +143,10 @@ with_active as (
     union all
     select
         s.person_id, s.household_id, s.group_key, s.step_order + 1, 'active',
-        s.is_done and len(list_filter(f.service_months,
-            lambda m: m between $month::date - interval 2 month and $month::date)) > 0,
+        s.is_done and s.person_id in (
+            select person_id from service_months where month between $month::date - interval 2 month and $month::date),
         false, null, null
-    from steps as s
-    join scope as f on f.person_id = s.person_id and f.step_order = s.step_order, params
+    from steps as s, params
     where params.ends_active and s.step_order = (select max(step_order) from scope)
 ),
 
@@ -113,6 +184,10 @@ per_step as (
             as p90_days
     from timed
     group by all
+    union all
+    select e.group_key, e.step_order, e.step, e.entities, e.skipped, e.median_days, e.p90_days
+    from entrant_steps as e, params
+    where e.step <> 'active' or params.ends_active
 ),
 
 final as (
