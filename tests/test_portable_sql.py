@@ -27,6 +27,8 @@ EXCEPTIONS = {
     ("090_funnel_persons.sql", "funnel_person_steps"): "a DuckDB table macro; Spark has no CREATE MACRO",
     ("095_funnel_entrants.sql", "funnel_entrants"): "reads the DuckDB table macro funnel_person_steps_of",
     ("095_funnel_entrants.sql", "funnel_default_person_steps"): "a DuckDB table macro; Spark has no CREATE MACRO",
+    ("095_funnel_entrants.sql", "is_default_funnel"): "a DuckDB macro; Spark has no CREATE MACRO",
+    ("095_funnel_entrants.sql", "funnel_group_key"): "a DuckDB macro; Spark has no CREATE MACRO",
 }
 
 

@@ -35,6 +35,8 @@ SKIPPED = {
     ("095_funnel_entrants.sql", "funnel_entrants"): "built with the DuckDB funnel macro funnel_person_steps_of",
     ("095_funnel_entrants.sql", "funnel_default_person_steps"):
         "a DuckDB table macro for the funnel report, which runs on the provincial DuckDB mart",
+    ("095_funnel_entrants.sql", "is_default_funnel"): "a DuckDB macro for the funnel report (list_filter with a lambda)",
+    ("095_funnel_entrants.sql", "funnel_group_key"): "a DuckDB macro for the funnel report, on the DuckDB mart",
 }
 
 _CREATED = re.compile(r"create\s+(?:or\s+replace\s+)?(?:temporary\s+)?(table|view|macro|function)\s+(\w+)",

@@ -10,14 +10,17 @@
 -- Columns: person_id, district_name, commune_name, household_id, team_id, birth_year, sex, reached_on, trained_on, installed_on, account_on, first_service_on, stage, total_rows
 -- The screen shows the first $row_limit rows; a download runs the same query with $row_limit null, so it holds
 -- exactly total_rows rows.
+-- The place is joined to the listed rows only: the province's listing is a pass over persons, not a join of every
+-- person with their place; a district or commune is a semi-join with its persons.
 with scoped as (
-    select p.* exclude (unit_set, commune_code, district_code), pp.commune_code, pp.district_code,
-           last_day($month::date) as as_of
+    select p.* exclude (unit_set, commune_code, district_code), last_day($month::date) as as_of
     from persons as p
-    join person_places as pp on pp.person_id = p.person_id and pp.geography = $geography
     where p.first_seen_on <= last_day($month::date)
-      and ($district_code is null or pp.district_code = $district_code)
-      and ($commune_code is null or pp.commune_code = $commune_code)
+      and (($district_code is null and $commune_code is null) or p.person_id in (
+          select pp.person_id from person_places as pp
+          where pp.geography = $geography
+            and ($district_code is null or pp.district_code = $district_code)
+            and ($commune_code is null or pp.commune_code = $commune_code)))
       and ($sex is null or coalesce(p.sex, 'unknown') = $sex)
       and ($born_from is null or p.birth_year >= $born_from)
       and ($born_to is null or p.birth_year <= $born_to)
@@ -44,11 +47,18 @@ stepped as (
 -- Counted apart from the listing, so that the listing is a top-N sort rather than a window over every person.
 counted as (
     select count(*) as total_rows from stepped
+),
+
+listed as (
+    select *, case when reached_on <= as_of then reached_on end as reached_by_then
+    from stepped
+    order by reached_by_then desc nulls last, person_id
+    limit $row_limit
 )
 
 select
     s.person_id, d.name as district_name, c.name as commune_name, s.household_id, s.team_id, s.birth_year, s.sex,
-    case when s.reached_on <= s.as_of then s.reached_on end as reached_on,
+    s.reached_by_then as reached_on,
     case when s.trained_on <= s.as_of then s.trained_on end as trained_on,
     case when s.installed_on <= s.as_of then s.installed_on end as installed_on,
     case when s.account_on <= s.as_of then s.account_on end as account_on,
@@ -60,9 +70,9 @@ select
          when s.reached_on <= s.as_of then 'reached'
          else 'later' end as stage,
     n.total_rows
-from stepped as s
+from listed as s
 cross join counted as n
-left join reporting_units as c on c.geography = $geography and c.unit_code = s.commune_code
-left join reporting_units as d on d.geography = $geography and d.unit_code = s.district_code
-order by case when s.reached_on <= s.as_of then s.reached_on end desc nulls last, s.person_id
-limit $row_limit;
+left join person_places as pp on pp.person_id = s.person_id and pp.geography = $geography
+left join reporting_units as c on c.geography = $geography and c.unit_code = pp.commune_code
+left join reporting_units as d on d.geography = $geography and d.unit_code = pp.district_code
+order by s.reached_by_then desc nulls last, s.person_id;
