@@ -10,9 +10,12 @@ import pandas as pd
 import pytest
 
 from digiskills.analytics import disclosure
+from digiskills.display import formatting
+from digiskills.i18n import t
 from digiskills.warehouse import db
 from ingest_support import load, new_warehouse, query, visit, write_csv
 from places_support import allocation_point, placing_unit
+from test_pages import open_app  # noqa: F401 (the pages' AppTest fixture, on the same small demo)
 from test_report_queries import Reference, is_working_age, month_end
 
 LAST_FORMER_MONTH = dt.date(2025, 6, 1)  # the last month of the former units
@@ -194,3 +197,31 @@ def test_a_divided_commune_is_split_by_area_before_and_after_the_reform(tmp_path
                                     goal_target=0.7)
     got = got[(got.month == pd.Timestamp("2026-03-01")) & got.unit_code.isin([c for c, *_ in weights])]
     assert got.value.sum() == 600 and (got.estimated_pct == 1.0).all()
+
+
+# ---------------------------------------------------------------------------------------------- on the pages
+
+
+def test_the_map_and_overview_of_the_former_units_say_what_is_estimated(open_app, warehouse, latest):  # noqa: F811
+    at = open_app("map", lang="vi", geo="pre2025", month=f"{latest:%Y-%m}", metric="working_age_service_users",
+                  measure="count", goal="qd146_2030")
+    ranking = at.dataframe[0].value
+    column = t("estimated_share", "vi")
+    frame = warehouse.run("map/indicator_by_unit_month", geography="pre2025", level="district", district_code=None,
+                          month=latest, indicator="working_age_service_users", goal_target=0.9)
+    month = frame[frame.month == pd.Timestamp(latest)]
+    # Each former district's share as the query computes it (the unknown row has nothing allocated: 0 %).
+    assert dict(zip(ranking[t("unit", "vi")], ranking[column])) == {
+        t("unknown_commune", "vi") if pd.isna(n) else n: formatting.percent(p, "vi")
+        for n, p in zip(month.name, month.estimated_pct)}
+    assert t("estimated_share_note", "vi") in [c.value for c in at.caption]
+    # The tests' 2025 view has no divided commune split (no boundary files when the demo was built): no column.
+    at = open_app("map", lang="vi", geo="2025", month=f"{latest:%Y-%m}", metric="working_age_service_users",
+                  measure="count", goal="qd146_2030")
+    assert column not in at.dataframe[0].value.columns
+    at = open_app("overview", lang="vi", geo="pre2025", month=f"{latest:%Y-%m}", goal="qd146_2030")
+    kpis = warehouse.run("overview/kpis_by_month", geography="pre2025", month=latest, district_code=None,
+                         commune_code=None).set_index("indicator")
+    said = t("estimated_share_of", "vi", share=formatting.percent(kpis.estimated_pct["working_age_service_users"], "vi"),
+             indicator=t("working_age_service_users", "vi"))
+    assert said in [c.value for c in at.caption]

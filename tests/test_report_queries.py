@@ -736,7 +736,9 @@ def test_the_province_is_the_same_in_both_geographies(warehouse):
     # Both geographies count the same people, households and activities: only the units inside differ.
     for month in (FIRST_MONTH, MONTH, LATEST):
         pair = [warehouse.run("overview/kpis_by_month", geography=g, month=month, **ALL) for g in GEOGRAPHIES]
-        pd.testing.assert_frame_equal(pair[0], pair[1])
+        # What the crosswalk's weights allocate differs (tests/test_estimates.py): the figures do not.
+        estimated = ["estimated_value", "placed_value", "estimated_pct"]
+        pd.testing.assert_frame_equal(pair[0].drop(columns=estimated), pair[1].drop(columns=estimated))
 
 
 @pytest.mark.parametrize("params", CASES["overview/kpis_trend_by_month"], ids=str)
