@@ -113,6 +113,7 @@ CONSOLE_TABLES = (
     N_("console_about_reporting_units"),
     N_("console_about_service_months"),
     N_("console_about_service_usage"),
+    N_("console_about_session_places"),
     N_("console_about_team_month"),
     N_("console_about_team_places"),
     N_("console_about_teams"),

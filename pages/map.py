@@ -59,6 +59,8 @@ province_wide = frame if not view.district_code else ui.run(
 breaks = charts.class_breaks(province_wide.loc[province_wide["unit_code"].notna(), column],
                              is_share=column == "goal_pct")
 hover_title = f"{t(indicator, lang)} · {t(f'measure_{measure}', lang)} · {formatting.month(view.month, lang)}"
+# The part of each unit's figure allocated by crosswalk weights, wherever the geography has one (issue 16).
+estimated = {"estimated_pct": t("estimated_share", lang)} if month_rows["estimated_pct"].fillna(0).gt(0).any() else {}
 
 
 def drill_down():
@@ -97,7 +99,7 @@ with left:
         # Fit for the narrowest map column we expect (a 1280 px laptop), so no unit is cut off.
         fit = geo.view_of(features, width=480, height=MAP_HEIGHT)
         figure = charts.choropleth(features, shown, column, breaks, lang, fit["center"], fit["zoom"], MAP_HEIGHT,
-                                   hover_title=hover_title)
+                                   hover_title=hover_title, hover_extra=estimated)
         st.plotly_chart(figure, key="map__chart", on_select=drill_down, selection_mode="points",
                         config={"displayModeBar": False, "scrollZoom": False})
         st.markdown(charts.legend_html(breaks, column, lang), unsafe_allow_html=True)
@@ -114,8 +116,10 @@ with right:
     ranked = charts.ranking(month_rows, column)
     st.session_state["map__ranked_codes"] = [c if isinstance(c, str) else None for c in ranked["unit_code"]]
     widgets.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang),
-                                 column: t(f"measure_{measure}", lang)}, height=MAP_HEIGHT,
+                                 column: t(f"measure_{measure}", lang), **estimated}, height=MAP_HEIGHT,
                   key="map__ranking", on_select=pick_from_ranking)
+    if estimated:
+        st.caption(t("estimated_share_note", lang))
     # The rows behind a unit's figure: the unit picked on the map or in the ranking, else the sidebar's unit.
     picked = st.session_state.get("map__picked")
     names = dict(zip(month_rows["unit_code"], month_rows["name"]))
@@ -132,5 +136,5 @@ if shapes is not None:
     widgets.chart_data(month_rows.sort_values("name"), lang,
                   {"name": t("unit", lang), "value": t("measure_count", lang),
                    "per_1000": t("measure_per_1000", lang), "per_household": t("measure_per_household", lang),
-                   **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {})},
+                   **({"goal_pct": t("measure_pct_goal", lang)} if "pct_goal" in measures else {}), **estimated},
                   f"map_{indicator}_{view.unit_code}_{view.month:%Y-%m}")

@@ -23,6 +23,11 @@ goal_indicator = goal.metric.removesuffix("_cum")
 standing = brief.standing(ui.run, view.month, view.geography, view.commune_code or view.district_code, goal, lang)
 st.markdown(f"<div style='font-size:1.35rem;line-height:1.5;margin:0.2rem 0 1rem 0'>"
             f"{brief.headline(standing, lang)}</div>", unsafe_allow_html=True)
+# How much of the goal's figure the crosswalk's weights placed in this unit (issue 16: estimates say so).
+estimated_pct = kpis["estimated_pct"].get(goal_indicator)
+if estimated_pct is not None and pd.notna(estimated_pct) and estimated_pct > 0:
+    st.caption(t("estimated_share_of", lang, share=formatting.percent(estimated_pct, lang),
+                 indicator=t(goal_indicator, lang)))
 
 SHARES = {"working_age_service_users": "of_working_age", "working_age_reached": "of_working_age",
           "households_reached": "of_households"}

@@ -76,6 +76,14 @@ class Places:
         return pd.Series(merged.reporting_code.to_numpy(), index=merged.row.to_numpy()).reindex(
             commune.index).astype(object).where(lambda s: s.notna(), None)
 
+    def is_estimated(self, geography: str, unit_set: pd.Series, commune: pd.Series) -> pd.Series:
+        """Whether a row of this recorded unit is allocated by weights in the geography rather than placed: its
+        unit is spread over more than one reporting commune there (a weight below 1)."""
+        table = self.allocation[self.allocation.geography == geography]
+        spread = table.groupby(["unit_set", "unit_code"]).size()
+        keys = list(zip(unit_set.to_numpy(), commune.to_numpy()))
+        return pd.Series([spread.get(k, 0) > 1 for k in keys], index=commune.index)
+
     def district_of(self, geography: str, communes: pd.Series) -> pd.Series:
         return communes.map(self.parent[geography])
 
@@ -93,11 +101,10 @@ def home_rows(facts: pd.DataFrame) -> pd.DataFrame:
 
 def placing_unit(frame: pd.DataFrame, geography: str, unit_set="unit_set", commune="commune",
                  former_unit_set="former_unit_set", former_commune="former_commune") -> tuple[pd.Series, pd.Series]:
-    """The unit an entity is placed from: in 'pre2025', the former unit an export named after the reform (it
-    is where the entity lies there), else the unit as recorded."""
-    if geography == "pre2025":
-        named = frame[former_unit_set].notna()
-        return (frame[unit_set].where(~named, frame[former_unit_set]),
-                frame[commune].where(~named, frame[former_commune]))
-    return frame[unit_set], frame[commune]
-
+    """The unit an entity is placed from, in either geography: the unit its export named, i.e. the former unit
+    an export named after the reform (ingest stored the converter's default new commune beside it), else the
+    unit as recorded. One rule on both sides of 1 July 2025: a divided former commune is split by area in '2025'
+    whatever the row's date (issue 16). `geography` is kept for the callers: the rule no longer depends on it."""
+    named = frame[former_unit_set].notna()
+    return (frame[unit_set].where(~named, frame[former_unit_set]),
+            frame[commune].where(~named, frame[former_commune]))

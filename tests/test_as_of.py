@@ -95,6 +95,10 @@ def unit_free(name: str, frame: pd.DataFrame, params: dict) -> pd.DataFrame | No
         return None  # by commune, or the unknown-commune count itself: revised by late assignments
     if name == "teams/coverage_by_unit":
         return frame  # teams stay in their unit
+    if name == "overview/kpis_by_month" and province_wide(params):
+        # The part allocated by weights follows where people are placed: a later row that decides a person's home
+        # can move them from placed to allocated (docs/metrics.md, "Estimated shares"). The figures do not move.
+        return frame.drop(columns=["estimated_value", "placed_value", "estimated_pct"])
     return frame if province_wide(params) else None
 
 

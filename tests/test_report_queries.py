@@ -355,7 +355,8 @@ class Reference:
                                            "session_id", "session_date") else f"s_{c}")
         attendance = self.attendance.merge(session_units, on="session_id")
         attendance["person_id"] = attendance.person_key.map(person)
-        # An attendance counts where the person lives when the export says so, else where the session was.
+        # A person's home comes from the attendance list's commune when it names one, else the session's; the
+        # attendance itself counts where the session was held (attendance_communes).
         own = attendance.commune_code.notna()
         for column in ("unit_set", "commune_code", "former_unit_set", "former_commune_code"):
             attendance[f"unit_{column}"] = attendance[column].where(own, attendance[f"s_{column}"])
@@ -498,17 +499,19 @@ class Reference:
         return self.__dict__[key]
 
     def attendance_communes(self, geography: str) -> pd.Series:
-        """Where each attendance counts: its unit (the person's, else the session's), carried by the person_key."""
+        """Where each attendance counts: where its session was held (docs/metrics.md), not where the person lives."""
         key = f"_attendance_communes_{geography}"
         if key not in self.__dict__:
-            a = self.attendance
-            self.__dict__[key] = self.places.place(geography, a.unit_unit_set, a.unit_commune_code, a.person_key)
+            where = dict(zip(self.sessions.session_id, self.session_communes(geography)))
+            self.__dict__[key] = self.attendance.session_id.map(where)
         return self.__dict__[key]
 
     def session_communes(self, geography: str) -> pd.Series:
-        """Where each training session lies: its commune, carried by the session's id."""
-        s = self.sessions
-        return self.places.place(geography, s.unit_set, s.commune_code, s.session_id)
+        """Where each training session lies (aligned with sessions): the commune it was held in (the former one an
+        export named after the reform), carried by the session's id."""
+        s = self.sessions.rename(columns={"former_commune_code": "former_commune", "commune_code": "commune"})
+        unit_set, commune = placing_unit(s, geography)
+        return self.places.place(geography, unit_set, commune, s.session_id)
 
     @cached_property
     def team_units(self) -> pd.DataFrame:
@@ -733,7 +736,9 @@ def test_the_province_is_the_same_in_both_geographies(warehouse):
     # Both geographies count the same people, households and activities: only the units inside differ.
     for month in (FIRST_MONTH, MONTH, LATEST):
         pair = [warehouse.run("overview/kpis_by_month", geography=g, month=month, **ALL) for g in GEOGRAPHIES]
-        pd.testing.assert_frame_equal(pair[0], pair[1])
+        # What the crosswalk's weights allocate differs (tests/test_estimates.py): the figures do not.
+        estimated = ["estimated_value", "placed_value", "estimated_pct"]
+        pd.testing.assert_frame_equal(pair[0].drop(columns=estimated), pair[1].drop(columns=estimated))
 
 
 @pytest.mark.parametrize("params", CASES["overview/kpis_trend_by_month"], ids=str)

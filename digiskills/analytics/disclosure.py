@@ -56,10 +56,10 @@ class Rule:
 # The allow-list: report queries that publish counts of people. A query not named here publishes none (units,
 # months, ingest figures, team lists) or is row-level (explore/*, shown only to analysts by role).
 RULES: dict[str, Rule] = {
-    "overview/kpis_by_month": Rule(
-        counts=("value", "previous_month", "year_ago"),
-        derived={"value_pct": ("value",), "previous_month_pct": ("previous_month",),
-                 "year_ago_pct": ("year_ago",)}),
+    "overview/kpis_by_month": Rule(  # estimated_pct splits value in two: withheld when either part is 1-4
+        counts=("value", "previous_month", "year_ago", "estimated_value", "placed_value"),
+        derived={"value_pct": ("value",), "previous_month_pct": ("previous_month",), "year_ago_pct": ("year_ago",),
+                 "estimated_pct": ("value", "estimated_value", "placed_value")}),
     "overview/kpis_trend_by_month": Rule(
         counts=("persons_trained", "training_attendances", "households_reached", "accounts_created",
                 "eid_activations", "active_users", "working_age_reached", "working_age_service_users"),
@@ -67,9 +67,9 @@ RULES: dict[str, Rule] = {
                  "working_age_reached_pct": ("working_age_reached",),
                  "working_age_service_users_pct": ("working_age_service_users",)}),
     "map/indicator_by_unit_month": Rule(
-        counts=("value",),
-        derived={c: ("value",) for c in ("per_1000", "per_household", "share_of_basis_pct", "goal_pct")},
-        margins=("month",)),
+        counts=("value", "estimated_value", "placed_value"), margins=("month",),
+        derived={**{c: ("value",) for c in ("per_1000", "per_household", "share_of_basis_pct", "goal_pct")},
+                 "estimated_pct": ("value", "estimated_value", "placed_value")}),
     "funnel/steps_by_group": Rule(
         counts=("entities", "skipped", "drop_off", "still_in_window"),
         derived={"median_days": ("entities",), "p90_days": ("entities",)},

@@ -132,9 +132,11 @@ def class_labels(breaks: list[float], column: str, lang: str) -> list[str]:
 
 
 def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[float], lang: str,
-               center: dict, zoom: float, height: int = 620, hover_title: str = "") -> go.Figure:
+               center: dict, zoom: float, height: int = 620, hover_title: str = "",
+               hover_extra: dict[str, str] | None = None) -> go.Figure:
     """Units coloured by the class of frame[column] (frame: unit_code, name, column); units with no data
-    in grey; names and values on hover. Needs no tile server (map_style white-bg)."""
+    in grey; names and values on hover, then a line "label: value" for each column -> label of hover_extra that
+    the unit has (withheld or missing: no line). Needs no tile server (map_style white-bg)."""
     labels = class_labels(breaks, column, lang)
     values = frame[column]
     index = class_index(values, breaks)
@@ -146,6 +148,11 @@ def choropleth(geojson: dict, frame: pd.DataFrame, column: str, breaks: list[flo
     hover = [f"<b>{n}</b><br>{title}" + (disclosure.SHOWN_AS if w else formatting.by_suffix(column, v, lang)
                                    if pd.notna(v) else t("no_data", lang))
              for n, v, w in zip(frame["name"], values, withheld)]
+    for extra, label in (hover_extra or {}).items():
+        flag = disclosure.suppressed_flag(extra)
+        shown = frame[extra].notna() & (~frame[flag].astype(bool) if flag in frame else True)
+        hover = [h + (f"<br>{label}: {formatting.by_suffix(extra, v, lang)}" if s else "")
+                 for h, v, s in zip(hover, frame[extra], shown)]
     fig = go.Figure()
     for label, colour in [*zip(labels, class_colours(breaks)), (t("no_data", lang), NO_DATA_COLOUR)]:
         mask = classes == label

@@ -1,15 +1,24 @@
--- Where every person, household and team lies in each geography ('2025': the 64 new communes grouped by
--- former district area; 'pre2025': the 16 former districts and their communes), so that both geographies count
--- the same people and add up to the same province.
+-- Where every person, household, team and training session lies in each geography ('2025': the 64 new communes
+-- grouped by former district area; 'pre2025': the 16 former districts and their communes), so that both geographies
+-- count the same people and add up to the same province.
 -- Grain: person_places one row per person per geography; household_places one row per household per
--- geography; team_places one row per team per geography. Params: none.
--- Columns: <entity>_id, geography, commune_code, district_code (null: commune unknown); commune_allocation:
---   unit_set, commune_code, geography, reporting_code, reporting_district_code, share_from, share_to (one row
---   per commune of a unit set per reporting commune it is carried to, with its range of allocation points).
--- A unit recorded in the other geography is carried through the crosswalk: a divided commune's entities are
--- allocated whole to one new commune each, by a hash of the entity's key (its household for a person) against
--- the crosswalk's cumulative weights, so counts stay whole, add up exactly and never change between imports.
--- Where an export named a former unit after the reform, that unit is where the entity lies in 'pre2025'.
+-- geography; team_places one row per team per geography; session_places one row per training session per
+-- geography. Params: none.
+-- Columns: <entity>_id, geography, commune_code, district_code (null: commune unknown), is_estimated (the entity
+--   was allocated by crosswalk weights, not placed by the unit its export named; not in team_places);
+--   commune_allocation: unit_set, commune_code, geography, reporting_code, reporting_district_code, share_from,
+--   share_to, is_estimated (one row per commune of a unit set per reporting commune it is carried to, with its
+--   range of allocation points; estimated when the range is less than the whole commune).
+-- The unit an entity is placed from is the unit its export named: the former commune where a row after the reform
+-- still named one (ingest stored the converter's default new commune beside it), else the recorded unit. That unit
+-- is itself in its own geography; in the other it is carried through the crosswalk: a divided commune's entities
+-- are allocated whole to one new commune each, by a hash of the entity's key (its household for a person)
+-- against the crosswalk's cumulative weights (area shares), so counts stay whole, add up exactly and never
+-- change between imports. One rule before and after 1 July 2025: a divided former commune is split by area
+-- whether the row is dated before the reform or after it (issue 16), never sent whole to the converter's default.
+-- The estimated part (is_estimated) is what a weight below 1 allocated: in 'pre2025' the rows of new communes
+-- carried back by reverse weights (area shares; an equal split for old Bạc Liêu), in '2025' the rows of divided
+-- former communes.
 
 -- A fixed point in [0, 1) for an entity key (md5: stable across DuckDB versions, unlike hash()).
 create or replace macro allocation_point(entity) as (md5_number_lower(entity) % 1000000) / 1000000.0;
@@ -31,7 +40,8 @@ carried as (
 ),
 
 final as (
-    select a.*, r.parent_code as reporting_district_code
+    -- A range narrower than the whole commune is a weight below 1: an estimate, not a recorded place.
+    select a.*, r.parent_code as reporting_district_code, a.share_to - a.share_from < 1.0 as is_estimated
     from (select * from own union all select * from carried) as a
     join reporting_units as r on r.geography = a.geography and r.unit_code = a.reporting_code
 )
@@ -40,30 +50,30 @@ select * from final;
 
 create or replace table person_places as
 -- Incremental: by person_id in touched_persons.
-select p.person_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
+select p.person_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code,
+       coalesce(a.is_estimated, false) as is_estimated
 from persons as p
 cross join (values ('2025'), ('pre2025')) as g(geography)
 left join commune_allocation as a
     on a.geography = g.geography
-    and a.unit_set = case when g.geography = 'pre2025' and p.former_unit_set is not null then p.former_unit_set
-                          else p.unit_set end
-    and a.commune_code = case when g.geography = 'pre2025' and p.former_unit_set is not null
-                              then p.former_commune_code else p.commune_code end
+    and a.unit_set = coalesce(p.former_unit_set, p.unit_set)
+    and a.commune_code = case when p.former_unit_set is not null then p.former_commune_code
+                              else p.commune_code end
     and allocation_point(coalesce(p.household_id, p.person_id)) >= a.share_from
     and allocation_point(coalesce(p.household_id, p.person_id)) < a.share_to
 where p.person_id in (select person_id from touched_persons);
 
 create or replace table household_places as
 -- Incremental: by household_id in touched_households.
-select h.household_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code
+select h.household_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code,
+       coalesce(a.is_estimated, false) as is_estimated
 from households as h
 cross join (values ('2025'), ('pre2025')) as g(geography)
 left join commune_allocation as a
     on a.geography = g.geography
-    and a.unit_set = case when g.geography = 'pre2025' and h.former_unit_set is not null then h.former_unit_set
-                          else h.unit_set end
-    and a.commune_code = case when g.geography = 'pre2025' and h.former_unit_set is not null
-                              then h.former_commune_code else h.commune_code end
+    and a.unit_set = coalesce(h.former_unit_set, h.unit_set)
+    and a.commune_code = case when h.former_unit_set is not null then h.former_commune_code
+                              else h.commune_code end
     and allocation_point(h.household_id) >= a.share_from and allocation_point(h.household_id) < a.share_to
 where h.household_id in (select household_id from touched_households);
 
@@ -92,8 +102,21 @@ from team_units as t
 cross join (values ('2025'), ('pre2025')) as g(geography)
 left join commune_allocation as a
     on a.geography = g.geography
-    and a.unit_set = case when g.geography = 'pre2025' and t.former_unit_set is not null then t.former_unit_set
-                          else t.unit_set end
-    and a.commune_code = case when g.geography = 'pre2025' and t.former_unit_set is not null
-                              then t.former_commune_code else t.commune_code end
+    and a.unit_set = coalesce(t.former_unit_set, t.unit_set)
+    and a.commune_code = case when t.former_unit_set is not null then t.former_commune_code
+                              else t.commune_code end
     and allocation_point(t.team_id) >= a.share_from and allocation_point(t.team_id) < a.share_to;
+
+-- A training session's unit: the commune it was held in (attendances count there, docs/metrics.md), allocated whole
+-- by the session's id where that commune is divided or carried, as Explore lists sessions.
+create or replace table session_places as
+-- Incremental: full (one row per session per geography).
+select s.session_id, g.geography, a.reporting_code as commune_code, a.reporting_district_code as district_code,
+       a.is_estimated
+from training_sessions as s
+cross join (values ('2025'), ('pre2025')) as g(geography)
+join commune_allocation as a
+    on a.geography = g.geography
+    and a.unit_set = coalesce(s.former_unit_set, s.unit_set)
+    and a.commune_code = case when s.former_unit_set is not null then s.former_commune_code else s.commune_code end
+    and allocation_point(s.session_id) >= a.share_from and allocation_point(s.session_id) < a.share_to;

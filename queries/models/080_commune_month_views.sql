@@ -1,6 +1,6 @@
--- Two ways into commune_month for the report queries, so that none of them repeats its column lists:
--- the view commune_month_long (one row per indicator column, named in `indicator`) and the table macro
--- unit_month_totals(district, commune) below.
+-- Three ways into commune_month for the report queries, so that none of them repeats its column lists:
+-- the view commune_month_long (one row per indicator column, named in `indicator`) and the table macros
+-- unit_month_totals(geo, district, commune) and unit_month_estimated(geo, district, commune) below.
 -- Grain: commune_month_long: one row per commune per month per indicator.
 -- Params: none.
 -- Columns: geography, commune_code, district_code, month, indicator, value.
@@ -24,6 +24,26 @@ select
     sum(active_users) as active_users,
     sum(working_age_reached) as working_age_reached,
     sum(working_age_service_users) as working_age_service_users
+from commune_month
+where geography = geo
+  and (district is null or district_code = district)
+  and (commune is null or commune_code = commune)
+group by month;
+
+-- unit_month_estimated(geo, district, commune): the part of each of unit_month_totals' indicators allocated by
+-- crosswalk weights rather than placed by the unit its export named (the *_estimated columns of commune_month).
+-- Grain: one row per month. Columns: the same as unit_month_totals.
+create or replace macro unit_month_estimated(geo, district, commune) as table
+select
+    month,
+    sum(persons_trained_cum_estimated) as persons_trained,
+    sum(training_attendances_cum_estimated) as training_attendances,
+    sum(households_reached_cum_estimated) as households_reached,
+    sum(accounts_created_cum_estimated) as accounts_created,
+    sum(eid_activations_cum_estimated) as eid_activations,
+    sum(active_users_estimated) as active_users,
+    sum(working_age_reached_estimated) as working_age_reached,
+    sum(working_age_service_users_estimated) as working_age_service_users
 from commune_month
 where geography = geo
   and (district is null or district_code = district)

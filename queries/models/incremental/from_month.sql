@@ -4,7 +4,8 @@
 -- changed, who appeared, vanished, or whose key was relinked: every date of theirs, before and after (they
 -- move between communes and age cohorts in every month since they were first seen); otherwise each first date
 -- that moved, the earlier of the old and new. Null: nothing in commune_month changes.
--- Grain: model_window one row; commune_month_prior one row per geography per commune per cumulative indicator.
+-- Grain: model_window one row; commune_month_prior one row per geography per commune per cumulative indicator
+-- (and its estimated part).
 -- Params: none. Columns: from_month; geography, commune_code, indicator, value.
 create or replace temp table model_window as
 select (
@@ -81,10 +82,16 @@ select (
 create or replace temp table commune_month_prior as
 select geography, commune_code, indicator, value
 from (
-    select geography, commune_code, columns('_cum$') from commune_month
+    select geography, commune_code, columns('_cum$'), columns('_cum_estimated$') from commune_month
     where month = (select from_month from model_window) - interval 1 month
 )
 unpivot (value for indicator in (persons_reached_cum, households_reached_cum, persons_trained_cum,
                                  persons_installed_cum, accounts_created_cum, eid_activations_cum,
                                  first_services_cum, households_with_account_cum, training_attendances_cum,
-                                 support_activities_cum, visits_cum));
+                                 support_activities_cum, visits_cum,
+                                 persons_reached_cum_estimated, households_reached_cum_estimated,
+                                 persons_trained_cum_estimated, persons_installed_cum_estimated,
+                                 accounts_created_cum_estimated, eid_activations_cum_estimated,
+                                 first_services_cum_estimated, households_with_account_cum_estimated,
+                                 training_attendances_cum_estimated, support_activities_cum_estimated,
+                                 visits_cum_estimated));

@@ -10,16 +10,15 @@ select
     s.trainer_id, count(a.person_key) as attendances, count(a.person_key) filter (where a.completed) as completed,
     count(*) over () as total_rows
 from training_sessions as s
--- A session lies where its commune is carried in the geography (allocated by its id when divided).
-join commune_allocation as x
-    on x.geography = $geography and x.unit_set = s.unit_set and x.commune_code = s.commune_code
-    and allocation_point(s.session_id) >= x.share_from and allocation_point(s.session_id) < x.share_to
-join reporting_units as c on c.geography = $geography and c.unit_code = x.reporting_code
-left join reporting_units as d on d.geography = $geography and d.unit_code = x.reporting_district_code
-left join training_attendance as a using (session_id)
+-- A session lies where the map counts its attendances (session_places: its commune, carried into the geography and
+-- allocated by its id when divided).
+join session_places as x on x.session_id = s.session_id and x.geography = $geography
+join reporting_units as c on c.geography = $geography and c.unit_code = x.commune_code
+left join reporting_units as d on d.geography = $geography and d.unit_code = x.district_code
+left join training_attendance as a on a.session_id = s.session_id
 where s.session_date between $date_from::date and $date_to::date
-  and ($district_code is null or x.reporting_district_code = $district_code)
-  and ($commune_code is null or x.reporting_code = $commune_code)
+  and ($district_code is null or x.district_code = $district_code)
+  and ($commune_code is null or x.commune_code = $commune_code)
   and ($audience is null or s.audience = $audience)
   and ($format is null or s.format = $format)
 group by all
