@@ -27,8 +27,7 @@ qualify row_number() over (partition by geography, unit_code, month, metric, pop
 """
 # A figure changed, appeared, or disappeared (a row of value null withdraws it; withdrawn twice is no change).
 _CHANGED = f"""
-insert into published_figures
-select $publish_id, coalesce(c.geography, l.geography), coalesce(c.unit_code, l.unit_code),
+select coalesce(c.geography, l.geography), coalesce(c.unit_code, l.unit_code),
        coalesce(c.month, l.month), coalesce(c.metric, l.metric), coalesce(c.population, l.population),
        c.value, c.denominator
 from current_figures as c
@@ -42,7 +41,8 @@ where c.value is distinct from l.value or c.denominator is distinct from l.denom
 def record(path: Path, measures: list[tuple[str, str | None]], at: dt.datetime | None = None) -> int | None:
     """Records the headline figures of the warehouse file `path` (a candidate about to be published: nobody has it
     open) as a new publish: measures are (commune_month column, denominator column or None). Returns the new
-    publish_id, or None for a file without models or without the tables (not a published warehouse)."""
+    publish_id; None when no figure changed (no publish is recorded), or for a file without models or without the
+    tables (not a published warehouse)."""
     at = at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     con = duckdb.connect(str(path))
     try:
@@ -54,11 +54,14 @@ def record(path: Path, measures: list[tuple[str, str | None]], at: dt.datetime |
         con.execute("create temp table figure_measures as select * from wanted_measures")
         con.unregister("wanted_measures")
         con.execute(f"create temp table current_figures as {FIGURES_SQL.read_text(encoding='utf-8')}")
+        con.execute(f"create temp table changed_figures as {_CHANGED}")
+        written = con.execute("select count(*) from changed_figures").fetchone()[0]
+        if not written:  # nothing a page shows has changed (rows already loaded, a roster): nothing to keep
+            return None
         publish_id = con.execute("select coalesce(max(publish_id), 0) + 1 from publishes").fetchone()[0]
-        before = con.execute("select count(*) from published_figures").fetchone()[0]
         con.execute("begin")
-        con.execute(_CHANGED, {"publish_id": publish_id})
-        written = con.execute("select count(*) from published_figures").fetchone()[0] - before
+        con.execute("insert into published_figures select $publish_id, * from changed_figures",
+                    {"publish_id": publish_id})
         con.execute("insert into publishes select $publish_id, $at, (select max(month) from current_figures), $written",
                     {"publish_id": publish_id, "at": at, "written": written})
         con.execute("commit")
