@@ -5,6 +5,7 @@ import os
 import pandas as pd
 import streamlit as st
 
+from digiskills.analytics import revisions
 from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.geo import boundaries as geo
@@ -115,11 +116,18 @@ with right:
     st.caption(f"{t(indicator, lang)}: {t(f'measure_{measure}', lang)}")
     ranked = charts.ranking(month_rows, column)
     st.session_state["map__ranked_codes"] = [c if isinstance(c, str) else None for c in ranked["unit_code"]]
+    # Figures moved since first published, and the people of unknown commune (docs/metrics.md, "Revisions").
+    ranked["revised"] = formatting.revision_texts(ranked["unit_code"], ranked[column].notna(), revisions.of_indicator(
+        ui.run, view.geography, view.month, indicator), lang)
     widgets.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang),
-                                 column: t(f"measure_{measure}", lang), **estimated}, height=MAP_HEIGHT,
-                  key="map__ranking", on_select=pick_from_ranking)
+                                 column: t(f"measure_{measure}", lang), **estimated,
+                                 **({"revised": t("revised_figure", lang)} if ranked["revised"].any() else {})},
+                  height=MAP_HEIGHT, key="map__ranking", on_select=pick_from_ranking)
     if estimated:
         st.caption(t("estimated_share_note", lang))
+    unknown = revisions.unknown_share(ui.run, view.geography, view.month, indicator)
+    if unknown is not None:
+        st.caption(formatting.unknown_caption(unknown, lang))
     # The rows behind a unit's figure: the unit picked on the map or in the ranking, else the sidebar's unit.
     picked = st.session_state.get("map__picked")
     names = dict(zip(month_rows["unit_code"], month_rows["name"]))

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from digiskills.analytics import projections
+from digiskills.analytics import projections, revisions
 from digiskills.app import access, ui, widgets
 from digiskills.brief import content as brief
 from digiskills.display import charts, formatting
@@ -28,6 +28,12 @@ estimated_pct = kpis["estimated_pct"].get(goal_indicator)
 if estimated_pct is not None and pd.notna(estimated_pct) and estimated_pct > 0:
     st.caption(t("estimated_share_of", lang, share=formatting.percent(estimated_pct, lang),
                  indicator=t(goal_indicator, lang)))
+# The goal's figure for this month, if it moved since first published (docs/metrics.md, "Revisions"); only where
+# the figure itself is shown (a withheld cell stays withheld).
+goal_revision = revisions.of_unit(revisions.revised(ui.run, view.geography, view.month, goal.metric, goal.population),
+                                  view.unit_code) if standing.current_pct is not None else None
+if goal_revision is not None:
+    st.warning(formatting.revision_note(goal_revision, lang), icon="✏️")
 
 SHARES = {"working_age_service_users": "of_working_age", "working_age_reached": "of_working_age",
           "households_reached": "of_households"}
@@ -60,6 +66,8 @@ def goal_card(column) -> None:
         changes.append(t("stock_as_of", lang))
         # The numerator's band is the denominator's; each January a birth cohort of each sex leaves it.
         changes.append(t(N_("january_cohort") if view.month.month == 1 else N_("working_age_band"), lang))
+    if goal_revision is not None:
+        changes.append(formatting.revision_note(goal_revision, lang))
     label = (f"{t(goal_indicator, lang)} · {t('goal', lang)} {formatting.percent(goal.target, lang, 0)} "
              f"({formatting.date(goal.deadline, lang)})")
     explanation = f"explain_{goal_indicator}"

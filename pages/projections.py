@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from digiskills.analytics import projections
+from digiskills.analytics import projections, revisions
 from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.geo import boundaries as geo
@@ -134,6 +134,10 @@ picked = widgets.picked_row(widgets.show_table(table, lang, {
     "projected_pct": t("projected_short", lang, year=goal.deadline.year),
     "range_text": t("range_short", lang), "method_label": t("projection_method", lang),
     "required_text": t("required_per_month_short", lang)}, key="projections__units"))
+# The people of unknown commune count in the province only (docs/metrics.md, "Revisions").
+goal_unknown = revisions.unknown_share(ui.run, view.geography, view.month, goal.metric)
+if goal_unknown is not None:
+    st.caption(formatting.unknown_caption(goal_unknown, lang))
 with st.expander(t("projection_methods_table", lang)):
     widgets.show_table(table, lang, {
         "name": t("unit", lang), "best_pace_text": t("best_pace", lang),
@@ -183,3 +187,5 @@ widgets.show_table(cascade, lang, {
     "population": t("cascade_denominator", lang), "target_count": t("goal", lang),
     "current_count": t("cascade_now", lang), "gap_count": t("cascade_gap", lang),
     "required_per_month": t("cascade_needed_per_month", lang)}, height=420)
+if goal_unknown is not None:
+    st.caption(formatting.unknown_caption(goal_unknown, lang))

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from digiskills.analytics import revisions
 from digiskills.app import access, ui, widgets
 from digiskills.display import charts, formatting
 from digiskills.i18n import t
@@ -48,6 +49,9 @@ if not view.commune_code:
                          "activities_per_member": t("visits_per_member", lang),
                          "households_reached": t("households_covered", lang),
                          "households": t("households_total", lang), "coverage_pct": "%"}, key="teams__coverage"))
+    coverage_unknown = revisions.unknown_share(ui.run, view.geography, view.month, "households_reached")
+    if coverage_unknown is not None:  # households lie where they were first visited: none unknown so far
+        st.caption(formatting.unknown_caption(coverage_unknown, lang))
     # The month's support activities of the unit picked in the table, in Explore.
     if picked is not None and isinstance(coverage["unit_code"].iloc[picked], str):
         ui.unit_in_explore(coverage["unit_code"].iloc[picked], coverage["name"].iloc[picked], lang, "teams__explore",

@@ -91,8 +91,10 @@ def unit_free(name: str, frame: pd.DataFrame, params: dict) -> pd.DataFrame | No
         if not province_wide(params) or params["row_limit"] is not None and params["row_limit"] < 1000:
             return None
         return frame.groupby("stage", as_index=False).size().sort_values("stage", ignore_index=True)
-    if name in ("projections/goal_cascade_by_commune", "data/unknown_commune_share"):
+    if name in ("projections/goal_cascade_by_commune", "data/unknown_commune_share", "shared/unknown_commune_share"):
         return None  # by commune, or the unknown-commune count itself: revised by late assignments
+    if name == "shared/revised_figures":
+        return None  # the publish history, which a warehouse cut afterwards does not have
     if name == "teams/coverage_by_unit":
         return frame  # teams stay in their unit
     if name == "overview/kpis_by_month" and province_wide(params):
@@ -111,6 +113,7 @@ def test_every_query_that_takes_a_month_is_checked_as_of():
                      "funnel/active_users_by_funnel_entry", "funnel/steps_by_group", "map/indicator_by_unit_month",
                      "overview/kpis_by_month", "overview/kpis_trend_by_month",
                      "projections/goal_cascade_by_commune", "projections/goal_share_by_unit_month",
+                     "shared/revised_figures", "shared/unknown_commune_share",
                      "teams/activity_by_month", "teams/coverage_by_unit", "teams/inactive_teams"}
 
 

@@ -152,6 +152,15 @@ CASES: dict[str, list[dict]] = {
     "data/quarantine_by_file": [dict(ingest_id=20, row_limit=5000), dict(ingest_id=40, row_limit=7)],
     "data/units_mapped_from_former": [{}],
     "data/unknown_commune_share": [dict(month=LATEST), dict(month=MONTH), dict(month=FIRST_MONTH)],
+    "shared/unknown_commune_share": [dict(month=LATEST, indicator="working_age_service_users"),
+                                     dict(month=MONTH, indicator="persons_trained"),
+                                     dict(month=FIRST_MONTH, indicator="eid_activations_cum"),
+                                     dict(month=LATEST, indicator="active_users")],
+    # One publish on the demo: nothing revised yet (tests/test_revisions.py imports late files).
+    "shared/revised_figures": [dict(month=MONTH, metric="working_age_service_users",
+                                    population="working_age_population", points=1.0, percent=2.0),
+                               dict(month=LATEST, metric="persons_trained_cum", population="", points=0.0,
+                                    percent=0.0)],
     "disclosure/counts_by_unit_month": [{}],  # the small-cell pattern's input: every unit, month and measure
 }
 
@@ -1412,3 +1421,23 @@ def test_unknown_commune_share_matches_the_reference(params, warehouse, ref):
     if month == pd.Timestamp(LATEST):
         # Service-use rows without a commune leave some people placed nowhere: they still count in the province.
         assert 0 < unknown[0] < total[0]
+
+
+@pytest.mark.parametrize("params", CASES["shared/unknown_commune_share"], ids=str)
+def test_unknown_share_of_an_indicator_matches_the_reference(params, warehouse, ref):
+    # The caption under every unit table: the people of unknown commune over the province's figure, recomputed
+    # from the base tables by the reference (issue 16, item 5).
+    got = warehouse.run("shared/unknown_commune_share", **params)
+    geography, month = params["geography"], pd.Timestamp(params["month"])
+    column = params["indicator"].removesuffix("_cum")
+    communes = ref.indicators("commune", geography)
+    unknown = communes[(communes.month == month) & (communes.unit_code == UNKNOWN)][column].sum()
+    province = ref.indicators("province", geography)
+    total = province[(province.month == month) & (province.unit_code == PROVINCE)][column].sum()
+    assert list(got.indicator) == [params["indicator"] if params["indicator"] in (
+        "working_age_service_users", "active_users") or params["indicator"].endswith("_cum") else f"{column}_cum"]
+    assert_counts(got.unknown, [unknown], "unknown")
+    assert_counts(got.total, [total], "total")
+    assert_ratios(got.unknown_pct, [unknown / total if total else np.nan], "unknown_pct")
+    if params["indicator"] == "working_age_service_users":
+        assert 0 < unknown < total  # service-use rows without a commune: the demo has such people

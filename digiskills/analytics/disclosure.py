@@ -82,12 +82,13 @@ RULES: dict[str, Rule] = {
         counts=("current_count",), derived={"gap_count": ("current_count",),
                                             "required_per_month": ("current_count",)},
         margins=()),
-    "teams/activity_by_month": Rule(
-        counts=("households_reached",), derived={"coverage_pct": ("households_reached",)}),
+    "teams/activity_by_month": Rule(counts=("households_reached",), derived={"coverage_pct": ("households_reached",)}),
     "teams/coverage_by_unit": Rule(
         counts=("households_reached",), derived={"coverage_pct": ("households_reached",)}, margins=()),
-    "data/unknown_commune_share": Rule(
-        counts=("unknown", "total"), derived={"unknown_pct": ("unknown", "total")}),
+    "data/unknown_commune_share": Rule(counts=("unknown", "total"), derived={"unknown_pct": ("unknown", "total")}),
+    "shared/unknown_commune_share": Rule(counts=("unknown", "total"), derived={"unknown_pct": ("unknown", "total")}),
+    "shared/revised_figures": Rule(counts=("first_value", "value"),
+                                   derived={"first_share_pct": ("first_value",), "share_pct": ("value",)}),
 }
 
 
@@ -156,8 +157,7 @@ def _complement(frame: pd.DataFrame, values: pd.Series, mask: pd.Series, margins
     mask = mask.copy()
     numbers = pd.to_numeric(values, errors="coerce")
     by = list(margins) if len(margins) > 1 else margins[0] if margins else None
-    groups = frame.groupby(by, dropna=False, sort=False).groups.values() if margins \
-        else [frame.index]
+    groups = frame.groupby(by, dropna=False, sort=False).groups.values() if margins else [frame.index]
     for index in groups:
         if len(index) < 2 or mask[index].sum() != 1:
             continue
@@ -234,7 +234,7 @@ CellKey = tuple  # (source, measure, month: dt.date, geography, level, unit_code
 # The report queries whose counts are cells of the pattern (the funnel's are not: see the module docstring).
 UNIT_VIEWS = ("map/indicator_by_unit_month", "overview/kpis_by_month", "overview/kpis_trend_by_month",
               "teams/activity_by_month", "teams/coverage_by_unit", "projections/goal_share_by_unit_month",
-              "projections/goal_cascade_by_commune", "data/unknown_commune_share")
+              "projections/goal_cascade_by_commune", "data/unknown_commune_share", "shared/unknown_commune_share")
 
 
 def cell_key(source: str, measure: str, month, geography: str, level: str, unit_code) -> CellKey:
@@ -462,7 +462,7 @@ def _pattern_masks(name: str, frame: pd.DataFrame, params: dict, found: Pattern)
         back = {"value": 0, "previous_month": 1, "year_ago": 12}
         return {c: mask(cell_key(source, measure_of(i), _month_back(params["month"], n), geography, level, unit)
                         for i in frame["indicator"]) for c, n in back.items() if c in frame}
-    if name == "data/unknown_commune_share":
+    if name.endswith("/unknown_commune_share"):
         return {"unknown": mask(cell_key(source, i, params["month"], geography, "unknown", None)
                                 for i in frame["indicator"]),
                 "total": mask(cell_key(source, i, params["month"], geography, "province", PROVINCE)

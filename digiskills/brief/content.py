@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from digiskills.analytics import disclosure, projections
+from digiskills.analytics import disclosure, projections, revisions
 from digiskills.display import formatting
 from digiskills.reference import goals
 from digiskills.warehouse import db
@@ -198,6 +198,10 @@ class Brief:
     unknown: pd.DataFrame  # data/unknown_commune_share
     # The province's clock, not the server's (often UTC): "Tạo lúc 19:05" for a brief made at 12:05 UTC.
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(PROVINCE_TIME).replace(microsecond=0))
+    # The goal's figures of the month revised since first published (analytics.revisions.revised), and the share
+    # of the province's figure that is people of unknown commune (docs/metrics.md, "Revisions").
+    revised: pd.DataFrame | None = None
+    unknown_pct: float | None = None
 
     @property
     def month(self) -> dt.date:
@@ -225,4 +229,6 @@ def gather(run: Run, month: dt.date, geography: str, unit_code: str | None, goal
     return Brief(lang, geography, s, headline(s, lang), projection_of(s, all_goals or goals.load()),
                  mapped.reset_index(drop=True), level, lagging.reset_index(drop=True), teams,
                  run("teams/inactive_teams", **filters), run("data/freshness_by_table", month=month), run("data/ingest_log"),
-                 run("data/unknown_commune_share", geography=geography, month=month))
+                 run("data/unknown_commune_share", geography=geography, month=month),
+                 revised=revisions.revised(run, geography, month, goal.metric, goal.population),
+                 unknown_pct=revisions.unknown_share(run, geography, month, goal.metric))

@@ -127,6 +127,7 @@ def sections(b: Brief, listed: int = 10) -> list[Section]:
         lag.paragraphs.append(t("brief_lagging_none", lang))
     elif len(b.lagging) > len(rows):
         lag.notes.append(t("brief_more_units", lang, count=formatting.number(len(b.lagging) - len(rows), lang)))
+    lag.notes += revision_notes(b, listed)
     out.append(lag)
 
     teams = int(b.teams["teams"].iloc[0]) if not b.teams.empty and pd.notna(b.teams["teams"].iloc[0]) else 0
@@ -168,6 +169,25 @@ def sections(b: Brief, listed: int = 10) -> list[Section]:
                        Table([t("brief_table", lang), t("brief_rows", lang), t("brief_latest", lang),
                               t("brief_loaded", lang)], fresh_rows, [3, 1.4, 1.6, 2], [False, True, True, True])))
     return out
+
+
+def revision_notes(b: Brief, listed: int = 10) -> list[str]:
+    """Under the units table: the unit's and the units' figures of the month revised since first published, each
+    where the brief shows the figure itself ("Số liệu đã điều chỉnh: …"), and the share of the province's figure
+    that is people of unknown commune ("Chưa xác định xã/phường: x %")."""
+    lang, notes = b.lang, []
+    shown = {b.unit.code: b.unit.name} if b.standing.current_pct is not None else {}
+    shown.update({r.unit_code: r.name for r in b.map_frame.itertuples() if pd.notna(r.goal_pct)})
+    revised = b.revised if b.revised is not None else pd.DataFrame(columns=["unit_code"])
+    items = [f"{shown[r['unit_code']]} {formatting.revision(r, lang)}" for _, r in revised.iterrows()
+             if r["unit_code"] in shown]
+    if items:
+        more = t("brief_more_units", lang, count=formatting.number(len(items) - listed, lang)) \
+            if len(items) > listed else ""
+        notes.append(t("revised_figure_note", lang, change="; ".join(items[:listed])) + (f" {more}" if more else ""))
+    if b.unknown_pct is not None:
+        notes.append(formatting.unknown_caption(b.unknown_pct, lang))
+    return notes
 
 
 STALE_MONTHS = 2  # a source whose data end more than two months before the reporting month's end is old

@@ -151,11 +151,13 @@ def write(b: Brief, images: dict[str, bytes]) -> bytes:
             _text(slide, MARGIN, top, width, Inches(0.5) * len(section.paragraphs) + Inches(0.3),
                   [(p, 15, False, docs.INK) for p in section.paragraphs])
             top += Inches(0.5) * len(section.paragraphs) + Inches(0.35)
-        notes = Inches(0.5) if section.notes else 0
+        # A line of 14 pt per note under the table (the units behind may have three: more units, revisions, and
+        # the people of unknown commune), which the table makes room for.
+        notes = Inches(0.35) * len(section.notes) + Inches(0.15) if section.notes else 0
         if section.table is not None:
             _table(slide, section.table, top, SLIDE_H - top - Inches(0.3) - notes)
         if section.notes:
-            _text(slide, MARGIN, SLIDE_H - Inches(0.65), width, Inches(0.5),
+            _text(slide, MARGIN, SLIDE_H - Inches(0.15) - notes, width, notes,
                   [(p, 14, False, docs.MUTED) for p in section.notes])
 
     slide = _slide(prs, t("brief_definitions", lang), b)

@@ -163,3 +163,35 @@ def parse_month(text: str | None) -> dt.date | None:
         return dt.date(int(match[1]), int(match[2]), 1)
     except ValueError:
         return None
+
+
+PROVINCE_TIME = "Asia/Ho_Chi_Minh"  # a publish is dated on the province's clock (UTC+7)
+
+
+def revision(row, lang: str) -> str:
+    """A revised figure (a row of digiskills.analytics.revisions.revised) as "41,2% → 43,0% (công bố lần đầu
+    05/11/2026)": shares as percentages, counts as numbers, the first publish's date in the province's time."""
+    is_share = not _missing(row["share_pct"]) and not pd.isna(row["share_pct"])
+    old, new = (percent(row["first_share_pct"], lang), percent(row["share_pct"], lang)) if is_share \
+        else (number(row["first_value"], lang), number(row["value"], lang))
+    first = pd.Timestamp(row["first_published_at"]).tz_localize("UTC").tz_convert(PROVINCE_TIME)
+    return t("revised_figure_change", lang, old=old, new=new, date=date(first.date(), lang))
+
+
+def revision_note(row, lang: str) -> str:
+    """"Số liệu đã điều chỉnh: 41,2% → 43,0% (công bố lần đầu 05/11/2026)" / "Revised figure: …"."""
+    return t("revised_figure_note", lang, change=revision(row, lang))
+
+
+def unknown_caption(share: float | None, lang: str) -> str:
+    """"Chưa xác định xã/phường: 6,2% của số liệu toàn tỉnh": the caption under a unit table."""
+    return t("unknown_commune_caption", lang, share=percent(share, lang))
+
+
+def revision_texts(units: pd.Series, shown: pd.Series, revised: pd.DataFrame, lang: str) -> list[str]:
+    """A unit table's column "Số liệu đã điều chỉnh": for each unit code (null: the people of unknown commune) the
+    revision() of its figure, or "" where it is not revised or the table withholds the figure itself (`shown`
+    false: a "<5" cell must not be given back by its revision)."""
+    by_unit = {r["unit_code"]: r for _, r in revised.iterrows()}
+    codes = ["" if pd.isna(u) else str(u) for u in units]
+    return [revision(by_unit[c], lang) if c in by_unit and bool(s) else "" for c, s in zip(codes, shown)]

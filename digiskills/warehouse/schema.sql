@@ -230,3 +230,30 @@ create table if not exists service_usage (
     ingest_id integer not null,
     source_line bigint not null
 );
+
+-- One row per publish (digiskills/warehouse/published.py): when a version became live, and how many headline
+-- figures it added to published_figures (what it changed; the first publish: all of them).
+create table if not exists publishes (
+    publish_id integer primary key,
+    published_at timestamp not null,  -- UTC
+    latest_month date,  -- the latest month the version shows
+    figures_written bigint not null
+);
+
+-- The headline figures as each publish showed them, carried from version to version (an import copies the
+-- warehouse), so what was published for a month survives every later import. Only what a publish changed is
+-- written: the figure as of publish p is the row of the highest publish_id <= p; the first row of a figure is
+-- what was first published. value null: the publish withdrew the figure. Cost: units x months x measures per
+-- change, never persons (queries/published/headline_figures.sql).
+create table if not exists published_figures (
+    publish_id integer not null,
+    geography varchar not null,
+    unit_code varchar not null,  -- '96' the province, '' the people of unknown commune
+    month date not null,
+    metric varchar not null,  -- a commune_month column
+    population varchar not null,  -- the denominator's column of denominators, '' for a count
+    value hugeint,
+    denominator bigint
+    -- Unique on (geography, unit_code, month, metric, population, publish_id): written only by published.record.
+    -- No PRIMARY KEY: its index would take about 20 times the table's own space (18 MB against 0.8 MB).
+);

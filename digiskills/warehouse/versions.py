@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from digiskills.i18n import LANGUAGES, N_, t
+from digiskills.warehouse import published
 
 KEEP_VERSIONS = int(os.environ.get("DIGISKILLS_KEEP_VERSIONS", "5"))
 # What moves a published number: an import that changes, for a month the live warehouse already shows,
@@ -290,10 +291,12 @@ def pending_review(db_path: Path) -> Review | None:
 
 
 def publish(db_path: Path) -> None:
-    """The candidate becomes live; the live file becomes the newest kept version."""
+    """The candidate becomes live; the live file becomes the newest kept version. Its headline figures are recorded
+    in it first (digiskills.warehouse.published), so that what each publish showed outlives later versions."""
     candidate = pending_path(db_path)
     if not candidate.exists():
         raise FileNotFoundError(f"nothing to publish: no {candidate}")
+    published.record(candidate, [(metric, population) for _, metric, population in _measures()])
     _keep(db_path)
     os.chmod(candidate, 0o600)
     _fsync(candidate)
