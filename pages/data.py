@@ -17,10 +17,13 @@ lang = view.lang
 access.require("data_admin", lang)  # imports, publish and rollback: data admins only
 st.title(t("page_data", lang))
 
-# The drop zone's own words ("Drag and drop files here", "Browse files", "Limit 200MB per file") are Streamlit's, in
-# English, with no parameter to change them (streamlit/streamlit#13500): the label's help says the same in Vietnamese.
+# The drop zone's own words ("Drag and drop files here", "Upload", "200MB per file • CSV, …") are Streamlit's, in
+# English, with no parameter to change them in streamlit 1.67 (streamlit/streamlit#13500; docs/translations.md): the
+# caption above says the same in Vietnamese, and the zone's limit is the import's own (max_upload_size).
+upload_mb = limits.current().upload_bytes // limits.MB
+st.caption(t("upload_help", lang, limit=upload_mb))
 files = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "parquet"], accept_multiple_files=True,
-                         key="data__files", help=t("upload_help", lang, limit=limits.current().upload_bytes // limits.MB))
+                         key="data__files", max_upload_size=upload_mb)
 st.button(t("import", lang), disabled=not files, type="primary", key="data__import",
           on_click=lambda: st.session_state.update(data__import_requested=True))
 live_db = ui.live_warehouse().path
