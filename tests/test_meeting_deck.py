@@ -134,7 +134,7 @@ def test_every_slide_fits_the_screen_in_large_type(browser, app_url, tmp_path, w
                     .filter(el => el.offsetParent !== null).map(el => el.getBoundingClientRect().bottom)""")
                 if height > TREND_FROM_HEIGHT:
                     assert len(bottoms) == 1 and bottoms[0] > 0.6 * height, bottoms
-                    legend = page.locator(".js-plotly-plot .legendtext").all_inner_texts()
+                    legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("els => els.map(e => e.textContent)")
                     assert legend[-1] == f"{t('goal', 'vi')} 90%", legend  # the 2030 goal's line
                 else:
                     assert bottoms == [], bottoms
@@ -151,6 +151,7 @@ def test_every_slide_fits_the_screen_in_large_type(browser, app_url, tmp_path, w
             titles.append(title)
             page.keyboard.press("ArrowRight")
         expect(page.locator("h1").first).to_have_text(titles[0])  # → after the last slide: back to the first
+        wait_for_run(page)
         page.keyboard.press("ArrowLeft")
         expect(page.locator("h1").first).to_have_text(titles[-1])
     finally:
