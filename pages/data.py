@@ -145,11 +145,14 @@ log = ui.run("data/ingest_log")
 log["file_name"] = log["file_name"].map(mask)  # rows written before masking existed
 shown_log = log.assign(table_name=log["table_name"].map(lambda name: labels.table_name(name, lang)),
                        outcome=log["outcome"].map(lambda code: labels.outcome(code, lang)))
+# The outcome next to the file: at 1366 px the table is wider than the page, and what happened to a file is what a
+# data admin looks for first (the time is the column that scrolls out of view).
 widgets.show_table(shown_log, lang, {"ingest_id": "#", "file_name": t("data_col_file", lang),
-                                "table_name": t("data_col_table", lang), "rows_read": t("data_col_read", lang),
+                                "outcome": t("data_col_outcome", lang), "table_name": t("data_col_table", lang),
+                                "rows_read": t("data_col_read", lang),
                                 "rows_loaded": t("data_col_loaded", lang), "rows_rejected": t("data_col_rejected", lang),
                                 "rows_mapped_from_former": t("mapped_from_former", lang),
-                                "finished_at": t("data_col_finished", lang), "outcome": t("data_col_outcome", lang)},
+                                "finished_at": t("data_col_finished", lang)},
               height=360)
 with_rejects = log[log["rows_rejected"] > 0]
 if len(with_rejects):

@@ -849,15 +849,28 @@ def test_log_out_returns_to_the_form(page, shots):
 
 # --- leadership and the monthly meeting (issue 9) -------------------------------------------------------------------
 
-# Elements whose text must never be cut: KPI cards, st.metric values and labels, headings.
-CLIPPED = """() => [...document.querySelectorAll(
+# Elements whose text must never be cut: KPI cards, st.metric values and labels, headings; and a chart's texts
+# (titles, axis labels, the reform's mark) must lie inside the chart (issue 17: the mark's label was clipped at the
+# top of every chart).
+CLIPPED = """() => [...[...document.querySelectorAll(
     '[data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid="stMarkdownContainer"] div, h1, h2, h3')]
   .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
-  .map(el => el.innerText.slice(0, 60))"""
+  .map(el => el.innerText.slice(0, 60)),
+  ...[...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+    const svg = plot.querySelector('svg.main-svg');
+    if (!svg || plot.offsetParent === null) return [];
+    const box = svg.getBoundingClientRect();
+    return [...plot.querySelectorAll('text')].filter(el => {
+      const r = el.getBoundingClientRect();
+      return el.textContent.trim() && r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1
+        || r.top < box.top - 1 || r.bottom > box.bottom + 1);
+    }).map(el => 'chart: ' + el.textContent.slice(0, 60));
+  })]"""
 
 
 @pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080)])
-@pytest.mark.parametrize("path", ["/", "/projections", "/?month=2025-12"])
+@pytest.mark.parametrize("path", ["/", "/projections", "/?month=2025-12", "/teams?month=2022-09",
+                                  "/funnel?month=2025-06", "/map?month=2025-06"])
 def test_no_card_or_label_is_clipped(page, shots, width, height, path):
     """At a laptop's and a projector's size, every card value, metric and heading fits its box (the issue saw
     "Đúng ti…" and "Cần tăn…" on the projections page at 1366 px)."""
