@@ -17,10 +17,13 @@ lang = view.lang
 access.require("data_admin", lang)  # imports, publish and rollback: data admins only
 st.title(t("page_data", lang))
 
-# The drop zone's own words ("Drag and drop files here", "Browse files", "Limit 200MB per file") are Streamlit's, in
-# English, with no parameter to change them (streamlit/streamlit#13500): the label's help says the same in Vietnamese.
+# The drop zone's own words ("Drag and drop files here", "Upload", "200MB per file • CSV, …") are Streamlit's, in
+# English, with no parameter to change them in streamlit 1.67 (streamlit/streamlit#13500; docs/translations.md): the
+# caption above says the same in Vietnamese, and the zone's limit is the import's own (max_upload_size).
+upload_mb = limits.current().upload_bytes // limits.MB
+st.caption(t("upload_help", lang, limit=upload_mb))
 files = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "parquet"], accept_multiple_files=True,
-                         key="data__files", help=t("upload_help", lang, limit=limits.current().upload_bytes // limits.MB))
+                         key="data__files", max_upload_size=upload_mb)
 st.button(t("import", lang), disabled=not files, type="primary", key="data__import",
           on_click=lambda: st.session_state.update(data__import_requested=True))
 live_db = ui.live_warehouse().path
@@ -142,11 +145,14 @@ log = ui.run("data/ingest_log")
 log["file_name"] = log["file_name"].map(mask)  # rows written before masking existed
 shown_log = log.assign(table_name=log["table_name"].map(lambda name: labels.table_name(name, lang)),
                        outcome=log["outcome"].map(lambda code: labels.outcome(code, lang)))
+# The outcome next to the file: at 1366 px the table is wider than the page, and what happened to a file is what a
+# data admin looks for first (the time is the column that scrolls out of view).
 widgets.show_table(shown_log, lang, {"ingest_id": "#", "file_name": t("data_col_file", lang),
-                                "table_name": t("data_col_table", lang), "rows_read": t("data_col_read", lang),
+                                "outcome": t("data_col_outcome", lang), "table_name": t("data_col_table", lang),
+                                "rows_read": t("data_col_read", lang),
                                 "rows_loaded": t("data_col_loaded", lang), "rows_rejected": t("data_col_rejected", lang),
                                 "rows_mapped_from_former": t("mapped_from_former", lang),
-                                "finished_at": t("data_col_finished", lang), "outcome": t("data_col_outcome", lang)},
+                                "finished_at": t("data_col_finished", lang)},
               height=360)
 with_rejects = log[log["rows_rejected"] > 0]
 if len(with_rejects):

@@ -5,16 +5,18 @@ from the brief's gathering of the pages' queries (digiskills.brief.content), so 
 
 import textwrap
 
+import pandas as pd
 import streamlit as st
 
 from digiskills.app import deck, ui
 from digiskills.brief import content as brief, documents as brief_documents
-from digiskills.display import formatting
+from digiskills.display import charts, formatting
 from digiskills.i18n import t
 
 SLIDES = ("headline", "map", "behind", "projections", "teams")
 CHART_FONT = 22  # px at 1920×1080: readable from the back of a room (the issue asks ≥ 18)
 CHART_HEIGHT = 400  # px: under the title and the two lines above it, above the controls at 1366×768
+TREND_HEIGHT = 400  # px: slide 1's trend, under the sentence and the figures at 1920×1080
 
 view = ui.current_view()
 lang = view.lang
@@ -59,6 +61,25 @@ def projection_chart(month, geography, unit_code, goal_id, meeting_lang, warehou
                           title_text="<br>".join(textwrap.wrap(figure.layout.yaxis.title.text or "", 24)) or None))
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def goal_trend(month, geography, unit_code, goal_id, meeting_lang, warehouse_version):
+    """Slide 1's answer in a picture: the goal's share month by month to the reporting month, and the goal."""
+    b = gathered(month, geography, unit_code, goal_id, meeting_lang, warehouse_version)
+    series = b.standing.series
+    if series is None or series.empty:
+        return None
+    goal = b.standing.goal
+    figure = charts.lines(series.assign(month=pd.to_datetime(series["month"])), "month",
+                          {"share_pct": t(goal.metric.removesuffix("_cum"), meeting_lang)}, meeting_lang, y_is_share=True,
+                          goal=goal.target,
+                          goal_label=f"{t('goal', meeting_lang)} {formatting.percent(goal.target, meeting_lang, 0)}")
+    return (figure.update_layout(height=TREND_HEIGHT, font_size=CHART_FONT, legend_font_size=CHART_FONT,
+                                 margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h", y=-0.18))
+            .update_annotations(font_size=CHART_FONT)
+            .update_xaxes(tickfont_size=CHART_FONT, dtick="M12", tickformat="%Y", tickangle=0)
+            .update_yaxes(tickfont_size=CHART_FONT, range=[0, 1]))
+
+
 key = (view.month, view.geography, unit_code, view.goal.id, lang, version)
 b = gathered(*key)
 slide = st.session_state.setdefault("meeting__slide", 0)
@@ -72,6 +93,10 @@ st.title(f"{t(f'meeting_{SLIDES[slide]}', lang)} · {b.unit.name} · {formatting
 
 if SLIDES[slide] == "headline":
     st.html(f"<div class='deck-headline'>{b.headline}</div>{deck.figures_html(brief_documents.key_figures(b))}")
+    figure = goal_trend(*key)
+    if figure is not None:  # shown where the screen has room under the figures (deck.STYLE)
+        with st.container(key="deck_trend"):
+            st.plotly_chart(figure, width="stretch", config={"displayModeBar": False, "staticPlot": True})
 elif SLIDES[slide] == "map":
     picture = named_map(*key)
     if picture is None:

@@ -488,3 +488,34 @@ def test_the_demo_ends_with_the_last_full_month(demo_small):
                                                   "(select max(month) from service_usage)")[0]
     assert dt.date(2026, 10, 1) <= last_visit <= dt.date(2026, 10, 31)
     assert last_month == dt.date(2026, 10, 1)
+
+
+def test_the_overview_trend_is_continuous_across_the_new_year_of_the_reform(demo_small):
+    # The demo's export carries the former units' figures before 2025 and the new units' from 2025 (the data
+    # contract's rule); the built-in rows it cannot carry are scaled like it (demo.builder). Before that, the
+    # province's 2024 denominator stayed the real province's and a 2 % demo's coverage jumped from ~1 % in 12/2024
+    # to ~24 % in 01/2025. Checked on the Overview's own trend query, province and one district, both geographies.
+    from digiskills.warehouse import db
+
+    warehouse = db.Warehouse(demo_small.db)
+    # Independent of the package: camau_facts §1 and the Bạc Liêu facts, 2024 population of old Cà Mau
+    # 1,210,843 and old Bạc Liêu 929,439, working-age share 63.5 % each, times the demo's scale 0.02.
+    working_age_2024 = round(0.02 * (round(1_210_843 * 0.635) + round(929_439 * 0.635)))
+    pairs = {"working_age_service_users": "working_age_service_users_pct",
+             "working_age_reached": "working_age_reached_pct", "households_reached": "households_reached_pct"}
+    for geography in ("2025", "pre2025"):
+        for district in (None, "970"):  # 970: Đầm Dơi, a former district and a former district area
+            trend = warehouse.run("overview/kpis_trend_by_month", geography=geography, month=dt.date(2026, 10, 1),
+                                  district_code=district, commune_code=None).set_index("month")
+            december, january = trend.loc[pd.Timestamp("2024-12-01")], trend.loc[pd.Timestamp("2025-01-01")]
+            where = (geography, district)
+            for count, pct in pairs.items():
+                assert december[count] > 0 and december[pct] > 0, (where, count)
+                # The denominators a year apart differ by the population's drift (under 3 %), not by 50 times.
+                implied = december[count] / december[pct], january[count] / january[pct]
+                assert abs(implied[1] / implied[0] - 1) < 0.03, (where, pct, implied)
+                # Cumulative counts of one month more: the share moves a little, never jumps.
+                assert 0.9 <= january[pct] / december[pct] <= 1.25, (where, pct, december[pct], january[pct])
+            if district is None:
+                implied = december.working_age_service_users / december.working_age_service_users_pct
+                assert round(implied) == working_age_2024, (geography, implied)

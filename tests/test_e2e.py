@@ -117,6 +117,7 @@ PASSWORD_INPUT = 'input[type="password"]'
 LOGIN_BUTTON = '[data-testid="stFormSubmitButton"] button'
 UPLOADER = '[data-testid="stFileUploader"]'
 DOWNLOAD = '[data-testid="stDownloadButton"]'
+PAGE_NOT_FOUND = "Page not found"  # Streamlit's dialog for a URL no page answers
 SNAKE_CASE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")  # a column's code name (visit_date), not a header in words
 
 # A script run is over: the app root says so and no element is left stale from the previous run.
@@ -388,6 +389,30 @@ def test_every_page_through_the_sidebar_links(page, shots):
         expect(page).to_have_url(re.compile(rf"[?&]unit={DAM_DOI}(&|$)"))
         expect(page).to_have_url(re.compile(r"[?&]geo=2025(&|$)"))
         expect(sidebar_select(page, t("district_2025", "vi"))).to_have_value(DAM_DOI_NAME)
+
+
+@pytest.mark.parametrize("path", ["/overview?month=2025-06&level=district&unit=970", "/overview/"])
+def test_a_link_to_the_overview_by_its_name_opens_it(page, shots, path):
+    """Issue 17: the Overview is served at "/", and "/overview" showed Streamlit's "Page not found". The link opens
+    the Overview at its own address and keeps the link's view."""
+    open_app(page, path)
+    keeps_view = "unit=" in path
+    check_page(page, shots, "page_overview", True, 9, DAM_DOI_NAME if keeps_view else PROVINCE)
+    expect(page).to_have_url(re.compile(re.escape(page.app_url) + r"/(\?.*)?$"))
+    if keeps_view:
+        expect(page).to_have_url(re.compile(r"[?&]month=2025-06(&|$)"))
+        expect(page).to_have_url(re.compile(rf"[?&]unit={DAM_DOI}(&|$)"))
+    expect(page.get_by_text(PAGE_NOT_FOUND)).to_have_count(0)
+
+
+@pytest.mark.parametrize("path", ["/meeting", "/map?meeting=1"])
+def test_a_link_to_the_meeting_opens_the_deck(page, shots, path):
+    """/meeting, and any page's link with ?meeting=1, open the deck (its first slide's title names the month)."""
+    open_app(page, path)
+    expect(page.locator("h1").first).to_have_text(re.compile("^" + re.escape(t("meeting_headline", "vi")) + " · "))
+    expect(page).to_have_url(re.compile(r"[?&]meeting=1(&|$)"))
+    expect(page.locator(NAV_LINK)).to_have_count(0)
+    expect(page.get_by_text(PAGE_NOT_FOUND)).to_have_count(0)
 
 
 @pytest.mark.parametrize("path, title_key, names_unit, charts", PAGES, ids=[p[0] for p in PAGES])
@@ -730,11 +755,13 @@ def test_each_role_sees_exactly_its_pages(page, shots, user):
 
 @pytest.mark.parametrize("path", ["/explore", "/data", "/console", "/explore?geo=pre2025&level=commune&unit=32162"])
 def test_a_viewer_gets_no_rows_and_no_upload_even_by_url(page, shots, path):
-    """A viewer following a link to Explore or Data gets the overview of aggregates: no row-level table, no
-    download, no upload widget."""
+    """A viewer following a link to Explore, Data or the console is told the page is not for their role (not
+    Streamlit's "Page not found"): no row-level table, no download, no upload widget."""
     open_app(page, path, "viewer")
-    expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(t("page_overview", "vi") + ": ")))
+    expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(t("not_allowed", "vi"))
     wait_for_run(page)
+    expect(page.get_by_text(PAGE_NOT_FOUND)).to_have_count(0)
+    expect(page.locator("h1")).to_have_count(0)
     for selector in (UPLOADER, DOWNLOAD):
         expect(page.locator(selector)).to_have_count(0)
     expect(page.get_by_text(t("page_explore", "vi"), exact=True)).to_have_count(0)
@@ -746,7 +773,8 @@ def test_an_analyst_explores_and_downloads_but_cannot_import(page, shots):
     check_page(page, shots, "page_explore", True, 0, PROVINCE)
     expect(page.locator(DOWNLOAD)).to_have_count(3)  # CSV, Excel, Parquet
     open_app(page, "/data", "analyst")
-    expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(t("page_overview", "vi") + ": ")))
+    expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(t("not_allowed", "vi"))
+    wait_for_run(page)
     expect(page.locator(UPLOADER)).to_have_count(0)
 
 
@@ -821,15 +849,28 @@ def test_log_out_returns_to_the_form(page, shots):
 
 # --- leadership and the monthly meeting (issue 9) -------------------------------------------------------------------
 
-# Elements whose text must never be cut: KPI cards, st.metric values and labels, headings.
-CLIPPED = """() => [...document.querySelectorAll(
+# Elements whose text must never be cut: KPI cards, st.metric values and labels, headings; and a chart's texts
+# (titles, axis labels, the reform's mark) must lie inside the chart (issue 17: the mark's label was clipped at the
+# top of every chart).
+CLIPPED = """() => [...[...document.querySelectorAll(
     '[data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid="stMarkdownContainer"] div, h1, h2, h3')]
   .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
-  .map(el => el.innerText.slice(0, 60))"""
+  .map(el => el.innerText.slice(0, 60)),
+  ...[...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+    const svg = plot.querySelector('svg.main-svg');
+    if (!svg || plot.offsetParent === null) return [];
+    const box = svg.getBoundingClientRect();
+    return [...plot.querySelectorAll('text')].filter(el => {
+      const r = el.getBoundingClientRect();
+      return el.textContent.trim() && r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1
+        || r.top < box.top - 1 || r.bottom > box.bottom + 1);
+    }).map(el => 'chart: ' + el.textContent.slice(0, 60));
+  })]"""
 
 
 @pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080)])
-@pytest.mark.parametrize("path", ["/", "/projections", "/?month=2025-12"])
+@pytest.mark.parametrize("path", ["/", "/projections", "/?month=2025-12", "/teams?month=2022-09",
+                                  "/funnel?month=2025-06", "/map?month=2025-06"])
 def test_no_card_or_label_is_clipped(page, shots, width, height, path):
     """At a laptop's and a projector's size, every card value, metric and heading fits its box (the issue saw
     "Đúng ti…" and "Cần tăn…" on the projections page at 1366 px)."""

@@ -31,6 +31,9 @@ STYLE = """<style>
   .st-key-meeting_controls {position: fixed; left: 0; right: 0; bottom: 0; z-index: 1000; background: white;
     border-top: 1px solid #ddd; padding: 0.6rem 2.5rem;}
   .st-key-meeting_controls button p {font-size: 1.4rem;}
+  /* Slide 1's trend fills the lower half of a projector's slide; at 768 px high the sentence and the five
+     figures already fill it (docs/deck_slide1_1366x768.png), so there it is left out rather than squeezed. */
+  @media (max-height: 900px) {[data-testid="stLayoutWrapper"]:has(> .st-key-deck_trend) {display: none;}}
   [data-testid="stImage"] img {max-height: calc(100vh - 12rem); width: auto !important; max-width: 100%;
     object-fit: contain;}
 </style>"""

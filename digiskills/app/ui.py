@@ -286,6 +286,16 @@ def url_choice(widget_key: str, param: str, options: list, default):
     return st.session_state[widget_key]
 
 
+def redirect_page(url_path: str, target: st.Page, **params: str) -> st.Page:
+    """A hidden page at /<url_path> that opens `target` with the link's query parameters (and `params`): a stable
+    link where no page of that name is served (the default page answers only at "/")."""
+    def go() -> None:
+        query = {key: st.query_params.get_all(key) for key in st.query_params} | {k: [v] for k, v in params.items()}
+        st.switch_page(target, query_params=query)
+
+    return st.Page(go, title=target.title, url_path=url_path, visibility="hidden")
+
+
 def meeting_mode() -> bool:
     """?meeting=1: the monthly meeting on a projector (pages/meeting.py)."""
     return st.query_params.get("meeting") == "1"

@@ -133,6 +133,15 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, title: str) -> Path:
     return path
 
 
+def scaled(d: pd.DataFrame, scale: float) -> pd.DataFrame:
+    """Denominators rows with their figures scaled with the demo's volume (the file's rows and, after the
+    ingest, the built-in rows the file cannot carry: demo.builder)."""
+    d = d.copy()
+    for col in denominators.MEASURES:
+        d[col] = (d[col] * scale).round().astype(int)
+    return d
+
+
 def _denominators(world: World, out: Path) -> Path:
     """The built-in denominators, scaled with the demo's volume so that shares stay realistic, as the statistics
     office would send them: the former districts and communes for the years before 2025, the province and the
@@ -142,9 +151,7 @@ def _denominators(world: World, out: Path) -> Path:
     before = (d.geography == "pre2025") & (d.year < units.REFORM_DATE.year) & ~province
     after = (d.geography == "2025") & (d.year >= units.REFORM_DATE.year) & (
         province | d.unit_code.isin(world.new_communes.unit_code))
-    d = d[before | after].copy()
-    for col in ("population", "working_age_population", "households"):
-        d[col] = (d[col] * world.scale).round().astype(int)
+    d = scaled(d[before | after], world.scale)
     path = out / "mau_so_dan_so.csv"
     pd.DataFrame({"Mã đơn vị": d.unit_code, "Năm": d.year, "Dân số": d.population,
                   "Dân số trong độ tuổi lao động": d.working_age_population, "Số hộ": d.households,
