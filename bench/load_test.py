@@ -238,9 +238,10 @@ def main() -> int:
     from digiskills.app import auth
     from digiskills.warehouse import store as warehouse
 
-    key, copied_key = warehouse.secret_file(args.db), warehouse.secret_file(db)
-    if not os.environ.get("DIGISKILLS_SECRET") and key.exists() and key != copied_key:
-        shutil.copyfile(key, copied_key)  # the import must pseudonymise with the warehouse's own key
+    if not os.environ.get("DIGISKILLS_SECRET"):  # the import must pseudonymise with the warehouse's own key
+        key, copied_key = warehouse.secret_file(args.db), warehouse.secret_file(db)
+        if key.exists() and key != copied_key:
+            shutil.copyfile(key, copied_key)
     env = {**os.environ, "DIGISKILLS_DB": str(db)}
     geo = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or REPO.parent / "shared" / "geo")
     if geo.is_dir() and "DIGISKILLS_BOUNDARIES" not in env:
