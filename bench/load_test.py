@@ -21,6 +21,7 @@ admin written into a users file of its own in the work folder.
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import shutil
@@ -276,6 +277,8 @@ def main() -> int:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
 
+    if args.work:  # every load, for a closer look: page, loaded, error boxes, seconds, outcome, during the import
+        (work / "load_test_results.json").write_text(json.dumps({"steps": steps, "loads": results}))
     during = sum(r[5] for r in results)
     print(f"{args.sessions} sessions on {base}; wall {wall:.0f} s; {len(results)} page loads, {during} of them "
           f"started while the import ran ({run.import_finished - run.import_started:.0f} s: {'; '.join(steps)})")
