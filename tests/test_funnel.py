@@ -917,6 +917,7 @@ def test_the_funnel_page_says_so_when_nobody_entered(demo_small, monkeypatch):
         at.switch_page("pages/funnel.py")
         at.run()
         assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]  # the probe: an error reference (int(NaN)), not the page
         assert [i.value for i in at.info] == [t("funnel_empty", lang, step=t("step_guided_or_trained", lang))]
         assert not at.get("plotly_chart")  # no empty chart under the message
     ui.live_warehouse.clear()
