@@ -1,7 +1,7 @@
 """The models on Apache Spark SQL over a Parquet lake (docs/scaling.md): the same queries/models/*.sql, transpiled
 from DuckDB by sqlglot, with the DuckDB macros as the Spark SQL functions of queries/spark/000_functions.sql and
-the tables DuckDB builds through a table macro written in Spark SQL in the other files of queries/spark. DuckDB stays the engine of the dashboard; this module is for a national roll-up and imports pyspark only when
-it runs."""
+the tables DuckDB builds through a table macro written in Spark SQL in the other files of queries/spark. DuckDB
+stays the engine of the dashboard; this module is for a national roll-up and imports pyspark only when it runs."""
 
 import re
 import time
@@ -76,7 +76,8 @@ def _spark_statements(path: Path) -> list[str]:
 
 def spark_functions() -> dict[str, str]:
     """Name (upper case) -> statement of each function queries/spark/000_functions.sql defines."""
-    return {_CREATED.search(statement).group(2).upper(): statement for statement in _spark_statements(FUNCTIONS_FILE)}
+    return {_CREATED.search(statement).group(2).upper(): statement
+            for statement in _spark_statements(FUNCTIONS_FILE)}
 
 
 def spark_tables() -> dict[str, tuple[str, str]]:
@@ -206,7 +207,8 @@ def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[Model
     """Run queries/models on `spark` over `lake`: the functions of queries/spark/000_functions.sql, then each
     model statement, transpiled, or its Spark form from queries/spark (spark_tables). A table is written as
     Parquet to `out`/<table>/ (replacing it) and read back as a temporary view, so the next models read the stored
-    table and not its whole lineage again. A view stays a view. Returns what happened to each statement, SKIPPED ones included with their reason."""
+    table and not its whole lineage again. A view stays a view. Returns what happened to each statement, SKIPPED
+    ones included with their reason."""
     register_lake(spark, lake)
     functions = spark_functions()
     tables = spark_tables()
