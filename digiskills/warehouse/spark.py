@@ -1,7 +1,7 @@
 """The models on Apache Spark SQL over a Parquet lake (docs/scaling.md): the same queries/models/*.sql, transpiled
-from DuckDB by sqlglot, with the DuckDB macros as the Spark SQL functions of queries/spark/000_functions.sql.
-DuckDB stays the engine of the dashboard; this module is for a national roll-up and imports pyspark only when
-it runs."""
+from DuckDB by sqlglot, with the DuckDB macros as the Spark SQL functions of queries/spark/000_functions.sql and
+the tables DuckDB builds through a table macro written in Spark SQL in the other files of queries/spark. DuckDB
+stays the engine of the dashboard; this module is for a national roll-up and imports pyspark only when it runs."""
 
 import re
 import time
@@ -17,8 +17,9 @@ from digiskills import ROOT
 SPARK_DIR = ROOT / "queries" / "spark"
 FUNCTIONS_FILE = SPARK_DIR / "000_functions.sql"
 
-# (model file, object) -> why the Spark build leaves it out. The DuckDB macros that have a Spark form are not
-# here: queries/spark/000_functions.sql defines them, and the build skips their DuckDB definitions.
+# (model file, object) -> why the Spark build leaves it out. Not here: the DuckDB macros that have a Spark form
+# (queries/spark/000_functions.sql defines them, and the build skips their DuckDB definitions), and the tables
+# with a Spark form in another file of queries/spark (the build runs it in place of the DuckDB statement).
 SKIPPED = {
     ("080_commune_month_views.sql", "commune_month_long"):
         "a view for the report queries, which run on the provincial DuckDB mart; DuckDB's UNPIVOT over "
@@ -27,18 +28,18 @@ SKIPPED = {
         "a DuckDB table macro for the report queries, which run on the provincial DuckDB mart",
     ("080_commune_month_views.sql", "unit_month_estimated"):
         "a DuckDB table macro for the report queries, which run on the provincial DuckDB mart",
-    ("090_funnel_persons.sql", "funnel_persons"):
-        "per-person lists and maps (the funnel's dates), read only by DuckDB's funnel macros; the report queries run "
-        "on the provincial DuckDB mart",
-    ("090_funnel_persons.sql", "funnel_persons_touched"): "a view of funnel_persons for funnel_entrants",
+    ("090_funnel_persons.sql", "funnel_persons_touched"):
+        "a view of funnel_persons for DuckDB's funnel_entrants (the Spark form reads funnel_persons)",
     ("090_funnel_persons.sql", "funnel_person_steps_of"):
-        "a DuckDB table macro with list lambdas (list_reduce) over query_table: Spark has no CREATE MACRO",
+        "a DuckDB table macro with list lambdas (list_reduce) over query_table for the funnel report, which runs "
+        "on the provincial DuckDB mart; Spark has no CREATE MACRO",
     ("090_funnel_persons.sql", "funnel_person_steps"): "a DuckDB table macro over funnel_person_steps_of",
-    ("095_funnel_entrants.sql", "funnel_entrants"): "built with the DuckDB funnel macro funnel_person_steps_of",
     ("095_funnel_entrants.sql", "funnel_default_person_steps"):
         "a DuckDB table macro for the funnel report, which runs on the provincial DuckDB mart",
-    ("095_funnel_entrants.sql", "is_default_funnel"): "a DuckDB macro for the funnel report (list_filter with a lambda)",
-    ("095_funnel_entrants.sql", "funnel_group_key"): "a DuckDB macro for the funnel report, on the DuckDB mart",
+    ("095_funnel_entrants.sql", "is_default_funnel"):
+        "a DuckDB macro with a list lambda for the funnel report, which runs on the provincial DuckDB mart",
+    ("095_funnel_entrants.sql", "funnel_group_key"):
+        "a DuckDB macro for the funnel report, which runs on the provincial DuckDB mart",
 }
 
 _CREATED = re.compile(r"create\s+(?:or\s+replace\s+)?(?:temporary\s+)?(table|view|macro|function)\s+(\w+)",
@@ -69,12 +70,32 @@ def statements() -> list[Statement]:
     return found
 
 
+def _spark_statements(path: Path) -> list[str]:
+    """The statements of a queries/spark file, comments removed (they hold no `--` or `;` in a string)."""
+    code = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+    return [statement.strip() for statement in filter(str.strip, re.split(r";\s*(?:\n|$)", code))]
+
+
 def spark_functions() -> dict[str, str]:
     """Name (upper case) -> statement of each function queries/spark/000_functions.sql defines."""
+    return {_CREATED.search(statement).group(2).upper(): statement
+            for statement in _spark_statements(FUNCTIONS_FILE)}
+
+
+def spark_tables() -> dict[str, tuple[str, str]]:
+    """Table name -> (file name, query) of each `create or replace table <name> as <query>` in the files of
+    queries/spark other than 000_functions.sql: the Spark form of a model table whose DuckDB statement does not
+    transpile (it reads a DuckDB table macro). The build runs the query in place of the DuckDB statement."""
     found = {}
-    code = re.sub(r"--[^\n]*", "", FUNCTIONS_FILE.read_text(encoding="utf-8"))
-    for statement in filter(str.strip, re.split(r";\s*(?:\n|$)", code)):
-        found[_CREATED.search(statement).group(2).upper()] = statement.strip()
+    for path in sorted(SPARK_DIR.glob("*.sql")):
+        if path == FUNCTIONS_FILE:
+            continue
+        for statement in _spark_statements(path):
+            created = re.match(r"create\s+or\s+replace\s+table\s+(\w+)\s+as\s", statement, re.IGNORECASE)
+            if not created or created.group(1) in found:
+                raise NotPortable(f"queries/spark/{path.name}: not one `create or replace table <name> as` per "
+                                  f"table: {statement[:80]}")
+            found[created.group(1)] = (path.name, statement[created.end():])
     return found
 
 
@@ -181,16 +202,18 @@ class ModelRun:
     outcome: str  # "built", "function" (a macro replaced by queries/spark), or "skipped"
     seconds: float = 0.0
     rows: int | None = None
-    reason: str = ""
+    reason: str = ""  # why it was skipped, or the queries/spark file that replaced the DuckDB statement
 
 
 def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[ModelRun]:
     """Run queries/models on `spark` over `lake`: the functions of queries/spark/000_functions.sql, then each
-    model statement, transpiled. A table is written as Parquet to `out`/<table>/ (replacing it) and read back as
-    a temporary view, so the next models read the stored table and not its whole lineage again. A view stays a
-    view. Returns what happened to each statement, SKIPPED ones included with their reason."""
+    model statement, transpiled, or its Spark form from queries/spark (spark_tables). A table is written as
+    Parquet to `out`/<table>/ (replacing it) and read back as a temporary view, so the next models read the stored
+    table and not its whole lineage again. A view stays a view. Returns what happened to each statement, SKIPPED
+    ones included with their reason."""
     register_lake(spark, lake)
     functions = spark_functions()
+    tables = spark_tables()
     for sql in functions.values():
         spark.sql(sql)
     out.mkdir(parents=True, exist_ok=True)
@@ -209,7 +232,11 @@ def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[Model
                            reason=f"queries/spark/{FUNCTIONS_FILE.name}")
         else:
             started = time.perf_counter()
-            frame = spark.sql(_query_of(spark_sql(statement.sql, frozenset(functions))))
+            form = tables.get(statement.name) if statement.kind == "table" else None
+            if form:
+                frame = spark.sql(form[1])
+            else:
+                frame = spark.sql(_query_of(spark_sql(statement.sql, frozenset(functions))))
             rows = None
             if statement.kind == "table":
                 target = out / statement.name
@@ -220,7 +247,7 @@ def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[Model
             if statement.name in models.FULL_BUILD_AFTER:
                 _context_view(spark, *models.FULL_BUILD_AFTER[statement.name])
             run = ModelRun(statement.model, statement.name, statement.kind, "built",
-                           time.perf_counter() - started, rows)
+                           time.perf_counter() - started, rows, f"queries/spark/{form[0]}" if form else "")
         runs.append(run)
         progress(run)
     return runs
@@ -234,7 +261,8 @@ def _context_view(spark, name: str, sql: str) -> None:
 def print_run(run: ModelRun) -> None:
     if run.outcome == "built":
         rows = f"{run.rows:>10,} rows" if run.rows is not None else " " * 15
-        print(f"{run.model:<30} {run.name:<20} {run.kind:<6} {rows}  {run.seconds:6.1f} s", flush=True)
+        print(f"{run.model:<30} {run.name:<20} {run.kind:<6} {rows}  {run.seconds:6.1f} s  {run.reason}".rstrip(),
+              flush=True)
     else:
         print(f"{run.model:<30} {run.name:<20} {run.kind:<6} {run.outcome}: {run.reason}", flush=True)
 
