@@ -45,8 +45,9 @@ final as (
 
 select * from final order by geography, district_code, commune_code, person_id;
 
--- The touched persons' rows of funnel_persons (all of them in a full build): what funnel_entrants is built from.
-create or replace view funnel_persons_touched as
+-- The touched persons' rows of funnel_persons (all of them in a full build): what funnel_entrants is built from;
+-- a temp view of the build, like the touched sets it reads.
+create or replace temporary view funnel_persons_touched as
 select * from funnel_persons where person_id in (select person_id from touched_persons);
 
 -- funnel_person_steps_of(source, geo, district, commune, steps, mode, window_days): each person of a place
