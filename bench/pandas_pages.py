@@ -122,10 +122,20 @@ def kpis_by_month(t: Tables, geography, month, district_code, commune_code, **_)
         if column == "value":
             out["denominator"] = out.indicator.map(at.denominator.max())
         out[f"{column}_pct"] = out.indicator.map(at.pct.max())
+    # The part allocated by crosswalk weights (the macro unit_month_estimated), in the reporting month only.
+    cm = t.commune_month
+    rows = cm[(cm.geography == geography) & scoped(cm, district_code, commune_code)
+              & (cm.month == month_start(month))]
+    estimated = {name: rows[f"{column}_estimated"].sum(min_count=1) if len(rows) else np.nan
+                 for name, column in HEADLINE.items()}
+    out["estimated_value"] = out.indicator.map(estimated)
+    out["placed_value"] = out.value - out.estimated_value
+    out["estimated_pct"] = divide(out.estimated_value, out.value.where(out.value != 0))
     out["position"] = out.indicator.map({name: i for i, name in enumerate(KPI_ORDER)})
     out = out.sort_values("position", na_position="last", kind="stable")
     return out[["indicator", "value", "previous_month", "year_ago", "denominator", "value_pct",
-                "previous_month_pct", "year_ago_pct"]].reset_index(drop=True)
+                "previous_month_pct", "year_ago_pct", "estimated_value", "placed_value",
+                "estimated_pct"]].reset_index(drop=True)
 
 
 def kpis_trend_by_month(t: Tables, geography, month, district_code, commune_code, **_) -> pd.DataFrame:
@@ -153,8 +163,10 @@ def indicator_by_unit_month(t: Tables, geography, level, district_code, indicato
     column = indicator if indicator in MONTH_STATES else f"{indicator}_cum"
     measured = pd.DataFrame({
         "unit_code": rows.district_code if level == "district" else rows.commune_code, "month": rows.month,
-        "value": rows[column] if column in rows else np.nan, "records": rows[RECORDS].sum(axis=1, min_count=1)})
-    measured = sql_sum(measured, ["unit_code", "month"], ["value", "records"]).reset_index()
+        "value": rows[column] if column in rows else np.nan,
+        "estimated_value": rows[f"{column}_estimated"] if f"{column}_estimated" in rows else np.nan,
+        "records": rows[RECORDS].sum(axis=1, min_count=1)})
+    measured = sql_sum(measured, ["unit_code", "month"], ["value", "estimated_value", "records"]).reset_index()
 
     units = units_of(t, geography)
     districts = units[units.level == "district"][["unit_code", "name"]].rename(
@@ -170,6 +182,7 @@ def indicator_by_unit_month(t: Tables, geography, level, district_code, indicato
     # `is not distinct from`: pandas' merge matches a null key with a null key.
     data = chosen.merge(measured, on="unit_code", how="inner")
     data["indicator_value"] = data.value.where(data.records > 0)
+    data["estimated_value"] = data.estimated_value.where(data.records > 0)
     data["year"] = data.month.dt.year
     data = data.merge(denominators_of(t, geography)[["unit_code", "year", "population", "households",
                                                    "working_age_population"]], on=["unit_code", "year"], how="left")
@@ -183,6 +196,9 @@ def indicator_by_unit_month(t: Tables, geography, level, district_code, indicato
         "per_household": divide(data.indicator_value, data.households),
         "share_of_basis_pct": divide(data.indicator_value, basis)})
     out["goal_pct"] = out.share_of_basis_pct / goal_target
+    out["estimated_value"] = data.estimated_value
+    out["placed_value"] = data.indicator_value - data.estimated_value
+    out["estimated_pct"] = divide(data.estimated_value, data.indicator_value.where(data.indicator_value != 0))
     return out.sort_values(["month", "unit_code"], na_position="last", kind="stable").reset_index(drop=True)
 
 

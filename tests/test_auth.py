@@ -399,8 +399,10 @@ def test_publish_discard_and_rollback_refuse_a_user_no_longer_a_data_admin(app, 
     assert t(refusal, "vi") in [e.value for e in at.error]
     if how == "removed":  # logged out: the log-in form and nothing else
         assert titles(at) == [t("login_title", "vi")] and "role" not in at.session_state
-    else:  # an analyst now: the Data page is gone from the navigation
-        assert at.session_state["role"] == "analyst" and not titles(at)[0].startswith(t("page_data", "vi"))
+    else:  # an analyst now: the Data page refuses them, with none of its buttons left
+        assert at.session_state["role"] == "analyst"
+        assert not any(title.startswith(t("page_data", "vi")) for title in titles(at))
+        assert not [b for b in at.button if b.key in ("data__publish", "data__discard", "data__rollback")]
 
 
 def test_a_data_admin_still_in_the_users_file_publishes(app, users, waiting_import):

@@ -381,7 +381,7 @@ def test_descriptions_come_from_the_docs(demo_small):
         "one transaction.", "Params: none.", "Columns: person_id, month, transactions."]
     # A table with its own comment in a file of several tables: its lines first, then the file's header.
     assert tables["team_places"].descriptions[0][1].startswith("A team's unit: the roster's latest word")
-    assert "\n\nWhere every person, household and team lies" in tables["team_places"].descriptions[0][1]
+    assert "\n\nWhere every person, household, team and training session lies" in tables["team_places"].descriptions[0][1]
     # A reference table: the comment above its `create table` in schema.sql.
     assert tables["units"].descriptions[0][0] == "digiskills/warehouse/schema.sql"
 
@@ -631,11 +631,11 @@ def test_the_page_speaks_english_too(app):
 
 
 def test_a_viewer_cannot_reach_the_console(app):
-    # Not in a viewer's navigation: a link to it opens the overview.
+    # Not in a viewer's menu: a link to it opens the page's own refusal, with no console on it.
     at = app("viewer")
     assert_clean(at)
-    assert at.title[0].value.startswith(t("page_overview", "vi") + ":")
-    assert not at.get("text_area")
+    assert [w.value for w in at.warning] == [t("not_allowed", "vi")]
+    assert not at.title and not at.get("text_area")
     # The page run on its own (a first deep link to a fresh server) refuses before any widget or data.
     at = app("viewer", script="pages/console.py", page=None)
     assert [w.value for w in at.warning] == [t("not_allowed", "vi")]
