@@ -13,6 +13,7 @@ from digiskills.demo.world import START, last_full_month, simulate
 from digiskills.ingest import load as ingest
 from digiskills.reference import crosswalk
 from digiskills.warehouse import store as warehouse
+from digiskills.warehouse import versions
 
 
 def print_progress(message: str, fraction: float | None = None) -> None:
@@ -43,6 +44,8 @@ def build(out: Path, scale: float, seed: int, db_path: Path,
     # The demo is built on purpose: it is published even if its review flags something.
     reports = ingest.ingest_paths(files, db_path=db_path, progress=on_file, today=today, publish="always")
     _scale_built_in_denominators(db_path, scale)
+    # What the demo shows from its first page on is what it first published: no figure reads as revised.
+    versions.record_live_figures_afresh(db_path)
     progress(f"done in {time.perf_counter() - started:.1f} s", 1.0)
     return reports
 
