@@ -13,7 +13,6 @@ from digiskills.demo.world import START, last_full_month, simulate
 from digiskills.ingest import load as ingest
 from digiskills.reference import crosswalk
 from digiskills.warehouse import store as warehouse
-from digiskills.warehouse import versions
 
 
 def print_progress(message: str, fraction: float | None = None) -> None:
@@ -42,36 +41,32 @@ def build(out: Path, scale: float, seed: int, db_path: Path,
         progress(f"ingest {name}" if name else "building the models", 0.3 + 0.5 * i / max(total, 1))
 
     # The demo is built on purpose: it is published even if its review flags something.
-    reports = ingest.ingest_paths(files, db_path=db_path, progress=on_file, today=today, publish="always")
-    _scale_built_in_denominators(db_path, scale)
-    # What the demo shows from its first page on is what it first published: no figure reads as revised.
-    versions.record_live_figures_afresh(db_path)
+    # Its built-in denominators are scaled before it is published, so what it publishes is what it shows.
+    reports = ingest.ingest_paths(files, db_path=db_path, progress=on_file, today=today, publish="always",
+                                  after_load=lambda con: _scale_built_in_denominators(con, scale))
     progress(f"done in {time.perf_counter() - started:.1f} s", 1.0)
     return reports
 
 
-def _scale_built_in_denominators(db_path: Path, scale: float) -> None:
+def _scale_built_in_denominators(con: duckdb.DuckDBPyConnection, scale: float) -> None:
     """The built-in denominators the demo's file cannot replace, scaled like the file's rows, so that every
     month of both geographies divides the demo's people by a population of the demo's size.
 
     The data contract takes a year's figures for one geography only (the former units before 2025, the new ones
     from 2025) and refuses the province before 2025 (docs/data-contract.md), so without this the province before
     2025, the 2025 geography before 2025, its 16 former district areas and the former units from 2025 kept the
-    real province's figures: a 2 % demo's coverage jumped from about 1 % to 73 % at 01/2025. Written into the
-    file just published, before any reader opens it (as firststart's meta keys are)."""
-    con = duckdb.connect(str(db_path))
-    try:
-        built_in = con.execute("select * from denominators where ingest_id is null").df()
-        if built_in.empty:
-            return
-        rows = demo_exports.scaled(built_in, scale)
-        rows["method"] = "Demo: " + rows["method"]
-        con.register("scaled_rows", rows)
-        con.execute("""
-            update denominators d set population = s.population,
-                working_age_population = s.working_age_population, households = s.households, method = s.method
-            from scaled_rows s
-            where d.ingest_id is null and d.geography = s.geography and d.unit_code = s.unit_code
-                and d.year = s.year""")
-    finally:
-        con.close()
+    real province's figures: a 2 % demo's coverage jumped from about 1 % to 73 % at 01/2025. Run on the import's
+    copy, before it is published."""
+    built_in = con.execute("select * from denominators where ingest_id is null").df()
+    if built_in.empty:
+        return
+    rows = demo_exports.scaled(built_in, scale)
+    rows["method"] = "Demo: " + rows["method"]
+    con.register("scaled_rows", rows)
+    con.execute("""
+        update denominators d set population = s.population,
+            working_age_population = s.working_age_population, households = s.households, method = s.method
+        from scaled_rows s
+        where d.ingest_id is null and d.geography = s.geography and d.unit_code = s.unit_code
+            and d.year = s.year""")
+    con.unregister("scaled_rows")

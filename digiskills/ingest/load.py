@@ -152,19 +152,18 @@ class Prepared:
 
 
 def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: str | None = None,
-                 aliases_file: Path | None = None, check_only: bool = False,
-                 progress: Callable[[int, int, str], None] | None = None,
-                 today: dt.date | None = None, publish: str = "auto") -> list[FileReport]:
-    """Loads (or with check_only, only checks) every file; returns one report per file.
-
-    Files are read and checked in worker processes (two at a time on this 2-core machine) while this process
-    loads the previous ones, in the given order, one transaction per file."""
+                 aliases_file: Path | None = None, check_only: bool = False, today: dt.date | None = None,
+                 progress: Callable[[int, int, str], None] | None = None, publish: str = "auto",
+                 after_load: Callable[[duckdb.DuckDBPyConnection], None] = lambda con: None) -> list[FileReport]:
+    """Loads (or with check_only, only checks) every file; returns one report per file. Files are read and checked
+    in worker processes (two at a time on this 2-core machine) while this process loads the previous ones, in the
+    given order, one transaction per file; then `after_load` runs on the import's copy. Its models are built after
+    that, and publish decides: "auto" makes the import live unless its review flags something
+    (digiskills.warehouse.versions), "always", or "review" (a data admin publishes it)."""
     db_path = db_path or warehouse.warehouse_path()
     files = expand(paths)
     reports = []
     staging.clean_stale(db_path)  # scratch copies and uploads of imports killed before
-    # publish: "auto" makes the import live unless its review flags something (digiskills.warehouse.versions), "always",
-    # or "review" (a data admin publishes it).
     with warehouse.writing(db_path, keep=not check_only, publish=publish) as session:
         units = session.con.execute("select * from units").df()
         setup = (Aliases.load(aliases_file), units, session.secret, today or dt.date.today(), table,
@@ -175,6 +174,7 @@ def ingest_paths(paths: Iterable[Path], *, db_path: Path | None = None, table: s
             report = ingest_file(session.con, prepared, check_only)
             reports.append(report)
             session.changed |= report.outcome in ("loaded", "loaded_with_rejects", "nothing_loaded")
+        after_load(session.con)
         if progress:
             progress(len(files), len(files), "")
     return reports

@@ -70,18 +70,3 @@ def record(path: Path, measures: list[tuple[str, str | None]], at: dt.datetime |
     finally:
         con.close()
 
-
-def record_afresh(path: Path, measures: list[tuple[str, str | None]]) -> int | None:
-    """Forgets every recorded publish of the warehouse file `path` and records what it shows now as its first one:
-    for a warehouse nobody has seen yet whose figures were changed after its publish (the demo, once it has scaled
-    the built-in denominators its exports cannot carry)."""
-    con = duckdb.connect(str(path))
-    try:
-        present = {r[0] for r in con.execute("select table_name from duckdb_tables() where not temporary").fetchall()}
-        if {"publishes", "published_figures"} <= present:
-            con.execute("delete from published_figures")
-            con.execute("delete from publishes")
-    finally:
-        con.close()
-    return record(path, measures)
-

@@ -290,12 +290,6 @@ def pending_review(db_path: Path) -> Review | None:
     return Review(**json.loads(_review_path(db_path).read_text(encoding="utf-8")))
 
 
-def record_live_figures_afresh(db_path: Path) -> None:
-    """The live warehouse's recorded publishes replaced by one of what it shows now (published.record_afresh): for
-    a warehouse no reader has opened yet, changed after its publish."""
-    published.record_afresh(db_path, [(metric, population) for _, metric, population in _measures()])
-
-
 def publish(db_path: Path) -> None:
     """The candidate becomes live; the live file becomes the newest kept version. Its headline figures are recorded
     in it first (digiskills.warehouse.published), so that what each publish showed outlives later versions."""
