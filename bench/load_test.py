@@ -38,11 +38,13 @@ PAGES = ["", "map", "funnel", "projections", "teams", "explore", "console", "dat
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic"]
 PAGE_TIMEOUT_MS = 120_000
-# The app has finished its script run and nothing on screen is stale (as tests/test_e2e.py waits).
+# The app has finished its script run, nothing on screen is stale and nothing still shows its loading skeleton
+# (as tests/streamlit_server.py waits).
 RUN_FINISHED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
+    && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]');
 }"""
 
 

@@ -12,6 +12,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# A script run is over and drawn: the app root says so, no element is left stale from the previous run, and no
+# element still shows its loading skeleton (on a loaded machine the run can end before the browser has loaded the
+# code that draws its widgets and markdown: the deck's slide 1 was once measured as grey placeholders).
+RUN_FINISHED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
+    && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]');
+}"""
+
 
 def free_port() -> int:
     with socket.socket() as s:

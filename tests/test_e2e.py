@@ -33,7 +33,7 @@ from digiskills.app import auth
 from digiskills.reference import crosswalk, goals
 from digiskills.i18n import t
 from digiskills.reference.units import all_units
-from streamlit_server import served
+from streamlit_server import RUN_FINISHED, served
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 expect = playwright_api.expect
@@ -119,13 +119,6 @@ UPLOADER = '[data-testid="stFileUploader"]'
 DOWNLOAD = '[data-testid="stDownloadButton"]'
 PAGE_NOT_FOUND = "Page not found"  # Streamlit's dialog for a URL no page answers
 SNAKE_CASE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")  # a column's code name (visit_date), not a header in words
-
-# A script run is over: the app root says so and no element is left stale from the previous run.
-RUN_FINISHED = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
-}"""
 
 # For each chart: its traces, the SVG trace paths actually drawn, and whether it is a map.
 CHARTS_DRAWN = """els => els.map(el => ({

@@ -14,7 +14,7 @@ import pytest
 from conftest import TEST_SECRET
 from digiskills.app import auth
 from digiskills.i18n import t
-from streamlit_server import served
+from streamlit_server import RUN_FINISHED, served
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
 expect = playwright_api.expect
@@ -31,12 +31,6 @@ TREND_FROM_HEIGHT = 900  # px: slide 1 draws its trend on screens taller than th
 MONTH = "10/2026"  # the demo's last full month (conftest.DEMO_TODAY)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-
-RUN_FINISHED = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
-}"""
 
 # Everything the slide shows, measured: each visible element's box against the window, text that overflows its
 # own box, the page's scroll height, the computed sizes of key figures, their labels and table cells.
