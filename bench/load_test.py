@@ -9,6 +9,7 @@ the server's peak RSS and the load average during the run.
 
     python3 bench/load_test.py --db data/warehouse.duckdb [--sessions 10] [--rounds 2] [--users USERS_FILE --user NAME]
     python3 bench/load_test.py --db W --import-month data/demo --until-import-done --work DIR   # a one-month import
+    python3 bench/load_test.py --db W --pages funnel --rounds 1   # the sessions open the funnel at once
 
 Without --import-month the import is a small file of 50 visits; with it, the batch of bench/import_cost.py (the
 last month's visits file of the demo exports, --import-rows rows given new visit ids). --until-import-done keeps
@@ -74,8 +75,8 @@ async def _settle(page) -> None:
 class Run:
     """What the walkers share: when to stop, whether the import is running, and what the monitor saw."""
 
-    def __init__(self, rounds: int, until_import_done: bool, max_minutes: float):
-        self.rounds, self.until_import_done = rounds, until_import_done
+    def __init__(self, pages: list[str], rounds: int, until_import_done: bool, max_minutes: float):
+        self.pages, self.rounds, self.until_import_done = pages, rounds, until_import_done
         self.deadline = time.perf_counter() + max_minutes * 60
         self.import_started = self.import_finished = None
         self.loads: list[float] = []  # 1-minute load average, sampled every 2 s
@@ -130,7 +131,7 @@ async def _session(browser, base: str, run: Run, login: tuple[str, str] | None, 
     try:
         done = 0
         while run.another_round(done):
-            for name in PAGES:
+            for name in run.pages:
                 started = time.perf_counter()
                 ok, errors, outcome = await _load(page, base, name, login)
                 results.append((name or "overview", ok, errors, time.perf_counter() - started, outcome,
@@ -231,6 +232,10 @@ def main() -> int:
     parser.add_argument("--until-import-done", action="store_true",
                         help="keep walking rounds until the import has finished")
     parser.add_argument("--max-minutes", type=float, default=20, help="no round starts after this many minutes")
+    parser.add_argument("--pages", default=",".join(PAGES[1:]),
+                        help="the pages each session opens in turn, comma-separated (default: every page after the "
+                             "overview, which every session opens first); --pages funnel: all sessions open the "
+                             "funnel at once")
     parser.add_argument("--work", type=Path, help="folder for the copied warehouse (kept; default: temporary)")
     args = parser.parse_args()
 
@@ -262,7 +267,8 @@ def main() -> int:
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
                                "--server.address", "127.0.0.1", "--server.headless", "true"],
                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    run = Run(args.rounds, args.until_import_done, args.max_minutes)
+    pages = ["", *[name for name in args.pages.split(",") if name]]
+    run = Run(pages, args.rounds, args.until_import_done, args.max_minutes)
     try:
         _wait_for(base, 60)
         export = _month_export(args.import_month, args.import_rows, work) if args.import_month else _visit_export(work)
@@ -288,7 +294,7 @@ def main() -> int:
           f"(1 min) during the run: min {min(run.loads):.1f}, median {statistics.median(run.loads):.1f}, "
           f"max {max(run.loads):.1f}; {os.cpu_count()} cores")
     print(f"{'page':<12} {'loads':>6} {'failed':>7} {'timeouts':>9} {'errors':>7} {'p50 s':>7} {'p95 s':>7}")
-    for name in ["overview", *PAGES[1:], "all"]:
+    for name in ["overview", *pages[1:], "all"]:
         rows = [r for r in results if name == "all" or r[0] == name]
         times = sorted(r[3] for r in rows if r[1])
         p50 = statistics.median(times) if times else float("nan")
