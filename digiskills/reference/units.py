@@ -187,11 +187,15 @@ class UnitResolver:
                 index.names[u.unit_code] = u.name
         self._new_sets = [s.unit_set for s in self.sets.itertuples() if s.valid_from is not None]
         self._old_sets = [s.unit_set for s in self.sets.itertuples() if s.valid_from is None]
+        self._spans = [(s.unit_set, s.valid_from, s.valid_to) for s in self.sets.itertuples()]
+        self._in_force: dict[date, tuple[str, ...]] = {}  # by date: a file names a few hundred dates at most
 
-    def in_force(self, on: date) -> list[str]:
+    def in_force(self, on: date) -> tuple[str, ...]:
         """The unit sets in force on a date."""
-        return [s.unit_set for s in self.sets.itertuples()
-                if (s.valid_from is None or s.valid_from <= on) and on <= s.valid_to]
+        if on not in self._in_force:
+            self._in_force[on] = tuple(unit_set for unit_set, start, end in self._spans
+                                       if (start is None or start <= on) and on <= end)
+        return self._in_force[on]
 
     def name(self, unit_set: str, code: str) -> str:
         for level in ("commune", "district"):
