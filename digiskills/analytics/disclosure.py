@@ -87,6 +87,11 @@ RULES: dict[str, Rule] = {
         counts=("households_reached",), derived={"coverage_pct": ("households_reached",)}, margins=()),
     "data/unknown_commune_share": Rule(counts=("unknown", "total"), derived={"unknown_pct": ("unknown", "total")}),
     "shared/unknown_commune_share": Rule(counts=("unknown", "total"), derived={"unknown_pct": ("unknown", "total")}),
+    "national/province_totals_by_month": Rule(
+        counts=("persons_reached", "persons_trained", "active_users", "working_age_reached",
+                "working_age_service_users"),
+        derived={"working_age_reached_pct": ("working_age_reached",),
+                 "working_age_service_users_pct": ("working_age_service_users",)}),
     "shared/revised_figures": Rule(counts=("first_value", "value"),
                                    derived={"first_share_pct": ("first_value",), "share_pct": ("value",)}),
 }
