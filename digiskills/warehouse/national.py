@@ -13,6 +13,10 @@ from digiskills import ROOT
 
 SQL_FILE = ROOT / "queries" / "national" / "province_month.sql"
 TABLE = "province_month"
+# The models the roll-up reads, directly (commune_month, units, unit_sets, denominators are the lake's) or through
+# commune_month: a build of just these (digiskills.warehouse.spark.build's `only`) is enough for it.
+MODELS = frozenset({"person_links", "person_steps", "persons", "households", "commune_allocation", "person_places",
+                    "household_places", "session_places", "service_months", "reporting_months", "commune_month"})
 # Where `python -m digiskills build --engine spark --lake data/lake` writes it (its default --out).
 DEFAULT_FOLDER = Path("data") / "lake" / "models-spark" / TABLE
 
