@@ -152,4 +152,6 @@ if st.session_state.get("overview__brief") == brief_view:
                        key="overview__brief_pptx", needed="viewer", lang=lang)
 
 # The national roll-up (trial): the province beside another, from the Spark build over a lake (docs/scaling.md).
-national.section(lang, view.month)
+rollup = national.built()
+national.section(lang, view.month, ui.run("national/province_totals_by_month", rollup=rollup[0], built_at=rollup[1])
+                 if rollup else None)

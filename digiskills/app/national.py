@@ -6,13 +6,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from digiskills.app import ui, widgets
+from digiskills.app import widgets
 from digiskills.display import charts, formatting
 from digiskills.i18n import t
 from digiskills.reference import units
-from digiskills.warehouse import national
+from digiskills.warehouse.national import built  # noqa: F401 (for the page: where the roll-up is, if built)
 
-QUERY = "national/province_totals_by_month"
 # The commands that build the trial roll-up from the dashboard's warehouse (the demo's: the second province is a
 # sample of it), in the order to run them (docs/scaling.md, "A national roll-up").
 COMMANDS = ("python -m digiskills export-lake data/lake\n"
@@ -20,18 +19,17 @@ COMMANDS = ("python -m digiskills export-lake data/lake\n"
             "python -m digiskills build --engine spark --lake data/lake")
 
 
-def section(lang: str, month: dt.date) -> None:
-    """The roll-up's provinces in `month` (or its latest month, if it ends earlier) and their share of working-age
-    people reached, month by month."""
+def section(lang: str, month: dt.date, frame: pd.DataFrame | None) -> None:
+    """The roll-up (the rows of national/province_totals_by_month, None when none is built): its provinces in
+    `month` (or its latest month, if it ends earlier) and their share of working-age people reached, month by
+    month; or how to build it."""
     st.subheader(t("national_title", lang))
     st.caption(t("national_trial_note", lang))
-    found = national.built()
-    if found is None:
+    if frame is None:
         st.info(t("national_not_built", lang))
         st.code(COMMANDS, language="bash")
         return
-    rollup, built_at = found
-    frame = ui.run(QUERY, rollup=rollup, built_at=built_at)
+    built_at = frame["built_at"].iloc[0] if len(frame) else ""
     placed = frame[frame["province_code"].notna()].copy()
     if placed.empty:
         st.info(t("national_empty", lang))
