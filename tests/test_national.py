@@ -3,6 +3,8 @@ An Giang moved from a sample of it), the models and queries/national/province_mo
 back by DuckDB through the dashboard's report query, checked province by province and month by month against
 DuckDB's own models over the same lake summed by pandas; and the Overview's "Toàn quốc (thử nghiệm)" section."""
 
+import json
+
 import duckdb
 import pandas as pd
 import pytest
@@ -184,7 +186,7 @@ def test_the_overview_shows_both_provinces_in_vietnamese(spark_rollup, demo_smal
     table = next(frame.value for frame in at.dataframe if t("national_province", "vi") in frame.value.columns)
     assert table[t("national_province", "vi")].tolist() == ["Tỉnh An Giang (minh họa)", "Tỉnh Cà Mau"]
     chart = next(c for c in at.get("plotly_chart") if "overview__national" in str(c.proto.id))
-    assert {trace["name"] for trace in __import__("json").loads(chart.proto.spec)["data"]} == {
+    assert {trace["name"] for trace in json.loads(chart.proto.spec)["data"]} == {
         "Tỉnh An Giang (minh họa)", "Tỉnh Cà Mau"}
 
 
