@@ -173,7 +173,11 @@ def _add_lake_commands(sub) -> None:
     p = sub.add_parser("export-lake", help="write the warehouse's base tables as a Hive-partitioned Parquet lake")
     p.add_argument("lake", type=Path, help="the lake's folder (created; other provinces in it are kept)")
     p.add_argument("--db", type=Path, help="warehouse file (default DIGISKILLS_DB or data/warehouse.duckdb)")
-    p = sub.add_parser("build", help="run the models (queries/models) over a lake, on DuckDB or Spark")
+    p.add_argument("--demo-province", metavar="CODE",
+                   help="instead: a sample of the demo warehouse (--db) moved onto this province's 2025 units, an "
+                        "illustrative second province for the national roll-up (e.g. 91, An Giang)")
+    p = sub.add_parser("build", help="run the models (queries/models) and the national roll-up over a lake, "
+                                     "on DuckDB or Spark")
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     p.add_argument("--lake", type=Path, required=True, help="a folder written by export-lake")
     p.add_argument("--master", default="local[2]", help="Spark master URL (spark engine; default local[2])")
@@ -182,11 +186,17 @@ def _add_lake_commands(sub) -> None:
 
 
 def _lake_command(args) -> int:
-    from digiskills.warehouse import lake
+    from digiskills.warehouse import lake, national
 
     try:
         if args.command == "export-lake":
-            manifest = lake.export(args.db or warehouse.warehouse_path(), args.lake)
+            source = args.db or warehouse.warehouse_path()
+            if args.demo_province:
+                from digiskills.demo import province
+
+                manifest = province.export(source, args.lake, args.demo_province)
+            else:
+                manifest = lake.export(source, args.lake)
             for table, entry in manifest["tables"].items():
                 print(f"{table:<20} {sum(entry['rows'].values()):>12,} rows  "
                       f"{sum(len(p) for p in entry['partitions'].values()):>4} partition(s)")
@@ -197,6 +207,8 @@ def _lake_command(args) -> int:
         if args.engine == "duckdb":
             seconds = lake.build_duckdb(args.lake, out / "models.duckdb")
             print(f"{out / 'models.duckdb'}: the models built by DuckDB in {seconds:.1f} s")
+            rows, seconds = national.build_duckdb(out / "models.duckdb", out)
+            print(f"{out / national.TABLE}: the national roll-up, {rows:,} rows, in {seconds:.2f} s")
             return 0
         from digiskills.warehouse import spark
 
@@ -207,12 +219,14 @@ def _lake_command(args) -> int:
         session = spark.session(args.master)
         try:
             runs = spark.build(session, args.lake, out, progress=spark.print_run)
+            rows, seconds = national.build_spark(session, out)
         finally:
             session.stop()
         print(f"{out}: {sum(r.outcome == 'built' for r in runs)} statements built on Spark in "
               f"{sum(r.seconds for r in runs):.1f} s, {sum(r.outcome == 'skipped' for r in runs)} skipped")
+        print(f"{out / national.TABLE}: the national roll-up, {rows:,} rows, on Spark in {seconds:.2f} s")
         return 0
-    except lake.LakeError as exc:
+    except (lake.LakeError, ValueError) as exc:  # ValueError: an unknown province, a source that is not a demo
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from digiskills.analytics import projections, revisions
-from digiskills.app import access, ui, widgets
+from digiskills.app import access, national, ui, widgets
 from digiskills.brief import content as brief
 from digiskills.display import charts, formatting
 from digiskills.i18n import N_, known, t
@@ -150,3 +150,8 @@ if st.session_state.get("overview__brief") == brief_view:
     access.download_button(pptx_column, t("brief_pptx", lang), lambda: documents.pptx, f"{documents.stem}.pptx",
                        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        key="overview__brief_pptx", needed="viewer", lang=lang)
+
+# The national roll-up (trial): the province beside another, from the Spark build over a lake (docs/scaling.md).
+rollup = national.built()
+national.section(lang, view.month, ui.run("national/province_totals_by_month", rollup=rollup[0], built_at=rollup[1])
+                 if rollup else None)

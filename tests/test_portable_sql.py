@@ -129,3 +129,12 @@ def test_the_check_accepts_the_portable_forms():
         group by all""")
     assert spark_sql("create or replace table t2 as select k, string_agg(s, ',' order by s) as ss from t group by k")
     assert "UNPIVOT(v FOR n IN" in spark and "LATERAL VIEW EXPLODE(SEQUENCE(" in spark
+
+
+def test_the_national_rollup_transpiles():
+    # queries/national/province_month.sql runs on Spark after the models (digiskills.warehouse.national), transpiled
+    # like them; tests/test_national.py runs it there.
+    from digiskills.warehouse import national
+
+    out = spark_sql(national.sql(), frozenset(spark.spark_functions()))
+    assert "commune_month" in out and "province_code" in out

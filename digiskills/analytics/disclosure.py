@@ -63,9 +63,7 @@ RULES: dict[str, Rule] = {
     "overview/kpis_trend_by_month": Rule(
         counts=("persons_trained", "training_attendances", "households_reached", "accounts_created",
                 "eid_activations", "active_users", "working_age_reached", "working_age_service_users"),
-        derived={"households_reached_pct": ("households_reached",),
-                 "working_age_reached_pct": ("working_age_reached",),
-                 "working_age_service_users_pct": ("working_age_service_users",)}),
+        derived={f"{c}_pct": (c,) for c in ("households_reached", "working_age_reached", "working_age_service_users")}),
     "map/indicator_by_unit_month": Rule(
         counts=("value", "estimated_value", "placed_value"), margins=("month",),
         derived={**{c: ("value",) for c in ("per_1000", "per_household", "share_of_basis_pct", "goal_pct")},
@@ -87,6 +85,9 @@ RULES: dict[str, Rule] = {
         counts=("households_reached",), derived={"coverage_pct": ("households_reached",)}, margins=()),
     "data/unknown_commune_share": Rule(counts=("unknown", "total"), derived={"unknown_pct": ("unknown", "total")}),
     "shared/unknown_commune_share": Rule(counts=("unknown", "total"), derived={"unknown_pct": ("unknown", "total")}),
+    "national/province_totals_by_month": Rule(counts=(
+        "persons_reached", "persons_trained", "active_users", "working_age_reached", "working_age_service_users"),
+        derived={f"{c}_pct": (c,) for c in ("working_age_reached", "working_age_service_users")}),
     "shared/revised_figures": Rule(counts=("first_value", "value"),
                                    derived={"first_share_pct": ("first_value",), "share_pct": ("value",)}),
 }
@@ -99,8 +100,7 @@ NO_PERSON_COUNTS: dict[str, str] = {
     "disclosure/counts_by_unit_month": "the input of the suppression pattern below, never shown",
     "shared/reporting_units": "units", "shared/reporting_months": "months", "shared/demo_sample": "a scale",
     "data/freshness_by_table": "rows of tables", "data/ingest_log": "rows of files",
-    "data/quarantine_by_file": "row-level, data admins only",
-    "data/units_mapped_from_former": "rows of files by unit",
+    "data/quarantine_by_file": "row-level, data admins only", "data/units_mapped_from_former": "rows of files by unit",
     "teams/inactive_teams": "teams and their members",
     "explore/persons": "row-level, analysts only", "explore/trainings": "row-level, analysts only",
     "explore/visits": "row-level, analysts only", "explore/teams_by_unit": "team names, for a filter",

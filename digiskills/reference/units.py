@@ -110,20 +110,28 @@ def _legacy_province(unit_set: str, province_code: str, valid_to: date) -> list[
     return units
 
 
-def _new_province() -> list[dict]:
+def _new_province(province_code: str = PROVINCE_CODE, unit_set: str = "camau_2025") -> list[dict]:
     rows = query("select ward, wardType, wardCode, wardLat, wardLon, province, provinceLat, provinceLon "
-                 f"from admin_units where provinceCode = '{PROVINCE_CODE}'")
-    units = [dict(unit_set="camau_2025", unit_code=PROVINCE_CODE, valid_from=REFORM_DATE, valid_to=FOREVER,
+                 f"from admin_units where provinceCode = '{province_code}'")
+    if not rows:
+        raise ValueError(f"no province {province_code!r} among vietnamadminunits' 2025 units")
+    units = [dict(unit_set=unit_set, unit_code=province_code, valid_from=REFORM_DATE, valid_to=FOREVER,
                   level="province", unit_type="Tỉnh", name=rows[0]["province"],
                   short_name=_short(rows[0]["province"], "Tỉnh"), parent_code=None, successor_code=None,
                   lat=rows[0]["provinceLat"], lon=rows[0]["provinceLon"], source=_NEW)]
     for r in rows:
         name = _typed(r["ward"], r["wardType"])
-        units.append(dict(unit_set="camau_2025", unit_code=r["wardCode"], valid_from=REFORM_DATE, valid_to=FOREVER,
+        units.append(dict(unit_set=unit_set, unit_code=r["wardCode"], valid_from=REFORM_DATE, valid_to=FOREVER,
                           level="commune", unit_type=r["wardType"], name=name, short_name=_short(name, r["wardType"]),
-                          parent_code=PROVINCE_CODE, successor_code=None, lat=r["wardLat"], lon=r["wardLon"],
+                          parent_code=province_code, successor_code=None, lat=r["wardLat"], lon=r["wardLon"],
                           source=_NEW))
     return units
+
+
+def province_units_2025(province_code: str, unit_set: str) -> pd.DataFrame:
+    """Another province's 2025 units (its province row and communes, no districts), as all_units() writes Cà
+    Mau's: for the illustrative second province of a national lake (digiskills.demo.province)."""
+    return pd.DataFrame(_new_province(province_code, unit_set), columns=UNIT_COLUMNS)
 
 
 def all_units() -> pd.DataFrame:

@@ -205,12 +205,14 @@ class ModelRun:
     reason: str = ""  # why it was skipped, or the queries/spark file that replaced the DuckDB statement
 
 
-def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[ModelRun]:
+def build(spark, lake: Path, out: Path, progress=lambda run: None,
+          only: frozenset[str] | None = None) -> list[ModelRun]:
     """Run queries/models on `spark` over `lake`: the functions of queries/spark/000_functions.sql, then each
     model statement, transpiled, or its Spark form from queries/spark (spark_tables). A table is written as
     Parquet to `out`/<table>/ (replacing it) and read back as a temporary view, so the next models read the stored
-    table and not its whole lineage again. A view stays a view. Returns what happened to each statement, SKIPPED
-    ones included with their reason."""
+    table and not its whole lineage again. A view stays a view. `only`: build just these tables and views (what
+    one query reads, e.g. digiskills.warehouse.national.MODELS), the others skipped. Returns what happened to each
+    statement, SKIPPED ones included with their reason."""
     register_lake(spark, lake)
     functions = spark_functions()
     tables = spark_tables()
@@ -224,6 +226,8 @@ def build(spark, lake: Path, out: Path, progress=lambda run: None) -> list[Model
         key = (statement.model, statement.name)
         if key in SKIPPED:
             run = ModelRun(statement.model, statement.name, statement.kind, "skipped", reason=SKIPPED[key])
+        elif only is not None and statement.kind != "macro" and statement.name not in only:
+            run = ModelRun(statement.model, statement.name, statement.kind, "skipped", reason="not asked for")
         elif statement.kind == "macro":
             if statement.name.upper() not in functions:
                 raise NotPortable(f"{statement.model}: the macro {statement.name} has no Spark form in "
