@@ -190,18 +190,23 @@ def test_the_overview_shows_both_provinces_in_vietnamese(spark_rollup, demo_smal
         "Tỉnh An Giang (minh họa)", "Tỉnh Cà Mau"}
 
 
-def test_the_overview_says_how_to_build_a_missing_rollup(demo_small, monkeypatch, tmp_path):
-    at = _overview(demo_small, monkeypatch, tmp_path / "none")
+def test_a_missing_rollup_tells_a_data_admin_how_to_build_it_and_shows_others_nothing(demo_small, monkeypatch,
+                                                                                        tmp_path):
+    at = _overview(demo_small, monkeypatch, tmp_path / "none", role="data_admin")
     assert t("national_not_built", "vi") in [i.value for i in at.info]
     assert "python -m digiskills build --engine spark --lake data/lake" in at.code[0].value
+    # leadership's overview carries no build instructions for a trial nobody has built
+    at = _overview(demo_small, monkeypatch, tmp_path / "none", role="viewer")
+    assert t("national_title", "vi") not in [h.value for h in at.subheader]
+    assert t("national_not_built", "vi") not in [i.value for i in at.info] and not at.code
 
 
-def _overview(demo_small, monkeypatch, rollup_folder) -> AppTest:
+def _overview(demo_small, monkeypatch, rollup_folder, role: str = "viewer") -> AppTest:
     monkeypatch.setenv("DIGISKILLS_DB", str(demo_small.db))
     monkeypatch.setenv("DIGISKILLS_NATIONAL", str(rollup_folder))
     ui.live_warehouse.clear()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    log_in(at, "viewer")
+    log_in(at, role)
     at.run()
     assert not at.exception
     return at

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from digiskills.app import widgets
+from digiskills.app import access, widgets
 from digiskills.display import charts, formatting
 from digiskills.i18n import t
 from digiskills.reference import units
@@ -22,7 +22,9 @@ COMMANDS = ("python -m digiskills export-lake data/lake\n"
 def section(lang: str, month: dt.date, frame: pd.DataFrame | None) -> None:
     """The roll-up (the rows of national/province_totals_by_month, None when none is built): its provinces in
     `month` (or its latest month, if it ends earlier) and their share of working-age people reached, month by
-    month; or how to build it."""
+    month; or, to a data admin, how to build it (the other roles see no section until one is built)."""
+    if frame is None and access.role() != "data_admin":
+        return
     st.subheader(t("national_title", lang))
     st.caption(t("national_trial_note", lang))
     if frame is None:
