@@ -161,14 +161,15 @@ if len(with_rejects):
     rejected = ui.run("data/quarantine_by_file", ingest_id=int(chosen), row_limit=5000)
     for column in ("file_name", "reason_vi", "reason_en", "raw_values"):  # also rows quarantined before masking
         rejected[column] = rejected[column].map(mask)
-    # One line per fault: the column in words, the value as read and why (the stored record in the download).
+    # One line per fault: the column in words, the value as read and why. The file is the one chosen just above
+    # (its name in each line of the download, with the stored record): its column would leave the reason cut.
     faults = rejects.faults(rejected, lang)
-    fault_columns = {"file_name": t("data_col_file", lang), "line_number": t("data_col_line", lang),
-                     "column": t("data_col_column", lang), "value": t("data_col_value", lang),
-                     "reason": t("data_col_reason", lang)}
+    fault_columns = {"line_number": t("data_col_line", lang), "column": t("data_col_column", lang),
+                     "value": t("data_col_value", lang), "reason": t("data_col_reason", lang)}
     widgets.show_table(faults, lang, fault_columns, height=360,
-                       widths={"file_name": 170, "line_number": 55, "column": 170, "value": 160, "reason": 280})
-    record = faults.rename(columns=fault_columns | {"raw_values": t("data_col_values", lang)})
+                       widths={"line_number": 60, "column": 170, "value": 170, "reason": 435})
+    record = faults.rename(columns={"file_name": t("data_col_file", lang), **fault_columns,
+                                    "raw_values": t("data_col_values", lang)})
     access.download_button(st, t("download_csv", lang), lambda: exports.csv_bytes(record),
                            f"dong_bi_loai_{int(chosen)}.csv", "text/csv", key="data__rejects_csv", lang=lang)
 

@@ -61,13 +61,13 @@ widths = {"step_label": 300, "entities": 90, "conversion_previous_pct": 110, "co
           "drop_off": 90, "skipped": 90, "median_days": 150, "p90_days": 150, "group": 140}
 picked = widgets.picked_row(widgets.show_table(overall, lang, step_columns, key="funnel__picked_step",
                                                widths=widths, helps=full_names))
-st.caption(t("funnel_days_note", lang))
-widgets.show_table(overall[overall["step_order"] > 1], lang, day_columns, widths=widths, helps=full_names)
 if picked is not None:
     step = overall["step"].iloc[picked]
     ui.explore_link(lang, t("funnel_step_in_explore", lang, step=t(f"step_{step}", lang)), kind="persons", step=step)
 elif access.may("analyst"):
     st.caption(t("funnel_pick_step", lang))
+st.caption(t("funnel_days_note", lang))
+widgets.show_table(overall[overall["step_order"] > 1], lang, day_columns, widths=widths, helps=full_names)
 skips = int(overall["skipped"].sum())
 if skips:
     st.caption(f"{t('skipped', lang)}: {formatting.number(skips, lang)}")
@@ -85,8 +85,9 @@ if len(active) and counting == "persons" and not any(
     st.info(t("funnel_active_reconciled", lang, total=formatting.number(total, lang),
               outside=formatting.number(outside, lang), funnel=formatting.number(passed, lang),
               between=formatting.number(total - outside - passed, lang)))
+# The files carry the days too; on screen they are in their own table above.
 widgets.chart_data(overall, lang, step_columns | day_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}",
-                   helps=full_names)
+                   on_screen=list(step_columns), widths=widths, helps=full_names)
 
 if breakdown != "none":
     grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)

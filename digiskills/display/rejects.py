@@ -12,8 +12,8 @@ from digiskills.display import labels
 # "cột '<header as written in the file>': <why>" joined by "; " (English: "column '<header>' (<code>): <why>").
 # A duplicate's reason names no column: its columns are the table's natural key.
 _FAULT = {"vi": re.compile(r"(?:^|; )cột '([^']*)': "), "en": re.compile(r"(?:^|; )column '([^']*)' \([^)]*\): ")}
-# A duplicate's record holds the warehouse's columns; pseudonymous keys say nothing to a reader and are left out of
-# the value (they stay in the raw record).
+# A duplicate's record holds the warehouse's columns; pseudonymous keys say nothing to a reader and never name it
+# (they stay in the raw record).
 _KEYS = {"person_key", "citizen_key", "phone_key"}
 COLUMNS = ("file_name", "line_number", "column", "value", "reason", "raw_values")
 
@@ -40,7 +40,7 @@ def _cell(value) -> str:
 def faults(rejected: pd.DataFrame, lang: str) -> pd.DataFrame:
     """rejected: quarantine rows (file_name, line_number, reason_code, columns, reason_vi, reason_en, raw_values).
     Returns one row per fault, COLUMNS: the file, its line, the column in words, the value as read (a duplicate:
-    its key's values, coded ones in words), the reason in `lang`, and the stored record (for the download)."""
+    its key's first column), the reason in `lang`, and the stored record (for the download)."""
     rows = []
     for row in rejected.itertuples(index=False):
         record, codes = _record(row.raw_values), row.columns or ""
@@ -55,8 +55,10 @@ def faults(rejected: pd.DataFrame, lang: str) -> pd.DataFrame:
                 continue
             rows.append({**base, "column": column_label(codes, lang), "value": "", "reason": reason})
             continue
-        key = [code for code in codes.split(",") if code and code not in _KEYS]
-        value = " · ".join(_cell(labels.value(code, record.get(code), lang)) for code in key if code in record)
-        rows.append({**base, "column": column_label(",".join(key), lang) if value else "", "value": value,
+        # A duplicate: its key's first column (the visit's, session's, team's… ID) names it; the reason says which
+        # earlier line it repeats.
+        key = [code for code in codes.split(",") if code in record and code not in _KEYS][:1]
+        rows.append({**base, "column": column_label(",".join(key), lang),
+                     "value": "".join(_cell(labels.value(code, record[code], lang)) for code in key),
                      "reason": reason})
     return pd.DataFrame(rows, columns=list(COLUMNS))
