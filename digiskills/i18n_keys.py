@@ -74,6 +74,12 @@ KEYS = (
     N_("col_session_date"), N_("col_session_id"), N_("col_topic"), N_("col_audience"), N_("col_format"),
     N_("col_trainer_id"), N_("col_attendances"), N_("col_completed"), N_("col_reached_on"), N_("col_trained_on"),
     N_("col_installed_on"), N_("col_account_on"), N_("col_first_service_on"), N_("col_stage"),
+    # The export contract's other columns, named in the Data page's rejected rows (digiskills.display.rejects).
+    N_("col_affiliation"), N_("col_channel"), N_("col_citizen_id"), N_("col_commune"), N_("col_dissolved_on"),
+    N_("col_district"), N_("col_founded_on"), N_("col_full_name"), N_("col_households"), N_("col_joined_on"),
+    N_("col_left_on"), N_("col_month"), N_("col_phone"), N_("col_population"), N_("col_role"), N_("col_source"),
+    N_("col_team_name"), N_("col_transactions"), N_("col_unit"), N_("col_working_age_population"), N_("col_year"),
+    N_("col_geography"), N_("col_unit_code"), N_("col_citizen_key"), N_("col_phone_key"),
     N_("result_success"), N_("result_failed"), N_("result_already_done"), N_("result_declined"),
     N_("app_vneid"), N_("app_dvc_national"), N_("app_dvc_province"), N_("app_camau_g"), N_("app_vncare"),
     N_("app_payment"), N_("app_ecommerce"), N_("app_other"),

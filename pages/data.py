@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from digiskills.app import access, ui, widgets
-from digiskills.display import formatting, labels
+from digiskills.display import exports, formatting, labels, rejects
 from digiskills.ingest import limits, staging, worker
 from digiskills.warehouse import versions
 from digiskills.i18n import N_, t
@@ -145,29 +145,33 @@ log = ui.run("data/ingest_log")
 log["file_name"] = log["file_name"].map(mask)  # rows written before masking existed
 shown_log = log.assign(table_name=log["table_name"].map(lambda name: labels.table_name(name, lang)),
                        outcome=log["outcome"].map(lambda code: labels.outcome(code, lang)))
-# The outcome next to the file: at 1366 px the table is wider than the page, and what happened to a file is what a
-# data admin looks for first (the time is the column that scrolls out of view).
+# What a data admin looks for, in widths that fit the page at 1366 px (no sideways scrolling): the file and what
+# happened to it, its rows, and when. Rows written under a former unit have their own section below.
 widgets.show_table(shown_log, lang, {"ingest_id": "#", "file_name": t("data_col_file", lang),
-                                "outcome": t("data_col_outcome", lang), "table_name": t("data_col_table", lang),
-                                "rows_read": t("data_col_read", lang),
-                                "rows_loaded": t("data_col_loaded", lang), "rows_rejected": t("data_col_rejected", lang),
-                                "rows_mapped_from_former": t("mapped_from_former", lang),
-                                "finished_at": t("data_col_finished", lang)},
-              height=360)
+                                     "outcome": t("data_col_outcome", lang), "table_name": t("data_col_table", lang),
+                                     "rows_read": t("data_col_read", lang), "rows_loaded": t("data_col_loaded", lang),
+                                     "rows_rejected": t("data_col_rejected", lang),
+                                     "finished_at": t("data_col_finished", lang)},
+                   height=360, widths={"ingest_id": 42, "file_name": 195, "outcome": 155, "table_name": 165,
+                                       "rows_read": 55, "rows_loaded": 55, "rows_rejected": 55, "finished_at": 115})
 with_rejects = log[log["rows_rejected"] > 0]
 if len(with_rejects):
     chosen = st.selectbox(t("quarantine", lang), with_rejects["ingest_id"].tolist(), key="data__quarantine",
                           format_func=lambda i: f"#{i} {log.set_index('ingest_id').file_name[i]}")
     rejected = ui.run("data/quarantine_by_file", ingest_id=int(chosen), row_limit=5000)
-    for column in ("reason_vi", "reason_en", "raw_values"):  # also rows quarantined before masking existed
-        if column in rejected:
-            rejected[column] = rejected[column].map(mask)
-    if "reason_code" in rejected:
-        rejected["reason_code"] = rejected["reason_code"].map(lambda code: labels.reject_reason(code, lang))
-    widgets.show_table(rejected, lang, {"line_number": t("data_col_line", lang), "reason_code": t("data_col_kind", lang),
-                                   f"reason_{lang}": t("data_col_reason", lang),
-                                   "raw_values": t("data_col_values", lang)},
-                  height=360)
+    for column in ("file_name", "reason_vi", "reason_en", "raw_values"):  # also rows quarantined before masking
+        rejected[column] = rejected[column].map(mask)
+    # One line per fault: the column in words, the value as read and why. The file is the one chosen just above
+    # (its name in each line of the download, with the stored record): its column would leave the reason cut.
+    faults = rejects.faults(rejected, lang)
+    fault_columns = {"line_number": t("data_col_line", lang), "column": t("data_col_column", lang),
+                     "value": t("data_col_value", lang), "reason": t("data_col_reason", lang)}
+    widgets.show_table(faults, lang, fault_columns, height=360,
+                       widths={"line_number": 60, "column": 170, "value": 170, "reason": 435})
+    record = faults.rename(columns={"file_name": t("data_col_file", lang), **fault_columns,
+                                    "raw_values": t("data_col_values", lang)})
+    access.download_button(st, t("download_csv", lang), lambda: exports.csv_bytes(record),
+                           f"dong_bi_loai_{int(chosen)}.csv", "text/csv", key="data__rejects_csv", lang=lang)
 
 st.subheader(t("mapped_from_former_title", lang))
 st.caption(t("mapped_from_former_note", lang))

@@ -46,16 +46,28 @@ entered = overall.loc[overall["step_order"] == 1, "entities"]
 st.caption(t("funnel_reached_context", lang, reached=formatting.number(context["persons_reached"], lang),
              first=formatting.number(entered.iloc[0] if len(entered) else 0, lang), step=t(f"step_{steps[0]}", lang)))
 st.plotly_chart(charts.funnel(overall, lang, height=380), width="stretch")
+# Short headers with their full names as tooltips, and widths that add up to less than the page at 1366 px: how
+# many in one table (the one a step is picked in), how long in another (both in one table scrolled sideways).
 step_columns = {"step_label": t("step", lang), "entities": t("count", lang),
-                "conversion_previous_pct": t("conversion_previous", lang),
-                "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
-                "skipped": t("skipped", lang), "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)}
-picked = widgets.picked_row(widgets.show_table(overall, lang, step_columns, key="funnel__picked_step"))
+                "conversion_previous_pct": t("funnel_col_from_previous", lang),
+                "conversion_first_pct": t("funnel_col_from_first", lang), "drop_off": t("drop_off", lang),
+                "skipped": t("funnel_col_skipped", lang)}
+day_columns = {"step_label": t("step", lang), "median_days": t("funnel_col_median_days", lang),
+               "p90_days": t("funnel_col_p90_days", lang)}
+full_names = {"conversion_previous_pct": t("conversion_previous", lang),
+              "conversion_first_pct": t("conversion_first", lang), "skipped": t("skipped", lang),
+              "median_days": t("median_days", lang), "p90_days": t("p90_days", lang)}
+widths = {"step_label": 300, "entities": 90, "conversion_previous_pct": 110, "conversion_first_pct": 110,
+          "drop_off": 90, "skipped": 90, "median_days": 150, "p90_days": 150, "group": 140}
+picked = widgets.picked_row(widgets.show_table(overall, lang, step_columns, key="funnel__picked_step",
+                                               widths=widths, helps=full_names))
 if picked is not None:
     step = overall["step"].iloc[picked]
     ui.explore_link(lang, t("funnel_step_in_explore", lang, step=t(f"step_{step}", lang)), kind="persons", step=step)
 elif access.may("analyst"):
     st.caption(t("funnel_pick_step", lang))
+st.caption(t("funnel_days_note", lang))
+widgets.show_table(overall[overall["step_order"] > 1], lang, day_columns, widths=widths, helps=full_names)
 skips = int(overall["skipped"].sum())
 if skips:
     st.caption(f"{t('skipped', lang)}: {formatting.number(skips, lang)}")
@@ -73,7 +85,9 @@ if len(active) and counting == "persons" and not any(
     st.info(t("funnel_active_reconciled", lang, total=formatting.number(total, lang),
               outside=formatting.number(outside, lang), funnel=formatting.number(passed, lang),
               between=formatting.number(total - outside - passed, lang)))
-widgets.chart_data(overall, lang, step_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}")
+# The files carry the days too; on screen they are in their own table above.
+widgets.chart_data(overall, lang, step_columns | day_columns, f"funnel_{view.unit_code}_{view.month:%Y-%m}",
+                   on_screen=list(step_columns), widths=widths, helps=full_names)
 
 if breakdown != "none":
     grouped = ui.run("funnel/steps_by_group", **params, breakdown=breakdown)
@@ -87,9 +101,9 @@ if breakdown != "none":
     st.plotly_chart(charts.bars(grouped[grouped["step_order"] > 1], "step_label", "conversion_first_pct", lang,
                                 color="group", y_is_share=True), width="stretch")
     widgets.show_table(grouped, lang, {"group": breakdown_label, "step_label": t("step", lang),
-                                  "entities": t("count", lang), "conversion_previous_pct": t("conversion_previous", lang),
-                                  "conversion_first_pct": t("conversion_first", lang), "drop_off": t("drop_off", lang),
-                                  "median_days": t("median_days", lang)}, height=420)
+                                       "entities": t("count", lang), **{c: step_columns[c] for c in (
+                                           "conversion_previous_pct", "conversion_first_pct", "drop_off")}},
+                       height=420, widths=widths, helps=full_names)  # no days: the group's column takes their room
 
 st.subheader(t("funnel_cohorts", lang))
 cohorts = ui.run("funnel/steps_by_group", **params, breakdown="entry_month")

@@ -122,7 +122,8 @@ with right:
     widgets.show_table(ranked, lang, {"rank": t("rank", lang), "name": t("unit", lang),
                                  column: t(f"measure_{measure}", lang), **estimated,
                                  **({"revised": t("revised_figure", lang)} if ranked["revised"].any() else {})},
-                  height=MAP_HEIGHT, key="map__ranking", on_select=pick_from_ranking)
+                  height=MAP_HEIGHT, key="map__ranking", on_select=pick_from_ranking,
+                  widths={"rank": 46, "name": 135, column: 125})  # fits beside the map at 1366 px
     if estimated:
         st.caption(t("estimated_share_note", lang))
     unknown = revisions.unknown_share(ui.run, view.geography, view.month, indicator)

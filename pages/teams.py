@@ -39,16 +39,23 @@ widgets.chart_data(trend, lang, {"month": t("month", lang), "teams": t("teams", 
                             "activities_per_member": t("visits_per_member", lang)},
               f"teams_{view.unit_code}_{view.month:%Y-%m}")
 
+# Widths (px) that add up to less than the page at 1366 px (no table scrolls sideways), short headers' full names.
+WIDTHS = {"name": 150, "teams": 70, "active_members": 100, "activities_per_member": 120, "households_reached": 130,
+          "households": 100, "coverage_pct": 60, "team_id": 110, "team_name": 190, "commune_name": 130, "hamlet": 90,
+          "last_visit_on": 130, "days_since": 70}
+FULL_NAMES = {"active_members": t("active_members", lang), "activities_per_member": t("visits_per_member", lang)}
+
 if not view.commune_code:
     st.subheader(f"{t('households_covered', lang)} · {formatting.month(view.month, lang)}")
     coverage = ui.run("teams/coverage_by_unit", geography=view.geography, month=view.month,
                       level=view.listed_level, district_code=view.district_code)
     picked = widgets.picked_row(widgets.show_table(
         coverage, lang, {"name": t("unit", lang), "teams": t("teams", lang),
-                         "active_members": t("active_members", lang),
-                         "activities_per_member": t("visits_per_member", lang),
+                         "active_members": t("teams_col_members", lang),
+                         "activities_per_member": t("teams_col_visits_per_member", lang),
                          "households_reached": t("households_covered", lang),
-                         "households": t("households_total", lang), "coverage_pct": "%"}, key="teams__coverage"))
+                         "households": t("households_total", lang), "coverage_pct": "%"}, key="teams__coverage",
+        widths=WIDTHS, helps=FULL_NAMES))
     coverage_unknown = revisions.unknown_share(ui.run, view.geography, view.month, "households_reached")
     if coverage_unknown is not None:  # households lie where they were first visited: none unknown so far
         st.caption(formatting.unknown_caption(coverage_unknown, lang))
@@ -61,7 +68,8 @@ if not view.commune_code:
 
 inactive = ui.run("teams/inactive_teams", month=view.month, **view.filters)
 st.subheader(f"{t('inactive_teams', lang)}: {formatting.number(len(inactive), lang)}")
-widgets.show_table(inactive, lang, {"team_id": "ID", "team_name": t("page_teams", lang), "commune_name": t("commune", lang),
-                               "hamlet": t("hamlet", lang), "active_members": t("active_members", lang),
-                               "last_visit_on": t("last_visit", lang), "days_since": t("days_since", lang)},
-              height=400)
+widgets.show_table(inactive, lang, {"team_id": "ID", "team_name": t("page_teams", lang),
+                                    "commune_name": t("commune", lang), "hamlet": t("hamlet", lang),
+                                    "active_members": t("teams_col_members", lang),
+                                    "last_visit_on": t("last_visit", lang), "days_since": t("days_since", lang)},
+                   height=400, widths=WIDTHS, helps=FULL_NAMES)

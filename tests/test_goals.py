@@ -137,3 +137,11 @@ def test_easy_mistakes_really_are_malformed():
     with pytest.raises(yaml.YAMLError):
         yaml.safe_load(EASY_MISTAKES["YAML syntax error"][0])
     assert isinstance(yaml.safe_load(EASY_MISTAKES["goals not a list"][0])["goals"], str)
+
+
+def test_every_goal_has_a_short_name_that_fits_the_sidebar():
+    # The sidebar's goal choice shows the short name: 220 px of text at 1366 and 1920 px (tests/test_e2e.py
+    # measures it), about 30 characters; the full name is shown under the choice.
+    for g in goals.load():
+        for lang in ("vi", "en"):
+            assert g.short(lang) != g.label(lang) and len(g.short(lang)) <= 31, (g.id, g.short(lang))

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from digiskills.display import rejects
 from ingest_support import cli, load, new_warehouse, query, sha256, snapshot, visit, write_csv
 
 TEAMS = [{"Mã tổ": "T-32248-01", "Tên tổ": "Tổ CNSCĐ ấp Khai Long", "Xã/Phường/Thị trấn": "Xã Đất Mũi",
@@ -210,6 +211,33 @@ def test_every_fault_of_a_row_is_listed(db, tmp_path):
     columns, reason = query(db, "select columns, reason_en from quarantine where file_name = 'bad.csv'")[0]
     assert columns == "visit_date,commune,result"
     assert reason.count("column '") == 3
+
+
+def test_the_data_page_shows_each_fault_of_a_row_in_words(db, tmp_path):
+    # The Data page's rejected rows (digiskills.display.rejects): the three faults of one row, one line each, with
+    # the column in words, the value as written in the file and its own reason; a row with neither ID nor phone
+    # names both columns. The stored record stays with each line, for the download.
+    load(db, write_csv(tmp_path / "bad.csv", [
+        visit(10, **{"Ngày hỗ trợ": "hôm qua", "Kết quả": "Tốt", "Xã/Phường/Thị trấn": "Xã Không Có"}),
+        visit(11, **{"Số CCCD": "", "Số điện thoại": ""})]))
+    stored = pd.DataFrame(query(db, "select file_name, line_number, reason_code, columns, reason_vi, reason_en, "
+                                    "raw_values::varchar from quarantine where file_name = 'bad.csv' order by 2"),
+                          columns=["file_name", "line_number", "reason_code", "columns", "reason_vi", "reason_en",
+                                   "raw_values"])
+    shown = rejects.faults(stored, "vi")
+    assert shown.drop(columns="raw_values").to_dict("records") == [
+        {"file_name": "bad.csv", "line_number": 2, "column": "Ngày hỗ trợ", "value": "hôm qua",
+         "reason": shown.reason[0]},
+        {"file_name": "bad.csv", "line_number": 2, "column": "Xã, phường", "value": "Xã Không Có",
+         "reason": "không tìm thấy xã 'Xã Không Có' ở Cà Mau hoặc Bạc Liêu"},
+        {"file_name": "bad.csv", "line_number": 2, "column": "Kết quả", "value": "Tốt", "reason": shown.reason[2]},
+        {"file_name": "bad.csv", "line_number": 3, "column": "Số CCCD / Số điện thoại", "value": "",
+         "reason": "thiếu cả Số CCCD / Số điện thoại: không xác định được người"}]
+    assert not any("cột '" in reason for reason in shown.reason)  # the column is not repeated in the reason
+    assert list(shown.raw_values) == [stored.raw_values[0]] * 3 + [stored.raw_values[1]]
+    english = rejects.faults(stored, "en")
+    assert list(english.column) == ["Date", "Commune or ward", "Result", "Citizen ID number / Phone number"]
+    assert english.reason[3] == "no Số CCCD / Số điện thoại: the person cannot be identified"
 
 
 def test_a_row_that_does_not_line_up_with_the_header_is_malformed(db, tmp_path):

@@ -717,9 +717,21 @@ def test_the_data_page_in_vietnamese_shows_words_not_codes(open_app, demo_small,
     at.selectbox(key="data__quarantine").set_value(last)
     rerun(at)
     rejected = at.dataframe[2].value
-    assert list(rejected.columns) == [t(k, "vi") for k in ("data_col_line", "data_col_kind", "data_col_reason",
-                                                           "data_col_values")]
-    assert set(rejected["Loại"]) == {t("reject_already_loaded", "vi")} == {"Đã nạp trước đó"}
+    # One line per fault, in words: its line, the visit's ID that repeats an earlier line, why; no stored record
+    # (JSON) and no column code on screen (the file is the one chosen; it is in the download).
+    assert list(rejected.columns) == ["Dòng", "Cột", "Giá trị đã đọc", "Lý do"] == [
+        t(k, "vi") for k in ("data_col_line", "data_col_column", "data_col_value", "data_col_reason")]
+    visit = pd.read_csv(export, dtype=str).iloc[0]
+    assert rejected.to_dict("records") == [{"Dòng": "2", "Cột": "Mã lượt hỗ trợ",
+                                            "Giá trị đã đọc": visit["Mã lượt hỗ trợ"], "Lý do": rejected["Lý do"].iloc[0]}]
+    assert rejected["Lý do"].iloc[0].startswith("đã nạp trước đó, giống hệt (tệp, dòng: ")
+    assert not any("{" in str(v) or "_id" in str(v) or "_key" in str(v) for v in rejected.to_numpy().ravel())
+    # The first import's row naming a commune Cà Mau does not have: its column in words, the value as written.
+    at.selectbox(key="data__quarantine").set_value(last - 1)
+    rerun(at)
+    assert at.dataframe[2].value.to_dict("records") == [{
+        "Dòng": "3", "Cột": "Xã, phường", "Giá trị đã đọc": "Xã Không Có",
+        "Lý do": "không tìm thấy xã 'Xã Không Có' ở Cà Mau hoặc Bạc Liêu"}]
     english = {t(k, "en") for k in ("data_col_file", "data_col_table", "data_col_rows", "data_col_outcome",
                                     "data_col_read", "data_col_loaded", "data_col_rejected", "data_col_finished")}
     assert not set(screen_texts(at)) & english

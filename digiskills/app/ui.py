@@ -206,8 +206,11 @@ def shared_controls() -> View:
                  format_func=lambda g: t(f"geography_{g}", lang))
         month = st.selectbox(t("month", lang), months, key="filter_month",
                              format_func=lambda m: formatting.month(m, lang))
+        # The options by their short names (a full name is cut at the sidebar's width); the chosen goal's full name
+        # under the choice, where it wraps.
         goal_id = st.selectbox(t("goal", lang), list(by_id), key="filter_goal",
-                               format_func=lambda g: by_id[g].label(lang))
+                               format_func=lambda g: by_id[g].short(lang))
+        st.caption(by_id[goal_id].label(lang))
         level = st.radio(t("level", lang), LEVELS, key="filter_level", horizontal=True,
                          format_func=lambda x: t(f"level_{x}" + ("" if x == "province" else f"_{geography}"), lang))
         names = dict(zip(units.unit_code, units.name))

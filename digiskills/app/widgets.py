@@ -27,15 +27,22 @@ def kpi_card(column, key: str, label: str, value: str, changes: list[str], trend
 
 
 def show_table(frame: pd.DataFrame, lang: str, labels: dict[str, str], height: int | None = None, *,
-               key: str | None = None, on_select="rerun"):
+               key: str | None = None, on_select="rerun", widths: dict[str, int] | None = None,
+               helps: dict[str, str] | None = None):
     """A display table: cells formatted for the language, columns renamed to their labels. With a `key`, one row
-    can be picked (`on_select`: "rerun" or a callback); returns the selection event (else None)."""
+    can be picked (`on_select`: "rerun" or a callback); returns the selection event (else None). `widths` (px) and
+    `helps` (the header's tooltip, e.g. a short header's full name) are keyed like `labels`: a table whose columns
+    all have a width never scrolls sideways when the widths add up to less than the page (875 px at 1366 × 768
+    with the sidebar open); the grid stretches them to fill a wider page. A text longer than its column is cut: a
+    larger row_height does not wrap it in streamlit 1.67 (tried)."""
     flags = [c for c in frame.columns if disclosure.is_flag(c) and c.rsplit("_is_", 1)[0] in labels]
     shown = formatting.table(frame[list(labels) + flags], lang).rename(columns=labels)
     fitted = 38 * (len(shown) + 1) + 4  # rows are 38 px: no empty rows below a short table
     picking = dict(key=key, on_select=on_select, selection_mode="single-row") if key else {}
+    config = {labels[c]: st.column_config.Column(width=(widths or {}).get(c), help=(helps or {}).get(c))
+              for c in labels if c in (widths or {}) or c in (helps or {})}
     event = st.dataframe(shown, hide_index=True, width="stretch", height=min(height, fitted) if height else "auto",
-                         **picking)
+                         column_config=config or None, **picking)
     if any(frame[c].any() for c in flags):
         st.caption(t("small_cells_note", lang))
     return event if key else None
@@ -47,13 +54,15 @@ def picked_row(event) -> int | None:
     return rows[0] if rows else None
 
 
-def chart_data(frame: pd.DataFrame, lang: str, labels: dict[str, str], file_stem: str) -> None:
+def chart_data(frame: pd.DataFrame, lang: str, labels: dict[str, str], file_stem: str, *,
+               on_screen: list[str] | None = None, **columns) -> None:
     """"Xem dữ liệu" under a chart: the rows it draws (the columns of `labels`, in that order, formatted like every
     table; withheld small counts as "<5") in a folded section, and for roles that may download, the same rows as
     CSV and Excel files made only when a button is clicked. `file_stem` names the files and keys the buttons (one
-    per chart on a page)."""
+    per chart on a page). `on_screen`: the columns the table shows, when the files carry more than fit the page
+    (default: all); `columns`: show_table's widths and helps."""
     with st.expander(t("view_data", lang)):
-        show_table(frame, lang, labels, height=420)
+        show_table(frame, lang, {c: labels[c] for c in on_screen or labels}, height=420, **columns)
         if not access.may(auth.DOWNLOAD_ROLE):
             return
         flags = [c for c in frame.columns if disclosure.is_flag(c) and c.rsplit("_is_", 1)[0] in labels]

@@ -26,10 +26,16 @@ class Goal:
     deadline: dt.date
     document: str
     next_goal: str | None = None
+    short_vi: str | None = None
+    short_en: str | None = None
 
     def label(self, lang: str) -> str:
         """The goal's name as goals.yaml gives it in lang (the file carries both languages' names)."""
         return getattr(self, f"label_{lang}")
+
+    def short(self, lang: str) -> str:
+        """The goal's short name (goals.yaml's `short`, for the sidebar's choice), else its name."""
+        return getattr(self, f"short_{lang}") or self.label(lang)
 
 
 class GoalFileError(ValueError):
@@ -53,7 +59,8 @@ def load(path: Path = GOALS_FILE) -> list[Goal]:
             goal = Goal(id=str(entry["id"]), label_vi=entry["label"]["vi"], label_en=entry["label"]["en"],
                         metric=entry["metric"], population=entry["population"], target=float(entry["target"]),
                         baseline_date=entry["baseline_date"], deadline=entry["deadline"],
-                        document=entry["document"], next_goal=entry.get("next_goal"))
+                        document=entry["document"], next_goal=entry.get("next_goal"),
+                        short_vi=(entry.get("short") or {}).get("vi"), short_en=(entry.get("short") or {}).get("en"))
         except (KeyError, TypeError, ValueError) as exc:
             raise GoalFileError(f"{where}: missing or malformed field ({exc}); target is a share like 0.7") from exc
         if goal.metric not in METRICS:
