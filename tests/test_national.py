@@ -193,12 +193,13 @@ def test_the_overview_shows_both_provinces_in_vietnamese(spark_rollup, demo_smal
 def test_a_missing_rollup_tells_a_data_admin_how_to_build_it_and_shows_others_nothing(demo_small, monkeypatch,
                                                                                         tmp_path):
     at = _overview(demo_small, monkeypatch, tmp_path / "none", role="data_admin")
-    assert t("national_not_built", "vi") in [i.value for i in at.info]
-    assert "python -m digiskills build --engine spark --lake data/lake" in at.code[0].value
+    folded = next(e for e in at.expander if e.label == t("national_title", "vi"))
+    assert t("national_not_built", "vi") in [c.value for c in folded.caption]
+    assert "python -m digiskills build --engine spark --lake data/lake" in folded.code[0].value
     # leadership's overview carries no build instructions for a trial nobody has built
     at = _overview(demo_small, monkeypatch, tmp_path / "none", role="viewer")
-    assert t("national_title", "vi") not in [h.value for h in at.subheader]
-    assert t("national_not_built", "vi") not in [i.value for i in at.info] and not at.code
+    assert t("national_title", "vi") not in [e.label for e in at.expander] + [h.value for h in at.subheader]
+    assert t("national_not_built", "vi") not in [c.value for c in at.caption] and not at.code
 
 
 def _overview(demo_small, monkeypatch, rollup_folder, role: str = "viewer") -> AppTest:

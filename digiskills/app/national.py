@@ -22,15 +22,16 @@ COMMANDS = ("python -m digiskills export-lake data/lake\n"
 def section(lang: str, month: dt.date, frame: pd.DataFrame | None) -> None:
     """The roll-up (the rows of national/province_totals_by_month, None when none is built): its provinces in
     `month` (or its latest month, if it ends earlier) and their share of working-age people reached, month by
-    month; or, to a data admin, how to build it (the other roles see no section until one is built)."""
-    if frame is None and access.role() != "data_admin":
+    month; or, to a data admin, how to build it, folded away (the other roles see nothing until one is built)."""
+    if frame is None:
+        if access.role() == "data_admin":
+            with st.expander(t("national_title", lang)):
+                st.caption(t("national_trial_note", lang))
+                st.caption(t("national_not_built", lang))
+                st.code(COMMANDS, language="bash")
         return
     st.subheader(t("national_title", lang))
     st.caption(t("national_trial_note", lang))
-    if frame is None:
-        st.info(t("national_not_built", lang))
-        st.code(COMMANDS, language="bash")
-        return
     built_at = frame["built_at"].iloc[0] if len(frame) else ""
     placed = frame[frame["province_code"].notna()].copy()
     if placed.empty:
