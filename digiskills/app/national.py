@@ -44,12 +44,20 @@ def section(lang: str, month: dt.date, frame: pd.DataFrame | None) -> None:
     shown_month = min(pd.Timestamp(month), placed["month"].max())
     latest = placed[placed["month"] == shown_month]
     st.caption(t("month", lang) + ": " + formatting.month(shown_month.date(), lang))
+    # Short headers (the full names as tooltips) and widths that add up to less than the page at 1366 × 768.
     widgets.show_table(latest, lang, {
-        "province": t("national_province", lang), "persons_reached": t("national_persons_reached", lang),
-        "persons_trained": t("national_persons_trained", lang), "active_users": t("active_users", lang),
-        "working_age_reached": t("working_age_reached", lang),
-        "working_age_population": t("national_working_age_population", lang),
-        "working_age_reached_pct": t("national_working_age_reached_pct", lang)})
+        "province": t("national_province", lang), "persons_reached": t("national_col_reached", lang),
+        "persons_trained": t("national_col_trained", lang), "active_users": t("national_col_active", lang),
+        "working_age_reached": t("national_col_working_age_reached", lang),
+        "working_age_population": t("national_col_working_age_population", lang),
+        "working_age_reached_pct": t("national_col_working_age_reached_pct", lang)},
+        widths={"province": 180, "persons_reached": 100, "persons_trained": 115, "active_users": 95,
+                "working_age_reached": 135, "working_age_population": 120, "working_age_reached_pct": 110},
+        helps={"persons_reached": t("national_persons_reached", lang),
+               "persons_trained": t("national_persons_trained", lang), "active_users": t("active_users", lang),
+               "working_age_reached": t("working_age_reached", lang),
+               "working_age_population": t("national_working_age_population", lang),
+               "working_age_reached_pct": t("national_working_age_reached_pct", lang)})
     shares = placed.pivot_table(index="month", columns="province", values="working_age_reached_pct",
                                 sort=True).reset_index()
     provinces = [c for c in shares.columns if c != "month"]
