@@ -35,18 +35,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+from streamlit_server import RUN_FINISHED  # noqa: E402 (the browser tests' "run finished and drawn")
 PAGES = ["", "map", "funnel", "projections", "teams", "explore", "console", "data"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic"]
 PAGE_TIMEOUT_MS = 120_000
-# The app has finished its script run, nothing on screen is stale and nothing still shows its loading skeleton
-# (as tests/streamlit_server.py waits).
-RUN_FINISHED = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
-    && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]');
-}"""
 
 
 def _free_port() -> int:
@@ -192,7 +186,6 @@ async def _run(base: str, sessions: int, run: Run, login, import_commands, db: P
 
 
 def _visit_export(folder: Path) -> Path:
-    sys.path[:0] = [str(REPO), str(REPO / "tests")]
     from ingest_support import visit, write_csv
 
     rows = [visit(900_000 + i, **{"Ngày hỗ trợ": "05/10/2026", "Xã/Phường/Thị trấn": "Xã Đất Mũi",
@@ -242,7 +235,6 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="digiskills-load-"))
     work.mkdir(parents=True, exist_ok=True)
     db = _copy_warehouse(args.db, work)
-    sys.path.insert(0, str(REPO))
     from digiskills.app import auth
     from digiskills.warehouse import store as warehouse
 

@@ -77,3 +77,15 @@ def demo_small(tmp_path_factory):
 class DemoBuild:
     def __init__(self, db: Path, exports: Path, reports):
         self.db, self.exports, self.reports = db, exports, reports
+
+
+@pytest.fixture(scope="module")
+def spark_session():
+    """One Spark session per module that runs models on Spark (tests/test_models_on_spark.py,
+    tests/test_national.py): local[2], a small driver, 2 shuffle partitions, no UI. Imports pyspark only when
+    used, so machines without it skip those modules."""
+    from digiskills.warehouse import spark as engine
+
+    spark = engine.session("local[2]", driver_memory="768m", shuffle_partitions=2)
+    yield spark
+    spark.stop()

@@ -57,17 +57,9 @@ def lake_dir(warehouse, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def session():
-    # One session for the module: local[2], a small driver, 2 shuffle partitions, no UI.
-    spark = engine.session("local[2]", driver_memory="768m", shuffle_partitions=2)
-    yield spark
-    spark.stop()
-
-
-@pytest.fixture(scope="module")
-def spark_build(session, lake_dir, tmp_path_factory):
+def spark_build(spark_session, lake_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("spark_models")
-    return out, engine.build(session, lake_dir, out)
+    return out, engine.build(spark_session, lake_dir, out)
 
 
 def _column(name: str, kind: str, cast: bool) -> str:
@@ -121,12 +113,12 @@ def test_spark_gives_duckdbs_table(spark_build, warehouse, table):
     assert _differences(warehouse, f"{out / table}/*.parquet", table) == (0, 0)
 
 
-def test_the_crafted_ties_are_real_ties_the_keys_now_break(spark_build, session, warehouse):
+def test_the_crafted_ties_are_real_ties_the_keys_now_break(spark_build, spark_session, warehouse):
     # Without its own NULL order, the key (date, unit set, commune, former unit) picks differently on each engine:
     # this is what the fixture would catch if a model's key lost its `is null` fields.
     key = "visit_date, unit_set, commune_code, former_unit_set"
     duck = query(warehouse, f"select arg_min(former_unit_set, ({key})) from visits where household_id = 'H-TIE-1'")
-    spark = session.sql(f"select min_by(former_unit_set, struct({key})) as v from visits "
+    spark = spark_session.sql(f"select min_by(former_unit_set, struct({key})) as v from visits "
                         "where household_id = 'H-TIE-1'").collect()
     assert (duck[0][0], spark[0]["v"]) == ("camau_pre2025", None)
     # With it, both engines pick the row that names the former unit (DuckDB's side; Spark's is compared above).
@@ -184,10 +176,10 @@ def test_a_one_date_change_in_a_map_is_caught(spark_build, warehouse, tmp_path):
     assert _differences(warehouse, str(tmp_path / "changed.parquet"), "funnel_persons") == (1, 1)
 
 
-def test_the_functions_match_the_macros_bit_for_bit(session):
+def test_the_functions_match_the_macros_bit_for_bit(spark_session):
     # retirement_age in doubles on both engines (Spark's decimals gave 56.666667), and allocation_point's
     # reading of the MD5 digest, on keys that are not in the demo.
-    spark = session.sql("""
+    spark = spark_session.sql("""
         select y, retirement_age('male', y) as male, retirement_age('female', y) as female,
                allocation_point(concat('k', y)) as point
         from (select cast(id as int) as y from range(2015, 2045))""").collect()

@@ -33,19 +33,10 @@ def two_provinces(demo_small, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def session():
-    # As tests/test_models_on_spark.py: one session for the module, local[2], a small driver, 2 shuffle
-    # partitions, no UI.
-    spark = engine.session("local[2]", driver_memory="768m", shuffle_partitions=2)
-    yield spark
-    spark.stop()
-
-
-@pytest.fixture(scope="module")
-def spark_rollup(session, two_provinces, tmp_path_factory):
+def spark_rollup(spark_session, two_provinces, tmp_path_factory):
     out = tmp_path_factory.mktemp("national_spark")
-    engine.build(session, two_provinces[0], out, only=national.MODELS)
-    rows, _ = national.build_spark(session, out)
+    engine.build(spark_session, two_provinces[0], out, only=national.MODELS)
+    rows, _ = national.build_spark(spark_session, out)
     return out / national.TABLE, rows
 
 
