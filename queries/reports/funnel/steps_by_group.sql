@@ -26,7 +26,31 @@ with params as (
     select
         last_day($month::date) as as_of,
         $window_days::integer as window_days,
-        list_contains($steps::varchar[], 'active') as ends_active
+        list_contains($steps::varchar[], 'active') as ends_active,
+        -- A default view: the default step list, persons, no window, a reporting month and a breakdown that
+        -- funnel_default_counts (096_funnel_default_counts.sql) keeps for the unit: its figures are looked up.
+        is_default_funnel($steps::varchar[]) and $counting = 'persons' and $window_days is null
+            and $breakdown in ('none', 'entry_month', 'sex', 'district', 'commune')
+            and not ($breakdown = 'entry_month' and $commune_code is not null)
+            and $month::date = date_trunc('month', $month::date) as is_looked_up
+),
+
+-- A default view: the figures kept at import for the unit, month, order mode and breakdown.
+looked_up as (
+    select
+        c.group_key, c.entered, c.installed, c.account, c.first_service, c.active,
+        c.installed_skips, c.account_skips, c.first_service_skips,
+        c.installed_median, c.account_median, c.first_service_median,
+        c.installed_p90, c.account_p90, c.first_service_p90
+    from funnel_default_counts as c, params
+    where params.is_looked_up
+      -- After the last reporting month nothing changes beyond the mart's last month (no dates, no use).
+      and c.geography = $geography and c.mode = $mode and c.breakdown = $breakdown
+      and c.month = least($month::date, (select max(month) from funnel_default_counts))
+      and c.level = case when $commune_code is not null then 'commune'
+                         when $district_code is not null then 'district' else 'province' end
+      and ($district_code is null or c.district_code = $district_code)
+      and ($commune_code is null or c.commune_code = $commune_code)
 ),
 
 -- Persons through the default step list: one pass over funnel_entrants, one row per entrant. The conditions on
@@ -38,7 +62,7 @@ entrants as (
             as group_key,
         least(e.entered_on + coalesce(params.window_days, 100000), params.as_of) as counts_until
     from funnel_entrants as e, params
-    where is_default_funnel($steps::varchar[]) and $counting = 'persons'
+    where is_default_funnel($steps::varchar[]) and $counting = 'persons' and not params.is_looked_up
       and e.geography = $geography and e.mode = $mode
       and ($district_code is null or e.district_code = $district_code)
       and ($commune_code is null or e.commune_code = $commune_code)
@@ -79,6 +103,8 @@ entrant_counts as (
             as first_service_p90
     from entrant_dates
     group by group_key
+    union all
+    select * from looked_up
 ),
 
 entrant_steps as (
