@@ -213,4 +213,14 @@ final as (
 )
 
 select * from final
-order by geography, mode, month, level, district_code, commune_code, breakdown, group_key;
+-- In the order the report filters on, so that a lookup reads a few row groups.
+order by geography, mode, breakdown, level, month, district_code, commune_code, group_key;
+
+-- is_funnel_lookup(steps, counting, window_days, breakdown, commune_code, month): whether funnel/steps_by_group
+-- reads a view from funnel_default_counts (the default step list, persons, no window, a breakdown kept for the
+-- unit, the first day of a month): a test on the parameters alone, so that the other paths are not planned.
+create or replace macro is_funnel_lookup(steps, counting, window_days, breakdown, commune_code, month) as
+    is_default_funnel(steps) and counting = 'persons' and window_days is null
+    and breakdown in ('none', 'entry_month', 'sex', 'district', 'commune')
+    and not (breakdown = 'entry_month' and commune_code is not null)
+    and month::date = date_trunc('month', month::date);

@@ -27,12 +27,9 @@ with params as (
         last_day($month::date) as as_of,
         $window_days::integer as window_days,
         list_contains($steps::varchar[], 'active') as ends_active,
-        -- A default view: the default step list, persons, no window, a reporting month and a breakdown that
-        -- funnel_default_counts (096_funnel_default_counts.sql) keeps for the unit: its figures are looked up.
-        is_default_funnel($steps::varchar[]) and $counting = 'persons' and $window_days is null
-            and $breakdown in ('none', 'entry_month', 'sex', 'district', 'commune')
-            and not ($breakdown = 'entry_month' and $commune_code is not null)
-            and $month::date = date_trunc('month', $month::date) as is_looked_up
+        -- A default view (the default step list, persons, no window, a breakdown kept for the unit): its figures
+        -- were counted at import (funnel_default_counts, 096_funnel_default_counts.sql) and are looked up.
+        is_funnel_lookup($steps::varchar[], $counting, $window_days, $breakdown, $commune_code, $month) as is_looked_up
 ),
 
 -- A default view: the figures kept at import for the unit, month, order mode and breakdown.
@@ -89,7 +86,8 @@ entrant_counts as (
         count(account_on) as account,
         count(first_service_on) as first_service,
         count(*) filter (where first_service_on is not null and person_id in (
-            select person_id from service_months where month between $month::date - interval 2 month and $month::date))
+            select person_id from service_months where month between $month::date - interval 2 month and $month::date
+            and not is_funnel_lookup($steps::varchar[], $counting, $window_days, $breakdown, $commune_code, $month)))
             as active,
         count(*) filter (where installed_on is not null and installed_skipped) as installed_skips,
         count(*) filter (where account_on is not null and account_skipped) as account_skips,
@@ -170,7 +168,8 @@ with_active as (
     select
         s.person_id, s.household_id, s.group_key, s.step_order + 1, 'active',
         s.is_done and s.person_id in (
-            select person_id from service_months where month between $month::date - interval 2 month and $month::date),
+            select person_id from service_months where month between $month::date - interval 2 month and $month::date
+            and not is_funnel_lookup($steps::varchar[], $counting, $window_days, $breakdown, $commune_code, $month)),
         false, null, null
     from steps as s, params
     where params.ends_active and s.step_order = (select max(step_order) from scope)
