@@ -6,8 +6,9 @@
 -- district or former district area; 'commune': each commune) per breakdown per group with at least one entrant.
 -- Params: none.
 -- Columns: geography, mode, month, level, district_code (null for the province; a commune's district),
---   commune_code (null above the commune level), breakdown ('none', 'entry_month', 'sex', 'age_band', 'district',
---   'commune': the team breakdown, one group per team, stays with the report's pass over funnel_entrants),
+--   commune_code (null above the commune level), breakdown ('none'; 'entry_month', the page's cohorts, above
+--   the commune level: the other breakdowns and a commune's cohorts stay with the report's pass over
+--   funnel_entrants, as each would cost the build as much as these two together),
 --   group_key (funnel_group_key), entered, installed, account, first_service, active (entities at each step by
 --   the end of the month; active: after first_service, with online public-service use in the month or the two
 --   before it), installed_skips, account_skips, first_service_skips, installed_median, account_median,
@@ -32,7 +33,7 @@ with months as (
 ),
 
 breakdowns as (
-    select unnest(['none', 'entry_month', 'sex', 'district', 'commune']) as breakdown
+    select unnest(['none', 'entry_month']) as breakdown
 ),
 
 grouped as (
@@ -84,10 +85,17 @@ placed as (
     where commune_code is not null and breakdown <> 'entry_month'
 ),
 
--- Every reporting month sees the histogram of the months up to it.
-monthly as (
-    select p.*, m.month
-    from placed as p
+-- Every reporting month sees the months up to it: the counts (without days, a few rows per month) ...
+monthly_counts as (
+    select
+        p.geography, p.mode, m.month, p.level, p.district_code, p.commune_code, p.breakdown, p.group_key,
+        p.step_order, p.is_skip, p.n
+    from (
+        select geography, mode, level, district_code, commune_code, breakdown, group_key, step_order, done_month,
+            is_skip, sum(n) as n
+        from placed
+        group by all
+    ) as p
     join months as m on p.done_month <= m.month
 ),
 
@@ -101,15 +109,17 @@ counts as (
         coalesce(sum(n) filter (where step_order = 2 and is_skip), 0) as installed_skips,
         coalesce(sum(n) filter (where step_order = 3 and is_skip), 0) as account_skips,
         coalesce(sum(n) filter (where step_order = 4 and is_skip), 0) as first_service_skips
-    from monthly
+    from monthly_counts
     group by all
 ),
 
+-- ... and the histogram of days of the later steps, skips left out.
 days_histogram as (
-    select geography, mode, month, level, district_code, commune_code, breakdown, group_key, step_order, days,
-        sum(n) as n
-    from monthly
-    where step_order > 1 and not is_skip
+    select p.geography, p.mode, m.month, p.level, p.district_code, p.commune_code, p.breakdown, p.group_key,
+        p.step_order, p.days, sum(p.n) as n
+    from placed as p
+    join months as m on p.done_month <= m.month
+    where p.step_order > 1 and not p.is_skip
     group by all
 ),
 
@@ -221,6 +231,6 @@ order by geography, mode, breakdown, level, month, district_code, commune_code, 
 -- unit, the first day of a month): a test on the parameters alone, so that the other paths are not planned.
 create or replace macro is_funnel_lookup(steps, counting, window_days, breakdown, commune_code, month) as
     is_default_funnel(steps) and counting = 'persons' and window_days is null
-    and breakdown in ('none', 'entry_month', 'sex', 'district', 'commune')
+    and breakdown in ('none', 'entry_month')
     and not (breakdown = 'entry_month' and commune_code is not null)
     and month::date = date_trunc('month', month::date);

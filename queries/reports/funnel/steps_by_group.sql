@@ -26,28 +26,7 @@ with params as (
     select
         last_day($month::date) as as_of,
         $window_days::integer as window_days,
-        list_contains($steps::varchar[], 'active') as ends_active,
-        -- A default view (the default step list, persons, no window, a breakdown kept for the unit): its figures
-        -- were counted at import (funnel_default_counts, 096_funnel_default_counts.sql) and are looked up.
-        is_funnel_lookup($steps::varchar[], $counting, $window_days, $breakdown, $commune_code, $month) as is_looked_up
-),
-
--- A default view: the figures kept at import for the unit, month, order mode and breakdown.
-looked_up as (
-    select
-        c.group_key, c.entered, c.installed, c.account, c.first_service, c.active,
-        c.installed_skips, c.account_skips, c.first_service_skips,
-        c.installed_median, c.account_median, c.first_service_median,
-        c.installed_p90, c.account_p90, c.first_service_p90
-    from funnel_default_counts as c, params
-    where params.is_looked_up
-      -- After the last reporting month nothing changes beyond the mart's last month (no dates, no use).
-      and c.geography = $geography and c.mode = $mode and c.breakdown = $breakdown
-      and c.month = least($month::date, (select max(month) from funnel_default_counts))
-      and c.level = case when $commune_code is not null then 'commune'
-                         when $district_code is not null then 'district' else 'province' end
-      and ($district_code is null or c.district_code = $district_code)
-      and ($commune_code is null or c.commune_code = $commune_code)
+        list_contains($steps::varchar[], 'active') as ends_active
 ),
 
 -- Persons through the default step list: one pass over funnel_entrants, one row per entrant. The conditions on
@@ -59,7 +38,7 @@ entrants as (
             as group_key,
         least(e.entered_on + coalesce(params.window_days, 100000), params.as_of) as counts_until
     from funnel_entrants as e, params
-    where is_default_funnel($steps::varchar[]) and $counting = 'persons' and not params.is_looked_up
+    where is_default_funnel($steps::varchar[]) and $counting = 'persons'
       and e.geography = $geography and e.mode = $mode
       and ($district_code is null or e.district_code = $district_code)
       and ($commune_code is null or e.commune_code = $commune_code)
@@ -86,8 +65,7 @@ entrant_counts as (
         count(account_on) as account,
         count(first_service_on) as first_service,
         count(*) filter (where first_service_on is not null and person_id in (
-            select person_id from service_months where month between $month::date - interval 2 month and $month::date
-            and not is_funnel_lookup($steps::varchar[], $counting, $window_days, $breakdown, $commune_code, $month)))
+            select person_id from service_months where month between $month::date - interval 2 month and $month::date))
             as active,
         count(*) filter (where installed_on is not null and installed_skipped) as installed_skips,
         count(*) filter (where account_on is not null and account_skipped) as account_skips,
@@ -101,8 +79,6 @@ entrant_counts as (
             as first_service_p90
     from entrant_dates
     group by group_key
-    union all
-    select * from looked_up
 ),
 
 entrant_steps as (
@@ -168,8 +144,7 @@ with_active as (
     select
         s.person_id, s.household_id, s.group_key, s.step_order + 1, 'active',
         s.is_done and s.person_id in (
-            select person_id from service_months where month between $month::date - interval 2 month and $month::date
-            and not is_funnel_lookup($steps::varchar[], $counting, $window_days, $breakdown, $commune_code, $month)),
+            select person_id from service_months where month between $month::date - interval 2 month and $month::date),
         false, null, null
     from steps as s, params
     where params.ends_active and s.step_order = (select max(step_order) from scope)
