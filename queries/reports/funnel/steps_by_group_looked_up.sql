@@ -23,7 +23,7 @@ with counts as (
 per_step as (
     select
         group_key,
-        unnest([1, 2, 3, 4, 5]) as step_order,
+        unnest([1, 2, 3, 4, 5]::bigint[]) as step_order,
         unnest(['guided_or_trained', 'installed', 'account', 'first_service', 'active']) as step,
         unnest([entered, installed, account, first_service, active]) as entities,
         unnest([0, installed_skips, account_skips, first_service_skips, 0]) as skipped,
