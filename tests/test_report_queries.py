@@ -80,12 +80,7 @@ CASES: dict[str, list[dict]] = {
         dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None,
              breakdown="team", counting="households"),
         dict(month=D(2023, 3, 1), **ALL, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None, breakdown="entry_month",
-             counting="persons"),
-        # Default views, which db.Warehouse.run looks up in funnel_default_counts (db.LOOKUPS).
-        dict(month=LATEST, **ALL, steps=list(DEFAULT_STEPS), mode="sequential", window_days=None,
-             breakdown="entry_month", counting="persons"),
-        dict(month=MONTH, district_code=DISTRICT, commune_code=None, steps=list(DEFAULT_STEPS), mode="any",
-             window_days=None, breakdown="none", counting="persons")],
+             counting="persons")],
     # The default views db.Warehouse.run reads from funnel_default_counts (db.LOOKUPS).
     "funnel/steps_by_group_looked_up": [
         dict(month=LATEST, **ALL, steps=list(DEFAULT_STEPS), mode="sequential", breakdown="none"),
