@@ -7,6 +7,7 @@ service_months): it re-derives each definition from the SQL headers, so a wrong 
 
 import datetime as dt
 import re
+import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -219,6 +220,31 @@ def sql_body(path: Path) -> str:
     return "\n".join(line.split("--", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
 
 
+
+
+def rollup_file() -> Path:
+    """A small national roll-up (two provinces, two months, people of unknown commune) as the Spark build writes
+    it, for the national report query's cases: that query only reads the roll-up's files (tests/test_national.py
+    builds a real one on Spark and checks its figures)."""
+    folder = Path(tempfile.mkdtemp(prefix="digiskills-rollup-case-"))
+    months = [D(2026, 9, 1), D(2026, 10, 1)]
+    frame = pd.DataFrame({
+        "province_code": ["96", "96", "91", "91", None, None], "province_name": ["Tỉnh Cà Mau"] * 2
+        + ["Tỉnh An Giang"] * 2 + [None] * 2, "month": months * 3,
+        "persons_reached": [1200, 1300, 200, 210, 0, 0], "persons_trained": [400, 420, 60, 61, 0, 0],
+        "active_users": [300, 330, 50, 52, 20, 22], "working_age_reached": [1000, 1090, 150, 160, 0, 0],
+        "working_age_service_users": [250, 280, 40, 42, 15, 16],
+        "working_age_population": [2700, 2700, 410, 410, None, None]})
+    for share in ("working_age_reached", "working_age_service_users"):
+        frame[f"{share}_pct"] = 100 * frame[share] / frame["working_age_population"]
+    frame.to_parquet(folder / "part-0.parquet", index=False)
+    return folder
+
+
+ROLLUP = rollup_file()
+CASES["national/province_totals_by_month"] = [
+    dict(rollup=str(ROLLUP / "part-0.parquet"), built_at="2026-11-02T08:00"),
+    dict(rollup=str(ROLLUP / "*.parquet"), built_at="")]
 CASES = {name: by_geography(cases) if takes_geography(name) else cases for name, cases in CASES.items()}
 
 
