@@ -67,7 +67,7 @@ def _funnel_steps(t: Tables, person, entered, event_steps, mode, window_days, as
     previous, latest, passed = None, np.full(n, np.nan), np.ones(n, dtype=bool)
     for k, step in enumerate(event_steps):
         if k == 0:
-            on, skip = entered, np.zeros(n, dtype=bool)
+            on, skip, first = entered, np.zeros(n, dtype=bool), entered
         else:
             lists = t.step_dates.get(step)
             first = lists.first(person) if lists else np.full(n, np.nan)
@@ -78,11 +78,12 @@ def _funnel_steps(t: Tables, person, entered, event_steps, mode, window_days, as
                 on = np.where(np.isnan(previous), np.nan, np.where(skip, previous, later))
             else:  # its first date; a skip: the entry date
                 on = np.where(skip, entered, first)
-        own = ~np.isnan(on) & (on <= as_of)
+        known = np.where(skip, np.fmax(on, first), on)  # a skip counts once it is on record
+        latest = np.fmax(latest, known)
+        own = ~np.isnan(on) & (latest <= as_of)
         if window_days is not None:
-            own &= on <= entered + window_days
+            own &= latest <= entered + window_days
         passed = passed & own
-        latest = np.fmax(latest, on)
         done.append(passed)
         done_on.append(np.where(passed, latest, np.nan))
         skips.append(skip & passed)

@@ -160,14 +160,14 @@ def test_the_projections_page_of_a_past_month_draws_no_later_month(open_app):
     assert max(pd.to_datetime(seen, format="%Y-%m")) == pd.Timestamp(2025, 3, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16, open: a step recorded later as 'already had it' counts as a skip "
-                                       "at the previous step's date, so the default funnel as of M counts people "
-                                       "whose step became known after M (funnel_person_steps_of); strict, so the "
-                                       "fix turns this into a failure that asks for the marker to go")
+@pytest.mark.parametrize("mode, window_days", [("sequential", None), ("any", 90)])
 @pytest.mark.parametrize("month", CUT_MONTHS, ids=str)
-def test_the_default_funnel_counts_only_what_was_known_by_its_month(month, full, cut):
+def test_the_default_funnel_counts_only_what_was_known_by_its_month(month, mode, window_days, full, cut):
+    # A step recorded as "already had it" at a later visit counts (as a skip) only from that visit on: before the
+    # fix the full warehouse counted 3,399 installed at 06/2023 (sequential) where one cut at 06/2023 knew 3,378.
     params = dict(geography="2025", month=month, district_code=None, commune_code=None,
-                  steps=list(funnel.DEFAULT_STEPS), mode="sequential", window_days=None, breakdown="none",
+                  steps=list(funnel.DEFAULT_STEPS), mode=mode, window_days=window_days, breakdown="none",
                   counting="persons")
     got, known = (w.run("funnel/steps_by_group", **params) for w in (full, cut[month]))
-    assert got["entities"].tolist() == known["entities"].tolist()
+    compared = ["entities", "skipped", "median_days", "p90_days", "still_in_window"]
+    pd.testing.assert_frame_equal(got[compared], known[compared])

@@ -508,7 +508,9 @@ class Reference:
         ], ignore_index=True)
         grouped = events.groupby(["person_id", "step"])
         persons = grouped["date"].min().unstack().reindex(columns=EVENT_STEPS).astype("datetime64[ns]")
-        already = grouped["already"].any().unstack()
+        # "Already had it" on the step's first recorded day (a later one follows the team's own help).
+        first_day = events["date"] == grouped["date"].transform("min")
+        already = events[first_day].groupby(["person_id", "step"])["already"].any().unstack()
         for step in EVENT_STEPS:
             persons[f"{step}_already"] = (already[step].astype("boolean").fillna(False).astype(bool)
                                           if step in already else False)
@@ -546,16 +548,18 @@ class Reference:
         self.months = months_between(D(first.year, first.month, 1), D(last.year, last.month, 1))
 
     def step_dates(self, entry: pd.Series, mode: str, event_steps: list[str]) -> pd.DataFrame:
-        """Per entrant: the date each step counts at (NaT: not done) and <step>_skip (done before the person
-        entered the funnel at its first step, or recorded as already had). Column i: the i-th step."""
+        """Per entrant: the date each step takes in the order of the steps (NaT: not done), <i>_skip (done before
+        the person entered the funnel at its first step, or recorded as already had) and <i>_known (the date it is
+        on record: for a skip, the later of its date and its own first date). Column i: the i-th step."""
         p = self.persons.loc[entry.index]
-        out = pd.DataFrame({0: entry}, index=entry.index)
+        out = pd.DataFrame({0: entry, "0_known": entry}, index=entry.index)
         previous = entry
         for i, step in enumerate(event_steps[1:], start=1):
             skip = (p[step] < entry).fillna(False).astype(bool) | p[f"{step}_already"]
             out[f"{i}_skip"] = skip
             if mode == "any":
                 out[i] = p[step].where(~skip, entry)
+                out[f"{i}_known"] = out[i].where(~skip, pd.concat([out[i], p[step]], axis=1).max(axis=1))
                 continue
             # Sequential: the first date of the step at or after the previous step's date.
             later = []
@@ -565,6 +569,7 @@ class Reference:
                 later.append(after[0] if len(after) else pd.NaT)
             out[i] = pd.Series(pd.to_datetime(later), index=out.index).where(~skip, previous)
             out.loc[previous.isna(), i] = pd.NaT
+            out[f"{i}_known"] = out[i].where(~skip, pd.concat([out[i], p[step]], axis=1).max(axis=1))
             previous = out[i]
         return out
 
@@ -615,12 +620,12 @@ class Reference:
         done = pd.Series(True, index=entrants)
         latest = pd.Series(pd.NaT, index=entrants, dtype="datetime64[ns]")
         for i, step in enumerate(event_steps):
-            when = dates[i]
-            ok = when.notna() & (when <= as_of)
+            known = dates[f"{i}_known"]
+            ok = dates[i].notna() & (known <= as_of)
             if window is not None:
-                ok &= when <= dates[0] + window
+                ok &= known <= dates[0] + window
             done &= ok  # a step counts only when every earlier step counts too
-            latest = pd.concat([latest, when], axis=1).max(axis=1)
+            latest = pd.concat([latest, known], axis=1).max(axis=1)
             skip = dates[f"{i}_skip"] if i else pd.Series(False, index=entrants)
             frames.append(pd.DataFrame({"step_order": i + 1, "done": done, "date": latest.where(done),
                                         "skip": skip & done}))

@@ -469,7 +469,9 @@ class Reference:
         persons["sex"] = described.dropna(subset=["sex"]).groupby("person_id").sex.agg(lambda x: x.mode().iloc[0])
         steps = self.steps
         first = steps.groupby(["person_id", "step"]).on.min().unstack()
-        already = steps.groupby(["person_id", "step"]).already.any().unstack()
+        # "Already had it" on the step's first recorded day (a later one follows the team's own help).
+        first_day = steps.on == steps.groupby(["person_id", "step"]).on.transform("min")
+        already = steps[first_day].groupby(["person_id", "step"]).already.any().unstack()
         for step in ("reached", "trained", "installed", "account", "eid", "first_service", "cashless"):
             persons[f"{step}_on"] = first[step]
         # Accounts and e-IDs created with a team's help: the first successful creation ("already had it" is not one).
@@ -1123,12 +1125,14 @@ def expected_funnel(ref: Reference, geography, month, district_code, commune_cod
         else:
             skip = p[f"{step}_before"]
             when = p[f"{step}_seq"] if mode == "sequential" else p[f"{step}_on"].where(~skip, p.reached_on)
-        ok = when.notna() & (when <= end)
+        # A skip counts once it is on record: at the later of its place in the order and its own first date.
+        known = when.where(~skip, pd.concat([when, p[f"{step}_on"]], axis=1).max(axis=1))
+        latest = pd.concat([latest, known.astype(latest.dtype)], axis=1).max(axis=1)
+        ok = when.notna() & (latest <= end)
         if window is not None:
-            ok &= when <= p.reached_on + window
+            ok &= latest <= p.reached_on + window
         # In any order a step counts once it and every earlier step are done, at the latest of their dates.
         done_so_far = done_so_far & ok
-        latest = pd.concat([latest, when.astype(latest.dtype)], axis=1).max(axis=1)
         per_step.append(pd.DataFrame({"group_key": p.group_key, "entity": p[entity], "step_order": order,
                                       "step": step, "is_done": done_so_far, "is_skip": skip & done_so_far,
                                       "done_on": latest.where(done_so_far)}))

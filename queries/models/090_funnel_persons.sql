@@ -4,13 +4,16 @@
 -- Columns: geography, district_code, commune_code (where the person lies in the geography), person_id,
 --   household_id, team_id, birth_year, sex,
 --   step_dates (map from step name to the sorted distinct dates the person did it: every step of person_steps),
---   preexisting_steps (the steps an export recorded as "already had it"),
+--   preexisting_steps (the steps an export recorded as "already had it" on the first day it recorded them),
 --   service_months (sorted months with online public-service use: "active" is a use in the reporting month or
 --   the two before it).
 create or replace table funnel_persons as
 -- Incremental: by person_id in touched_persons.
 with per_step as (
-    select person_id, step, list_sort(list(distinct done_on)) as dates, bool_or(is_preexisting) as is_preexisting
+    select
+        person_id, step, list_sort(list(distinct done_on)) as dates,
+        -- Its first record says "already had it" (an "already had it" after the team helped is that help).
+        coalesce(min(done_on) filter (where is_preexisting) = min(done_on), false) as is_preexisting
     from person_steps
     where person_id in (select person_id from touched_persons)
     group by person_id, step
@@ -60,11 +63,13 @@ select * from funnel_persons where person_id in (select person_id from touched_p
 --   service_months, entered_on (first date of the first step: entry into the funnel), step_order, step,
 --   done_on (the date the step counts at, null if it never does: it and every earlier step done, within the
 --   window after entry if one is given; by the end of a month M it counts iff done_on <= M's last day),
---   is_skip (a later step done before entry, or recorded as "already had it"), days (from the previous step's
+--   is_skip (a later step done before entry, or first recorded as "already had it"), days (from the previous step's
 --   done_on; null for the first step and for steps not done).
 -- Sequential: a step's date is its first date at or after the previous step's; any order: its first date. A skip
--- counts at the previous step's date (sequential) or at entry (any order). A step's done_on is the latest date
--- of it and the steps before it.
+-- takes the previous step's date (sequential) or the entry date (any order) for the order of the steps, but counts
+-- only once it is on record: at the later of that date and its own first date (an "already had it" written at a
+-- later visit was not known before it). A step's done_on is the latest such date of it and the steps before it;
+-- a window keeps it only if done_on is within the window after entry.
 create or replace macro funnel_person_steps_of(source, geo, district, commune, steps, mode, window_days) as table
 with entrants as (
     select
@@ -85,7 +90,7 @@ with entrants as (
 
 dated as (
     select
-        e.* exclude (later, step_dates, preexisting_steps),
+        e.* exclude (step_dates, preexisting_steps),
         [false] || list_transform(e.later, lambda x: x.is_skip) as skips,
         case when mode = 'sequential' then
             list_reduce(e.later, lambda acc, x: list_append(acc,
@@ -98,14 +103,23 @@ dated as (
     from entrants as e
 ),
 
+-- The date each step is on record: its own date, or for a skip the later of that and its first recorded date.
+known as (
+    select
+        d.*,
+        [d.entered_on] || list_transform(range(2, len(d.dates) + 1), lambda k:
+            case when d.skips[k] then greatest(d.dates[k], d.later[k - 1].dates[1]) else d.dates[k] end) as known
+    from dated as d
+),
+
 passed as (
     select
-        d.* exclude (dates),
+        d.* exclude (dates, known, later),
         list_transform(range(1, len(d.dates) + 1), lambda k:
-            case when list_bool_and(list_transform(d.dates[1:k], lambda day: day is not null
-                      and (window_days is null or day <= d.entered_on + window_days::integer)))
-                 then list_max(d.dates[1:k]) end) as done_on
-    from dated as d
+            case when list_bool_and(list_transform(d.dates[1:k], lambda day: day is not null))
+                      and (window_days is null or list_max(d.known[1:k]) <= d.entered_on + window_days::integer)
+                 then list_max(d.known[1:k]) end) as done_on
+    from known as d
 )
 
 select

@@ -9,7 +9,7 @@
 --   conversion window, by the rules of funnel_person_steps_of: null if it never does; a window keeps a date only
 --   if it is within the window after entry, since each is the latest of its own and the earlier steps' dates),
 --   installed_skipped, account_skipped, first_service_skipped (the step counts as a skip: done before entry or
---   recorded as "already had it").
+--   first recorded as "already had it").
 create or replace table funnel_entrants as
 -- Incremental: by person_id in touched_persons.
 -- A person's dates do not depend on the geography, only their place does: worked out once, placed in both.

@@ -11,8 +11,9 @@
 
 -- funnel_person_steps_of's rules for the default step list, written out for its three later steps, with no
 -- conversion window. Sequential: a step's date is its first date at or after the previous step's; any order: its
--- first date. A skip (done before entry, or "already had it") counts at the previous step's date (sequential) or
--- at entry (any order). A step counts at the latest date of it and the steps before it, never once one of them
+-- first date. A skip (done before entry, or "already had it") takes the previous step's date (sequential) or the
+-- entry date (any order) for the order of the steps, and counts at the later of that and its own first date (when
+-- it is on record). A step counts at the latest such date of it and the steps before it, never once one of them
 -- has none.
 create or replace table funnel_entrants as
 with entrants as (
@@ -48,13 +49,22 @@ dated as (
     from entrants as e
 ),
 
+known as (
+    select
+        d.*,
+        concat(array(d.entered_on), transform(d.later, (x, i) ->
+            case when x.is_skip then greatest(element_at(d.dates, i + 2), try_element_at(x.dates, 1))
+                 else element_at(d.dates, i + 2) end)) as known
+    from dated as d
+),
+
 passed as (
     select
         d.*,
         transform(sequence(1, size(d.dates)), k ->
-            case when forall(slice(d.dates, 1, k), d -> d is not null) then array_max(slice(d.dates, 1, k)) end)
+            case when forall(slice(d.dates, 1, k), d -> d is not null) then array_max(slice(d.known, 1, k)) end)
             as done_on
-    from dated as d
+    from known as d
 ),
 
 per_person as (

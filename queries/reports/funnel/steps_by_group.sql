@@ -10,8 +10,9 @@
 -- Entry into the funnel is a person's first date of the first step, up to the end of the reporting month.
 -- Sequential: each step counts at its first date at or after the previous step's; any: once it and every
 -- earlier step are done, in whatever order, at the latest of their dates (so counts never rise along the steps
--- in either mode). A later step done before entry (or recorded as "already had it") counts as done and is a
--- skip, not a loss: it counts at the previous step's date (sequential) or at entry (any order).
+-- in either mode). A later step done before entry (or first recorded as "already had it") counts as done and is
+-- a skip, not a loss: it takes the previous step's date (sequential) or the entry date (any order), and counts
+-- from the later of that and the day it was recorded.
 -- With a conversion window, only people who entered at least that many days before the end of the month
 -- are counted (still_in_window: how many entered later), and a step counts only if done within the window.
 -- Active: used an online public service in the reporting month or the two before it (the overview's
