@@ -1,8 +1,8 @@
 -- The first month whose funnel_default_counts an import can change (funnel_window.from_month): model_window's
 -- (a month of an added or replaced fact, which covers the service use that decides "active", and every date of a
 -- person who moved or was relinked), or earlier when a touched entrant's row moved before it: a step date or skip
--- at the earlier of its old and new date (a later "already had it" record turns a step into a skip that counts
--- at an earlier date), the whole row from entry when the person appeared, vanished, or changed place or group.
+-- at the earlier of its old and new date (a late batch can bring a step's first record, or turn it into a skip),
+-- the whole row from entry when the person appeared, vanished, or changed place or group.
 -- Grain: one row. Params: none. Columns: from_month.
 create or replace temp table funnel_window as
 with entrants_after as (
