@@ -81,12 +81,11 @@ def unit_free(name: str, frame: pd.DataFrame, params: dict) -> pd.DataFrame | No
                 else None)
     if name == "projections/goal_share_by_unit_month":
         return frame if params["level"] == "province" else None
-    if name == "funnel/steps_by_group":
-        # 'skipped' (done before the previous step) reads a person's later "already had it" rows, and so do the
-        # days between steps of the people it moves: revisions. The people at each step are not.
+    if name in ("funnel/steps_by_group", "funnel/steps_by_group_looked_up"):
+        # A step counts from the day it is on record, skips and days included; only a person's place may move.
         if not province_wide(params) or params["breakdown"] in ("commune", "district", "team"):
             return None
-        return frame.drop(columns=["skipped", "median_days", "p90_days"])
+        return frame
     if name == "explore/persons":
         # People of the exports by the end of M, by the furthest step they had taken; ids and homes may be revised.
         if not province_wide(params) or params["row_limit"] is not None and params["row_limit"] < 1000:
@@ -111,7 +110,8 @@ AS_OF_CASES = [(name, params) for name, cases in CASES.items() if takes_month(na
 def test_every_query_that_takes_a_month_is_checked_as_of():
     names = {name for name, _ in AS_OF_CASES}
     assert names == {"data/freshness_by_table", "data/unknown_commune_share", "explore/persons",
-                     "funnel/active_users_by_funnel_entry", "funnel/steps_by_group", "map/indicator_by_unit_month",
+                     "funnel/active_users_by_funnel_entry", "funnel/steps_by_group",
+                     "funnel/steps_by_group_looked_up", "map/indicator_by_unit_month",
                      "overview/kpis_by_month", "overview/kpis_trend_by_month",
                      "projections/goal_cascade_by_commune", "projections/goal_share_by_unit_month",
                      "shared/revised_figures", "shared/unknown_commune_share",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from digiskills.analytics.funnel import DEFAULT_STEPS
 from digiskills.warehouse import db
 from places_support import GEOGRAPHIES, PROVINCE, Places, home_rows, placing_unit
 
@@ -81,6 +82,13 @@ CASES: dict[str, list[dict]] = {
              breakdown="team", counting="households"),
         dict(month=D(2023, 3, 1), **ALL, steps=PREVIOUS_FUNNEL, mode="sequential", window_days=None, breakdown="entry_month",
              counting="persons")],
+    # The default views db.Warehouse.run reads from funnel_default_counts (db.LOOKUPS).
+    "funnel/steps_by_group_looked_up": [
+        dict(month=LATEST, **ALL, steps=list(DEFAULT_STEPS), mode="sequential", breakdown="none"),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=None, steps=list(DEFAULT_STEPS)[:-1], mode="any",
+             breakdown="entry_month"),
+        dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, steps=list(DEFAULT_STEPS), mode="sequential",
+             breakdown="none")],
     "funnel/active_users_by_funnel_entry": [
         dict(month=LATEST, **ALL, first_step="guided_or_trained"),
         dict(month=MONTH, district_code=DISTRICT, commune_code=COMMUNE, first_step="reached")],

@@ -91,6 +91,8 @@ RULES: dict[str, Rule] = {
     "shared/revised_figures": Rule(counts=("first_value", "value"),
                                    derived={"first_share_pct": ("first_value",), "share_pct": ("value",)}),
 }
+# The default funnel's lookup form (digiskills.warehouse.db.LOOKUPS) gives the same rows: the same rule.
+RULES["funnel/steps_by_group_looked_up"] = RULES["funnel/steps_by_group"]
 
 
 # Report queries that publish no count of citizens, each with why: lists of units and months, ingest
@@ -134,7 +136,7 @@ def protect(name: str, frame: pd.DataFrame, params: dict | None = None,
         for column in ("value", "entities", "households_reached", "current_count"):
             if column in withheld:
                 withheld[column] = _complement(out, out[column], withheld[column], rule.margins)
-    if name == "funnel/steps_by_group":
+    if name.startswith("funnel/steps_by_group"):
         _funnel_chain(out, withheld)
     for column, sources in rule.derived.items():
         if column in out:

@@ -5,7 +5,10 @@ Every `create or replace table` of a model declares how it is maintained, in a c
 - `-- Incremental: full`: rebuilt whole every time (small tables);
 - `-- Incremental: by <key> in <touched table>`: the rows of the touched keys are deleted and the statement's query,
   which itself reads only the touched keys, is inserted in their place;
-- `-- Incremental: by month`: the rows of every month from `model_window.from_month` on are replaced.
+- `-- Incremental: by month`: the rows of every month from `model_window.from_month` on are replaced;
+  `-- Incremental: by month from <window>`: the same from `<window>.from_month` (a temp table of the build);
+Before a model's statement an incremental build runs the SQL file that BEFORE names for its table (the window it
+reads, or the rows it is about to replace, kept for that window).
 The same SQL serves both builds: a full build makes the touched tables views over everything and sets from_month
 to the beginning of time; an incremental build fills them from the rows the import added (ingest_id above the
 warehouse's watermark) or replaced (the temp tables replaced_<table> that ingest fills), with the SQL files of
@@ -25,7 +28,13 @@ INCREMENTAL_DIR = MODELS_DIR / "incremental"
 REPLACED = ("training_sessions", "service_usage")
 
 _CREATE_TABLE = re.compile(r"^create\s+or\s+replace\s+table\s+(\w+)\s+as\s", re.IGNORECASE | re.MULTILINE)
-_HOW = re.compile(r"--\s*Incremental:\s*(full|by month|by (\w+) in (\w+))", re.IGNORECASE)
+_HOW = re.compile(r"--\s*Incremental:\s*(full|by month(?: from (\w+))?|by (\w+) in (\w+))", re.IGNORECASE)
+# What an incremental build runs from queries/models/incremental/ just before a model's statement.
+BEFORE = {
+    "commune_month": "from_month.sql",
+    "funnel_entrants": "funnel_entrants_before.sql",
+    "funnel_default_counts": "funnel_window.sql",
+}
 
 # A full build's context, in portable SQL (digiskills.warehouse.spark defines the same views on Spark): the touched sets are
 # everything (views, so that each reads the tables as the build has made them), the window starts at the beginning
@@ -35,6 +44,7 @@ FULL_BUILD_VIEWS = {
                     "union select person_key from service_usage",
     "touched_households": "select distinct household_id from visits",
     "model_window": "select date '0001-01-01' as from_month",
+    "funnel_window": "select date '0001-01-01' as from_month",
     "commune_month_prior": "select cast(null as varchar) as geography, cast(null as varchar) as commune_code, "
                            "cast(null as varchar) as indicator, cast(null as hugeint) as value "
                            "from (select 1) as nothing where false",
@@ -61,7 +71,8 @@ def statements() -> list[tuple[str, str, str | None, str]]:
             if created and not how:
                 raise ValueError(f"{path.name}: table {created.group(1)} says nothing on how it is maintained "
                                  "(a line `-- Incremental: full`, `by month` or `by <key> in <touched table>`)")
-            found.append((path.name, sql, created.group(1) if created else None, how.group(1).lower() if how else "full"))
+            found.append((path.name, sql, created.group(1) if created else None,
+                          how.group(1).lower().split(" from ")[0] if how else "full"))
     return found
 
 
@@ -84,16 +95,17 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
         for name, sql in FULL_BUILD_VIEWS.items():
             con.execute(f"create or replace temp view {name} as {sql}")
     for _, sql, table, how in statements():
+        if incremental and table in BEFORE:
+            _run(con, BEFORE[table])
         if not incremental or table is None or how == "full":
             con.execute(sql)
         elif how == "by month":
-            if table == "commune_month":
-                _run(con, "from_month.sql")
+            window = _HOW.search(sql).group(2) or "model_window"
             query = sql[_CREATE_TABLE.search(sql).end():]
-            con.execute(f"delete from {table} where month >= (select from_month from model_window)")
+            con.execute(f"delete from {table} where month >= (select from_month from {window})")
             con.execute(f"insert into {table} by name {query}")
         else:
-            key, touched = _HOW.search(sql).group(2, 3)
+            key, touched = _HOW.search(sql).group(3, 4)
             query = sql[_CREATE_TABLE.search(sql).end():]
             con.execute(f"delete from {table} where {key} in (select {key} from {touched})")
             con.execute(f"insert into {table} by name {query}")

@@ -40,6 +40,12 @@ SKIPPED = {
         "a DuckDB macro with a list lambda for the funnel report, which runs on the provincial DuckDB mart",
     ("095_funnel_entrants.sql", "funnel_group_key"):
         "a DuckDB macro for the funnel report, which runs on the provincial DuckDB mart",
+    ("096_funnel_default_counts.sql", "funnel_default_counts"):
+        "the funnel page's lookup table, read only by the report on the provincial DuckDB mart; it groups by the "
+        "DuckDB macro funnel_group_key and counts from a table built as a DuckDB (not Spark) table of the import",
+    ("096_funnel_default_counts.sql", "is_funnel_lookup"):
+        "a DuckDB macro over is_default_funnel (a list lambda) for the funnel report, which runs on the provincial "
+        "DuckDB mart",
 }
 
 _CREATED = re.compile(r"create\s+(?:or\s+replace\s+)?(?:temporary\s+)?(table|view|macro|function)\s+(\w+)",
