@@ -91,8 +91,7 @@ RULES: dict[str, Rule] = {
     "shared/revised_figures": Rule(counts=("first_value", "value"),
                                    derived={"first_share_pct": ("first_value",), "share_pct": ("value",)}),
 }
-# The default funnel's lookup form (digiskills.warehouse.db.LOOKUPS) gives the same rows: the same rule.
-RULES["funnel/steps_by_group_looked_up"] = RULES["funnel/steps_by_group"]
+RULES["funnel/steps_by_group_looked_up"] = RULES["funnel/steps_by_group"]  # db.LOOKUPS' form: the same rows
 
 
 # Report queries that publish no count of citizens, each with why: lists of units and months, ingest
@@ -103,9 +102,8 @@ NO_PERSON_COUNTS: dict[str, str] = {
     "shared/reporting_units": "units", "shared/reporting_months": "months", "shared/demo_sample": "a scale",
     "data/freshness_by_table": "rows of tables", "data/ingest_log": "rows of files",
     "data/quarantine_by_file": "row-level, data admins only", "data/units_mapped_from_former": "rows of files by unit",
-    "teams/inactive_teams": "teams and their members",
-    "explore/persons": "row-level, analysts only", "explore/trainings": "row-level, analysts only",
-    "explore/visits": "row-level, analysts only", "explore/teams_by_unit": "team names, for a filter",
+    "teams/inactive_teams": "teams and their members", "explore/teams_by_unit": "team names, for a filter",
+    **dict.fromkeys(("explore/persons", "explore/trainings", "explore/visits"), "row-level, analysts only"),
 }
 
 
