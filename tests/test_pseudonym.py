@@ -20,9 +20,8 @@ SECRET = TEST_SECRET.encode()
 @pytest.mark.parametrize("secret", [SECRET, b"k", "khóa bí mật".encode(), bytes(range(100))],
                          ids=["test-key", "one-byte", "utf8", "longer-than-a-block"])
 def test_person_keys_equal_the_standard_library_hmac(secret):
-    # PersonKeys computes HMAC from the padded key's hash states, copied per value, for speed; it must be
-    # bit-identical to the standard library, including for a key longer than SHA-256's 64-byte block (which HMAC
-    # hashes first).
+    # PersonKeys computes HMAC in DuckDB for speed; it must be bit-identical to the standard library,
+    # including for a key longer than SHA-256's 64-byte block (which HMAC hashes first).
     values = pd.Series(["096185000001", "123456789", "0912345678", "000000000000", "096" + "9" * 9]
                        + [f"0{i:011d}" for i in range(0, 10**11, 7_777_777_777)])
     keys = PersonKeys(secret)
