@@ -27,32 +27,18 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from digiskills.ingest import limits, staging
+from digiskills.ingest.errors import BadRow, FileError, too_many_rows
+from digiskills.ingest.numbering import number_lines
 
 CHUNK_ROWS = 250_000
 PEEK_ROWS = 20
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 
 
-class FileError(Exception):
-    """The file as a whole cannot be read; nothing of it is loaded."""
-
-    def __init__(self, vi: str, en: str):
-        super().__init__(en)
-        self.vi, self.en = vi, en
-
-
 @dataclass
 class Chunk:
     frame: pd.DataFrame  # one text column per header position, named c0, c1, …
     lines: np.ndarray  # the line (CSV) or row (XLSX) number of each row in the file
-
-
-@dataclass
-class BadRow:
-    line: int
-    values: list[str]
-    vi: str
-    en: str
 
 
 @dataclass
@@ -63,6 +49,7 @@ class Export:
     peek: list[list[str]]
     bad_rows: list[BadRow] = field(default_factory=list)
     blank_rows: int = 0
+    encoding: str | None = None  # a text file's, found when it was opened
 
     def chunks(self, header_index: int) -> Iterator[Chunk]:
         suffix = self.path.suffix.lower()
@@ -82,7 +69,7 @@ def open_export(path: Path) -> Export:
     if suffix not in SUFFIXES:
         raise FileError(f"định dạng tệp không được hỗ trợ ({suffix}); dùng CSV, XLSX hoặc Parquet",
                         f"unsupported file type ({suffix}); use CSV, XLSX or Parquet")
-    limit = limits.current()
+    limit, encoding = limits.current(), None
     size = path.stat().st_size
     if size > limit.upload_bytes:
         raise FileError(
@@ -114,7 +101,7 @@ def open_export(path: Path) -> Export:
         raise FileError(f"tệp {path.name} có {widest} cột, vượt giới hạn {limit.columns} cột (DIGISKILLS_MAX_COLUMNS)",
                         f"file {path.name} has {widest} columns, over the limit of {limit.columns} "
                         "(DIGISKILLS_MAX_COLUMNS)")
-    return Export(path, peek)
+    return Export(path, peek, encoding=encoding)
 
 
 def check_xlsx(path: Path, limit: limits.Limits) -> None:
@@ -299,7 +286,7 @@ def _delimiter(sample: str) -> str:
 def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk]:
     """Numbers the lines of the file (as UTF-8) with an extra first field, then parses it with Arrow.
     A field holding a line break is not accepted: its row is reported, not guessed at."""
-    encoding = detect_encoding(export.path)
+    encoding = export.encoding or detect_encoding(export.path)
     limit = limits.current()
     with _decoding(export.path, encoding), export.path.open(encoding=encoding, newline="") as text:
         delimiter = _delimiter("".join(line for _, line in zip(range(PEEK_ROWS), text)))
@@ -312,7 +299,10 @@ def _csv_chunks(export: Export, header_index: int, width: int) -> Iterator[Chunk
                 while block := text.read(1 << 20):
                     out.write(block.encode("utf-8"))
         numbered = Path(tmp) / "numbered.csv"
-        _number_lines(export, source, delimiter, header_index, numbered, limit)
+        with source.open("rb") as lines, _private_file(numbered) as out:
+            blank_rows, bad_rows = number_lines(export.path, lines, out, delimiter, header_index, width, limit)
+        export.blank_rows += blank_rows
+        export.bad_rows += bad_rows
 
         def on_invalid(row):
             number, _, rest = row.text.partition(delimiter)
@@ -362,103 +352,6 @@ def _cell_too_long(path: Path, line: int, column, length: int, limit: limits.Lim
                      f"limit of {limit.cell_chars:,} (DIGISKILLS_MAX_CELL_CHARS)")
 
 
-def _too_many_rows(path: Path, limit: limits.Limits) -> FileError:
-    return FileError(f"tệp {path.name} có hơn {limit.rows:,} dòng (DIGISKILLS_MAX_ROWS); hãy tách tệp theo tháng",
-                     f"file {path.name} has more than {limit.rows:,} rows (DIGISKILLS_MAX_ROWS); split it by month")
-
-
-def _number_lines(export: Export, source: Path, delimiter: str, header_index: int, out_path: Path,
-                  limit: limits.Limits) -> None:
-    """Writes every data line of a UTF-8 file as '<line number><delimiter><line>'. A row whose quoted value
-    holds a line break spans several lines: it is reported as a bad row and not written, since numbering its
-    second line would corrupt the value. Raises FileError when the last line is cut short (no line end and
-    fewer values than the header): the file was truncated."""
-    width = len(export.peek[header_index])
-    sep = delimiter.encode()
-    blank_chars = sep + b" \t\r\n\xef\xbb\xbf"
-    nonblank = 0
-    number, last_line = 0, b"\n"
-    spanning: list[bytes] = []  # the lines so far of a row whose quoted value holds a line break
-    complete = _complete_line(sep)
-    longest = limit.cell_chars * limit.columns * 4  # UTF-8 bytes
-    with source.open("rb") as f, _private_file(out_path) as out:
-        write = out.write
-        for number, line in enumerate(f, start=1):
-            last_line = line
-            if len(line) > longest:
-                raise FileError(f"tệp {export.path.name}, dòng {number}: dòng dài hơn {longest:,} byte "
-                                "(DIGISKILLS_MAX_COLUMNS × DIGISKILLS_MAX_CELL_CHARS)",
-                                f"file {export.path.name}, line {number}: longer than {longest:,} bytes "
-                                "(DIGISKILLS_MAX_COLUMNS × DIGISKILLS_MAX_CELL_CHARS)")
-            if number > limit.rows + header_index + 1:
-                raise _too_many_rows(export.path, limit)
-            if spanning:
-                spanning.append(line)
-                if not _open_quote(line, sep[0], inside=True):
-                    _report_spanning(export, spanning, number, delimiter)
-                    spanning = []
-                continue
-            if not line.strip(blank_chars):
-                if nonblank > header_index:
-                    export.blank_rows += 1
-                continue
-            nonblank += 1
-            if nonblank > header_index + 1:  # past the title rows and the header row
-                if b'"' in line and not complete.fullmatch(line) and _open_quote(line, sep[0], inside=False):
-                    spanning = [line]
-                    continue
-                write(b"%d%s%s\n" % (number, sep, line.rstrip(b"\r\n")))
-    if spanning and last_line.endswith(b"\n"):
-        _report_spanning(export, spanning, number, delimiter)
-    if not last_line.endswith(b"\n"):
-        values = next(csv.reader([last_line.decode("utf-8", "replace")], delimiter=delimiter), [])
-        if spanning or len(values) < width:
-            raise FileError(
-                f"tệp bị cắt cụt: dòng cuối ({number}) thiếu ô và không có ký tự xuống dòng; không nạp gì từ tệp này",
-                f"the file is truncated: its last line ({number}) is short and has no line end; nothing loaded from it")
-
-
-_QUOTE = ord('"')
-
-
-def _complete_line(sep: bytes) -> re.Pattern:
-    """A line whose every field is unquoted (no quote at all) or fully quoted: no quoted value stays open.
-    Checked in C first; only the lines it does not match go through _open_quote's exact scan."""
-    d = re.escape(sep)
-    field = rb'(?:"(?:[^"]|"")*"|[^"' + d + rb'\r\n]*)'
-    return re.compile(field + rb"(?:" + d + field + rb")*\r?\n?")
-
-
-def _open_quote(line: bytes, delimiter: int, inside: bool) -> bool:
-    """Whether a quoted value is still open at the end of the line (inside: it was open at its start). A quote
-    opens a value only at the start of a field; a doubled quote inside a quoted value is a quote character."""
-    field_start = not inside
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if inside:
-            if c == _QUOTE:
-                if i + 1 < n and line[i + 1] == _QUOTE:
-                    i += 1
-                else:
-                    inside = False
-        elif c == _QUOTE and field_start:
-            inside = True
-        field_start = not inside and c == delimiter
-        i += 1
-    return inside
-
-
-def _report_spanning(export: Export, lines: list[bytes], last: int, delimiter: str) -> None:
-    first = last - len(lines) + 1
-    text = b"".join(lines).decode("utf-8", "replace")
-    values = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    export.bad_rows.append(BadRow(
-        first, values,
-        f"một ô chứa ký tự xuống dòng (dòng {first}–{last}); hãy sửa ô đó trong tệp",
-        f"a value holds a line break (lines {first}–{last}); fix that cell in the file"))
-
-
 def _excel_text(value) -> str:
     if value is None:
         return ""
@@ -487,7 +380,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     try:
         for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
             if number > limit.rows + PEEK_ROWS:  # a backstop: _xlsx_chunks counts the data rows exactly
-                raise _too_many_rows(path, limit)
+                raise too_many_rows(path, limit)
             if len(row) > limit.columns and any(v is not None for v in row[limit.columns:]):
                 width = max(i for i, v in enumerate(row) if v is not None) + 1
                 raise FileError(f"tệp {path.name}, dòng {number}: có {width} cột, vượt giới hạn {limit.columns} cột "
@@ -529,7 +422,7 @@ def _xlsx_chunks(export: Export, header_index: int, width: int) -> Iterator[Chun
     limit = limits.current()
     for number, row in enumerate(_xlsx_rows(export.path), start=1):
         if number - header_index - 1 > limit.rows:
-            raise _too_many_rows(export.path, limit)
+            raise too_many_rows(export.path, limit)
         if not any(row):
             if nonblank > header_index:
                 export.blank_rows += 1

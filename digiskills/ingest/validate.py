@@ -1,9 +1,8 @@
-"""Checking and converting one chunk of an export: every cell is parsed by its column's kind, every
+"""Checking and converting one chunk of an export: every cell is parsed by its column's kind (cells), every
 problem is written down with its column, and personal identifiers are replaced by their keyed hashes."""
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from digiskills.ingest.contract import BOOL_VALUES, Aliases, Table
+from digiskills.ingest.cells import enum_parser, parse_bool, parse_date, parse_int, parse_month, parse_year
+from digiskills.ingest.contract import Aliases, Table
 from digiskills.privacy.masking import mask_array
 from digiskills.privacy.pseudonym import NORMALISE, PersonKeys
 from digiskills.text import fold, nfc
@@ -21,16 +21,12 @@ from digiskills.reference.units import PROVINCE_CODE, REFORM_DATE, UnitResolver
 REDACTED = "[ẩn/redacted]"
 MISSING = ("thiếu giá trị bắt buộc", "required value is missing")
 PERSONAL = ("citizen_id", "phone", "full_name")
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
-_MONTH = (re.compile(r"^(\d{4})[-/](\d{1,2})$"), re.compile(r"^(\d{1,2})[-/.](\d{4})$"))
-_INT = re.compile(r"^\d+$|^\d+\.0+$|^\d{1,3}(?:[.,\s]\d{3})+$")
 # The date a row's commune is resolved on (the unit set in force then). Rosters: the team's dissolution, else
 # the present (a roster describes teams as they are now); attendance has no date of its own: the present.
 RESOLVED_ON = {"visits": "visit_date", "training_sessions": "session_date", "service_usage": "month",
                "teams": "dissolved_on"}
 BEFORE_REFORM = REFORM_DATE - dt.timedelta(days=1)  # districts exist only before the reform
+UNIT_FIELDS = ("unit_set", "commune_code", "former_unit_set", "former_commune_code")
 
 
 @dataclass
@@ -64,86 +60,6 @@ def _by_unique(series: pd.Series, parse: Callable[[str], tuple[object, tuple[str
     return values[codes], errors[codes]
 
 
-def parse_date(text: str, today: dt.date) -> tuple[dt.date | None, tuple[str, str] | None]:
-    m = _ISO.match(text)
-    try:
-        if m:
-            value = dt.date(int(m[1]), int(m[2]), int(m[3]))
-        elif m := _DMY.match(text):
-            value = dt.date(int(m[3]), int(m[2]), int(m[1]))
-        elif text.isdigit() and 20_000 <= int(text) <= 80_000:  # an Excel serial day number
-            value = EXCEL_EPOCH + dt.timedelta(days=int(text))
-        else:
-            return None, (f"'{text}' không phải ngày (dd/mm/yyyy, yyyy-mm-dd hoặc số ngày Excel)",
-                          f"'{text}' is not a date (dd/mm/yyyy, yyyy-mm-dd or an Excel day number)")
-    except ValueError:
-        return None, (f"'{text}' không phải ngày có thật", f"'{text}' is not a real calendar date")
-    if value > today:
-        return None, (f"ngày {value:%d/%m/%Y} ở tương lai", f"date {value.isoformat()} is in the future")
-    if value.year < 2000:
-        return None, (f"ngày {value:%d/%m/%Y} trước năm 2000", f"date {value.isoformat()} is before 2000")
-    return value, None
-
-
-def parse_month(text: str, today: dt.date):
-    for pattern, (y, m) in zip(_MONTH, ((1, 2), (2, 1))):
-        if match := pattern.match(text):
-            year, month = int(match[y]), int(match[m])
-            if 1 <= month <= 12:
-                value = dt.date(year, month, 1)
-                if value > today:
-                    return None, (f"tháng {month:02d}/{year} ở tương lai", f"month {year}-{month:02d} is in the future")
-                return value, None
-    value, error = parse_date(text, today)
-    if error:
-        return None, (f"'{text}' không phải tháng (mm/yyyy, yyyy-mm hoặc một ngày)",
-                      f"'{text}' is not a month (mm/yyyy, yyyy-mm or a date)")
-    return value.replace(day=1), None
-
-
-MAX_INT = 2**31 - 1  # the narrowest count column of the warehouse is an INTEGER (service_usage.transactions)
-
-
-def parse_int(text: str):
-    if not _INT.match(text):
-        return None, (f"'{text}' không phải số nguyên không âm", f"'{text}' is not a whole number ≥ 0")
-    value = int(re.sub(r"\.0+$", "", text).replace(".", "").replace(",", "").replace(" ", ""))
-    if value > MAX_INT:
-        return None, (f"'{text}' quá lớn (tối đa {MAX_INT:,})".replace(",", "."),
-                      f"'{text}' is too large (at most {MAX_INT:,})")
-    return value, None
-
-
-def parse_year(text: str, first: int, last: int):
-    value, error = parse_int(text)
-    if error or not first <= value <= last:
-        return None, (f"'{text}' không phải năm hợp lệ ({first}–{last})", f"'{text}' is not a valid year ({first}–{last})")
-    return value, None
-
-
-_BOOLS = {fold(label): value for value, labels in BOOL_VALUES.items() for label in labels}
-
-
-def parse_bool(text: str):
-    value = _BOOLS.get(fold(text))
-    if value is None:
-        return None, (f"'{text}' không phải Có/Không", f"'{text}' is not yes/no (Có/Không)")
-    return value, None
-
-
-def _enum_parser(aliases: Aliases, enum: str):
-    labels = aliases.values[enum]
-    accepted = ", ".join(sorted(set(labels.values())))
-
-    def parse(text: str):
-        value = labels.get(fold(text))
-        if value is None:
-            return None, (f"'{text}' không thuộc các giá trị được chấp nhận ({accepted})",
-                          f"'{text}' is not an accepted value ({accepted})")
-        return value, None
-    return parse
-
-
 def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, str], raw: pd.DataFrame,
                 raw_headers: list[str], lines: np.ndarray, ctx: Context) -> Checked:
     """cells: canonical column -> text cells (present columns only); headers: canonical column -> header
@@ -153,7 +69,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
     problems: list[tuple[str, np.ndarray]] = []  # (column, per-row (vi, en) or None)
 
     def note(column: str, errors: np.ndarray) -> None:
-        if errors.astype(bool).any():
+        if pd.notna(errors).any():  # an error is a (vi, en) pair or None
             problems.append((column, errors))
 
     blank = {name: (s == "").to_numpy() for name, s in cells.items()}
@@ -188,7 +104,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         elif kind == "bool":
             values, errors = _by_unique(series, parse_bool)
         elif kind == "enum":
-            values, errors = _by_unique(series, _enum_parser(ctx.aliases, column.enum))
+            values, errors = _by_unique(series, enum_parser(ctx.aliases, column.enum))
         elif kind == "citizen_id":
             values, errors = _person_keys(series, "cid", ctx.keys,
                                           ("không phải số CCCD 12 chữ số hoặc CMND 9 chữ số",
@@ -212,18 +128,17 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
     commune = next((c for c in table.columns if c.kind == "commune"), None)
     if commune is not None and commune.name in cells:
         on = out.get(RESOLVED_ON.get(table.name))
-        dates = [d or ctx.today for d in on] if on is not None else [ctx.today] * n
-        resolved, errors = _resolve_communes(cells[commune.name], out.get("district_code"), dates, ctx.resolver)
+        dates = np.where(pd.isna(on), ctx.today, on) if on is not None else np.full(n, ctx.today, dtype=object)
+        codes, units, errors = _resolve_communes(cells[commune.name], out.get("district_code"), dates, ctx.resolver)
         is_blank = blank[commune.name]
         if commune.required and is_blank.any():
             errors = _fill(np.where(is_blank, None, errors), is_blank, MISSING)
-        for i, field_name in enumerate(("unit_set", "commune_code", "former_unit_set", "former_commune_code")):
-            out[field_name] = np.array([None if b or r is None else r[i] for r, b in zip(resolved, is_blank)],
-                                       dtype=object)
+        units = {field_name: np.where(is_blank, None, values[codes]) for field_name, values in units.items()}
+        out.update({field_name: units[field_name] for field_name in UNIT_FIELDS})
         note(commune.name, errors if commune.required else np.where(is_blank, None, errors))
     elif commune is not None:  # an optional commune column the file does not have
-        for field_name in ("unit_set", "commune_code", "former_unit_set", "former_commune_code"):
-            out[field_name] = np.full(n, None, dtype=object)
+        units = {field_name: np.full(n, None, dtype=object) for field_name in UNIT_FIELDS + ("district", "checked")}
+        out.update({field_name: units[field_name] for field_name in UNIT_FIELDS})
 
     for column in table.columns:  # required columns absent from the file are caught before; optional ones are null
         if column.stored_as and column.stored_as not in out and column.kind != "district":
@@ -241,16 +156,10 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
     # (attendance, service use): the warehouse stores both, and a person's home is a commune with its district.
     # From 1 Jul 2025 there are no districts: a district the export still gives is checked against the
     # former unit it named, and the stored district is null.
-    if "commune_code" in out:
-        parent = ctx.resolver.parent
-        derived = np.array([parent(s, c) if c and s else None for s, c in zip(out["unit_set"], out["commune_code"])],
-                           dtype=object)
-        derived[derived == PROVINCE_CODE] = None  # a new commune's parent is the province: no district
-        checked = np.array([parent(fs, fc) if fc else d for fs, fc, d in
-                            zip(out["former_unit_set"], out["former_commune_code"], derived)], dtype=object)
+    if commune is not None:
         given = out.get("district_code")
         if given is not None and "district" in cells:
-            clash = np.array([g is not None and d is not None and g != d for g, d in zip(given, checked)])
+            clash = pd.notna(given) & pd.notna(units["checked"]) & (given != units["checked"])
             if clash.any():
                 messages = np.full(n, None, dtype=object)
                 name = ctx.resolver.name
@@ -261,7 +170,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
                     messages[i] = (f"xã {name(*written)} không thuộc {name(district_set, given[i])}",
                                    f"commune {name(*written)} is not in {name(district_set, given[i])}")
                 problems.append(("district", messages))
-        out["district_code"] = derived
+        out["district_code"] = units["district"]
 
     if table.name == "members":
         joined, left = out["joined_on"], out["left_on"]
@@ -292,7 +201,7 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
     problems.sort(key=lambda problem: order.get(problem[0], len(order)))
     bad = np.zeros(n, dtype=bool)
     for _, errors in problems:
-        bad |= errors.astype(bool)
+        bad |= pd.notna(errors)
     clean = pd.DataFrame({k: v[~bad] for k, v in out.items()})
     clean["source_line"] = lines[~bad]
     bad_idx = np.flatnonzero(bad)
@@ -304,10 +213,10 @@ def check_chunk(table: Table, cells: dict[str, pd.Series], headers: dict[str, st
         reasons_en.append("; ".join(f"column '{headers.get(c, c)}' ({c}): {msg[1]}" for c, msg in parts))
     keys = {headers[c.name]: out.get(c.stored_as) for c in table.columns if c.name in headers and c.kind in PERSONAL}
     known = set(headers.values())
+    raw_rows = raw.iloc[bad_idx].to_numpy(dtype=object).tolist()  # one selection, not one per row
     return Checked(clean, lines[bad_idx], reason_columns, reasons_vi, reasons_en,
-                   [redacted_row(raw_headers, raw.iloc[i].tolist(), {h: k[i] if k is not None else None
-                                                                      for h, k in keys.items()}, known)
-                    for i in bad_idx])
+                   [redacted_row(raw_headers, row, {h: k[i] if k is not None else None for h, k in keys.items()},
+                                 known) for i, row in zip(bad_idx, raw_rows)])
 
 
 def _fill(errors: np.ndarray, mask: np.ndarray, message: tuple[str, str]) -> np.ndarray:
@@ -324,24 +233,36 @@ def _resolve(series: pd.Series, level: str, resolver: UnitResolver, on: dt.date)
     return _by_unique(series, parse)
 
 
-def _resolve_communes(series: pd.Series, district_codes, dates: list[dt.date], resolver: UnitResolver):
-    """Each commune cell resolved on its row's date, by distinct (text, district, unit sets in force):
-    (per-row (unit_set, commune_code, former_unit_set, former_commune_code) or None, per-row errors)."""
-    districts = district_codes if district_codes is not None else [None] * len(series)
-    in_force = {d: resolver.in_force(d) for d in set(dates)}
-    first_day = {}
-    for d, sets in in_force.items():  # one representative date per combination of unit sets
-        first_day.setdefault(tuple(sets), d)
-    keys = [(text, district or "", first_day[tuple(in_force[d])]) for text, district, d in
-            zip(series.to_numpy(dtype=object), districts, dates)]
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
-    values = np.empty(len(uniques), dtype=object)
-    errors = np.empty(len(uniques), dtype=object)
-    for i, (text, district, on) in enumerate(uniques):
-        r = resolver.resolve("commune", text, on, district or None)
-        values[i] = (r.unit_set, r.code, *(r.former or (None, None))) if r.code else None
+def _resolve_communes(series: pd.Series, district_codes, dates: np.ndarray, resolver: UnitResolver):
+    """Each commune cell resolved on its row's date, once per distinct (text, district, unit sets in force):
+    (per row the index of its key, per key {the unit fields, 'district': the commune's (none for a new commune),
+    'checked': the one a district the export gives must be, its former unit's}, per row the error or None)."""
+    districts = district_codes if district_codes is not None else np.full(len(series), None, dtype=object)
+    day_codes, days = pd.factorize(dates)
+    set_codes, _ = pd.factorize(pd.Series([resolver.in_force(d) for d in days], dtype=object))
+    texts = series.to_numpy(dtype=object)
+    codes, first = _distinct_rows(texts, districts, set_codes[day_codes])
+    resolved = [resolver.resolve("commune", texts[i], dates[i], districts[i] or None) for i in first]
+    rows = [(r.unit_set, r.code, *(r.former or (None, None))) if r.code else (None,) * 4 for r in resolved]
+    units = {name: np.array([row[i] for row in rows], dtype=object) for i, name in enumerate(UNIT_FIELDS)}
+    parent = resolver.parent
+    units["district"] = np.array([parent(s, c) if c and s else None for s, c, _, _ in rows], dtype=object)
+    units["district"][units["district"] == PROVINCE_CODE] = None  # a new commune's parent is the province
+    units["checked"] = np.array([parent(fs, fc) if fc else d for (_, _, fs, fc), d in zip(rows, units["district"])],
+                                dtype=object)
+    errors = np.empty(len(first), dtype=object)
+    for i, r in enumerate(resolved):
         errors[i] = None if r.code else (r.error_vi, r.error_en)
-    return values[codes], errors[codes]
+    return codes, units, errors[codes]
+
+
+def _distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(per row the index of its combination of the columns' values, the first row of each combination)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        key, _ = pd.factorize(key * max(len(uniques), 1) + codes)
+    return key, np.unique(key, return_index=True)[1]
 
 
 def _resolve_any_level(text: str, year: str, resolver: UnitResolver):
