@@ -61,7 +61,9 @@ left join commune_allocation as a
                               else p.commune_code end
     and allocation_point(coalesce(p.household_id, p.person_id)) >= a.share_from
     and allocation_point(coalesce(p.household_id, p.person_id)) < a.share_to
-where p.person_id in (select person_id from touched_persons);
+where p.person_id in (select person_id from touched_persons)
+-- By unit: a district's or commune's persons are a few row groups (zone maps), for Explore's listing.
+order by geography, district_code, commune_code, person_id;
 
 create or replace table household_places as
 -- Incremental: by household_id in touched_households.

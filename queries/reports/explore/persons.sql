@@ -10,29 +10,34 @@
 -- Columns: person_id, district_name, commune_name, household_id, team_id, birth_year, sex, reached_on, trained_on, installed_on, account_on, first_service_on, stage, total_rows
 -- The screen shows the first $row_limit rows; a download runs the same query with $row_limit null, so it holds
 -- exactly total_rows rows.
--- The place is joined to the listed rows only: the province's listing is a pass over persons, not a join of every
--- person with their place; a district or commune is a semi-join with its persons.
-with scoped as (
-    select p.* exclude (unit_set, commune_code, district_code), last_day($month::date) as as_of
+-- How it stays fast (bench/README.md): the parameters leave one branch of each `union all` (a branch whose
+-- condition is false on the parameters alone is not run), so the province's listing joins no place to count.
+-- The count is one pass that groups the people by the day they were reached (a date column, no sort); the days
+-- the first $row_limit rows fall on follow from it, and only the people of those days are read whole, sorted and
+-- joined to their place. persons is stored in the order of reached_on and person_places by unit (the models'
+-- ORDER BY), so those reads skip most row groups. A step that persons has a column for is that column (its first
+-- date in person_steps, 030_persons.sql); any other step, and 'active', is a semi-join.
+
+-- The people the filters on persons leave (a step with a column in persons: done by the end of the month).
+with scoped as not materialized (
+    select p.*
     from persons as p
     where p.first_seen_on <= last_day($month::date)
-      and (($district_code is null and $commune_code is null) or p.person_id in (
-          select pp.person_id from person_places as pp
-          where pp.geography = $geography
-            and ($district_code is null or pp.district_code = $district_code)
-            and ($commune_code is null or pp.commune_code = $commune_code)))
       and ($sex is null or coalesce(p.sex, 'unknown') = $sex)
       and ($born_from is null or p.birth_year >= $born_from)
       and ($born_to is null or p.birth_year <= $born_to)
       and ($team_id is null or p.team_id = $team_id)
+      and (case $step when 'reached' then p.reached_on when 'guided' then p.guided_on when 'trained' then p.trained_on
+                      when 'installed' then p.installed_on when 'account' then p.account_on when 'eid' then p.eid_on
+                      when 'first_service' then p.first_service_on when 'cashless' then p.cashless_on
+                      else date '0001-01-01' end) <= last_day($month::date)
 ),
 
--- person_steps, not the persons columns: every step the models know (the funnel's too) filters the same way.
--- Three branches, of which the parameters leave one (a branch whose condition is false on the parameters alone is
--- not run): no step filter is a pass over the place's persons, not a semi-join with every person's steps.
-stepped as (
+-- The steps persons has no column for: 'active' (service_months) and the others of person_steps.
+stepped as not materialized (
     select s.* from scoped as s
     where $step is null
+       or $step in ('reached', 'guided', 'trained', 'installed', 'account', 'eid', 'first_service', 'cashless')
     union all
     select s.* from scoped as s
     where $step = 'active' and s.person_id in (
@@ -40,18 +45,62 @@ stepped as (
         where m.month between $month::date - interval 2 month and $month::date)
     union all
     select s.* from scoped as s
-    where $step <> 'active' and s.person_id in (
+    where $step not in ('active', 'reached', 'guided', 'trained', 'installed', 'account', 'eid', 'first_service',
+                        'cashless')
+      and s.person_id in (
         select x.person_id from person_steps as x where x.step = $step and x.done_on <= last_day($month::date))
 ),
 
--- Counted apart from the listing, so that the listing is a top-N sort rather than a window over every person.
-counted as (
-    select count(*) as total_rows from stepped
+-- Counting: the people of the unit (a semi-join with its persons; none for the province), by the day reached.
+placed as not materialized (
+    select s.reached_on from stepped as s
+    where $district_code is null and $commune_code is null
+    union all
+    select s.reached_on from stepped as s
+    where not ($district_code is null and $commune_code is null) and s.person_id in (
+        select pp.person_id from person_places as pp
+        where pp.geography = $geography
+          and ($district_code is null or pp.district_code = $district_code)
+          and ($commune_code is null or pp.commune_code = $commune_code))
 ),
 
+days as (
+    select case when reached_on <= last_day($month::date) then reached_on end as day, count(*) as n
+    from placed
+    group by 1
+),
+
+-- The days (newest first, then no day: not reached by the end of the month) with fewer than $row_limit people
+-- before them: the first $row_limit rows are people of these days.
+wanted as (
+    select day
+    from (select day, sum(n) over (order by day desc nulls last rows unbounded preceding) - n as before from days)
+    where $row_limit is null or before < $row_limit
+),
+
+candidates as (
+    select s.* from stepped as s semi join wanted as w on s.reached_on = w.day
+    union all
+    select s.* from stepped as s
+    where (s.reached_on is null or s.reached_on > last_day($month::date))
+      and exists (select 1 from wanted where day is null)
+),
+
+-- Listing: the first $row_limit candidates (of the unit: a semi-join with its persons), then their place.
 listed as (
-    select *, case when reached_on <= as_of then reached_on end as reached_by_then
-    from stepped
+    select s.* exclude (unit_set, commune_code, district_code), last_day($month::date) as as_of,
+           case when s.reached_on <= last_day($month::date) then s.reached_on end as reached_by_then
+    from (
+        select c.* from candidates as c
+        where $district_code is null and $commune_code is null
+        union all
+        select c.* from candidates as c
+        where not ($district_code is null and $commune_code is null) and c.person_id in (
+            select pp.person_id from person_places as pp
+            where pp.geography = $geography
+              and ($district_code is null or pp.district_code = $district_code)
+              and ($commune_code is null or pp.commune_code = $commune_code))
+    ) as s
     order by reached_by_then desc nulls last, person_id
     limit $row_limit
 )
@@ -71,8 +120,12 @@ select
          else 'later' end as stage,
     n.total_rows
 from listed as s
-cross join counted as n
-left join person_places as pp on pp.person_id = s.person_id and pp.geography = $geography
+cross join (select cast(coalesce(sum(n), 0) as bigint) as total_rows from days) as n
+-- (The unit's conditions again: a district's or commune's places are a few row groups of person_places.)
+left join person_places as pp
+    on pp.person_id = s.person_id and pp.geography = $geography
+    and ($district_code is null or pp.district_code = $district_code)
+    and ($commune_code is null or pp.commune_code = $commune_code)
 left join reporting_units as c on c.geography = $geography and c.unit_code = pp.commune_code
 left join reporting_units as d on d.geography = $geography and d.unit_code = pp.district_code
 order by s.reached_by_then desc nulls last, s.person_id;
