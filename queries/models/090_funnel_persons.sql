@@ -53,14 +53,46 @@ select * from final order by geography, district_code, commune_code, person_id;
 create or replace temporary view funnel_persons_touched as
 select * from funnel_persons where person_id in (select person_id from touched_persons);
 
+-- funnel_first_on_or_after(dates, day): the first of `dates` (sorted, distinct) on or after `day`, null if none.
+-- Past the first date it is the date after those before `day`: where `day` falls when sorted in among them.
+create or replace macro funnel_first_on_or_after(dates, day) as
+case
+    when dates[1] >= day then dates[1]
+    when dates[-1] >= day then dates[list_position(list_sort(list_append(dates, day)), day)]
+end;
+
+-- funnel_next_state(previous, dates, is_preexisting, entered_on, mode): a person's way through the next step of a
+-- funnel (funnel_person_steps_of), from their way through the one before it (`previous`), the step's dates (sorted,
+-- distinct; null if never done) and whether its first record says "already had it". A struct: order_on (the step's
+-- date for the order of the steps, null if not done), latest_on (the latest date at which it and every earlier step
+-- are on record, null if not done), is_skip.
+create or replace macro funnel_next_state(previous, dates, is_preexisting, entered_on, mode) as
+struct_pack(
+    order_on := case
+        when previous.order_on is null then null
+        when coalesce(is_preexisting or dates[1] < entered_on, false)
+            then (case when mode = 'sequential' then previous.order_on else entered_on end)
+        when mode = 'sequential' then funnel_first_on_or_after(dates, previous.order_on)
+        else dates[1] end,
+    -- A skip is on record from the later of its place in the order and its own first date (its place in the order
+    -- is never after previous.latest_on).
+    latest_on := case
+        when previous.order_on is null then null
+        when coalesce(is_preexisting or dates[1] < entered_on, false) then greatest(previous.latest_on, dates[1])
+        when mode = 'sequential' then (case when funnel_first_on_or_after(dates, previous.order_on) is not null
+            then greatest(previous.latest_on, funnel_first_on_or_after(dates, previous.order_on)) end)
+        else (case when dates[1] is not null then greatest(previous.latest_on, dates[1]) end) end,
+    is_skip := coalesce(is_preexisting or dates[1] < entered_on, false)
+);
+
 -- funnel_person_steps_of(source, geo, district, commune, steps, mode, window_days): each person of a place
 -- (district and commune null: the province) in `source` (the name of funnel_persons or of a view of some of its
--- rows) and their way through a funnel of the given steps, as
+-- rows) and their way through a funnel of the given steps (at most nine event steps: the catalogue's), as
 -- of no particular month: one row per person and event step ('active' is left to the caller: it depends on the
--- month). The funnel report (funnel/steps_by_group.sql) and the funnel_counts mart both read it, so the rules
--- live here only.
+-- month). The funnel report (funnel/steps_by_group.sql, for any step list but the default) and funnel_entrants
+-- (095, the default step list at import) both read it, so the rules live here only.
 -- Columns: geography, district_code, commune_code, person_id, household_id, team_id, birth_year, sex,
---   service_months, entered_on (first date of the first step: entry into the funnel), step_order, step,
+--   entered_on (first date of the first step: entry into the funnel), step_order, step,
 --   done_on (the date the step counts at, null if it never does: it and every earlier step done, within the
 --   window after entry if one is given; by the end of a month M it counts iff done_on <= M's last day),
 --   is_skip (a later step done before entry, or first recorded as "already had it"), days (from the previous step's
@@ -70,67 +102,106 @@ select * from funnel_persons where person_id in (select person_id from touched_p
 -- only once it is on record: at the later of that date and its own first date (an "already had it" written at a
 -- later visit was not known before it). A step's done_on is the latest such date of it and the steps before it;
 -- a window keeps it only if done_on is within the window after entry.
+-- How: one pass over the place's rows of `source`; each person's way is worked out in columns, step after step
+-- (funnel_next_state for steps 2 to 9: no per-person list lambdas and no join), then unnested to one row per step.
 create or replace macro funnel_person_steps_of(source, geo, district, commune, steps, mode, window_days) as table
-with entrants as (
+with chosen as (
     select
-        f.*,
-        f.step_dates[list_filter(steps, lambda s: s <> 'active')[1]][1] as entered_on,
-        list_transform(list_filter(steps, lambda s: s <> 'active')[2:], lambda step: {
-            'dates': coalesce(f.step_dates[step], []::date[]),
-            'is_skip': list_contains(f.preexisting_steps, step)
-                or coalesce(f.step_dates[step][1] < f.step_dates[list_filter(steps, lambda s: s <> 'active')[1]][1],
-                            false)
-        }) as later
-    from query_table(source) as f
+        case when len(list_filter(steps, lambda s: s <> 'active')) <= 9
+             then list_filter(steps, lambda s: s <> 'active')
+             else error('a funnel has at most nine event steps') end as events
+),
+
+places as (
+    select
+        f.geography, f.district_code, f.commune_code, f.person_id, f.household_id, f.team_id, f.birth_year, f.sex,
+        f.step_dates, f.preexisting_steps, c.events, len(c.events) as n,
+        f.step_dates[c.events[1]][1] as entered_on
+    from query_table(source) as f, chosen as c
     where f.geography = geo
       and (district is null or f.district_code = district)
       and (commune is null or f.commune_code = commune)
-      and f.step_dates[list_filter(steps, lambda s: s <> 'active')[1]][1] is not null
 ),
 
-dated as (
+-- Steps 2 to 9 in columns (none after the last of the list): their dates, and whether they were first recorded as
+-- "already had it".
+steps_2_to_9 as (
     select
-        e.* exclude (step_dates, preexisting_steps),
-        [false] || list_transform(e.later, lambda x: x.is_skip) as skips,
-        case when mode = 'sequential' then
-            list_reduce(e.later, lambda acc, x: list_append(acc,
-                case when acc[-1] is null then null
-                     when x.is_skip then acc[-1]
-                     else list_min(list_filter(x.dates, lambda d: d >= acc[-1])) end), [e.entered_on])
-        else
-            [e.entered_on] || list_transform(e.later, lambda x: case when x.is_skip then e.entered_on else x.dates[1] end)
-        end as dates
-    from entrants as e
+        * exclude (step_dates, preexisting_steps),
+        case when n >= 2 then step_dates[events[2]] end as dates_2,
+        case when n >= 2 then list_contains(preexisting_steps, events[2]) end as preexisting_2,
+        case when n >= 3 then step_dates[events[3]] end as dates_3,
+        case when n >= 3 then list_contains(preexisting_steps, events[3]) end as preexisting_3,
+        case when n >= 4 then step_dates[events[4]] end as dates_4,
+        case when n >= 4 then list_contains(preexisting_steps, events[4]) end as preexisting_4,
+        case when n >= 5 then step_dates[events[5]] end as dates_5,
+        case when n >= 5 then list_contains(preexisting_steps, events[5]) end as preexisting_5,
+        case when n >= 6 then step_dates[events[6]] end as dates_6,
+        case when n >= 6 then list_contains(preexisting_steps, events[6]) end as preexisting_6,
+        case when n >= 7 then step_dates[events[7]] end as dates_7,
+        case when n >= 7 then list_contains(preexisting_steps, events[7]) end as preexisting_7,
+        case when n >= 8 then step_dates[events[8]] end as dates_8,
+        case when n >= 8 then list_contains(preexisting_steps, events[8]) end as preexisting_8,
+        case when n >= 9 then step_dates[events[9]] end as dates_9,
+        case when n >= 9 then list_contains(preexisting_steps, events[9]) end as preexisting_9,
+        {'order_on': entered_on, 'latest_on': entered_on, 'is_skip': false} as w1
+    from places
+    where entered_on is not null
 ),
 
--- The date each step is on record: its own date, or for a skip the later of that and its first recorded date.
-known as (
-    select
-        d.*,
-        [d.entered_on] || list_transform(range(2, len(d.dates) + 1), lambda k:
-            case when d.skips[k] then greatest(d.dates[k], d.later[k - 1].dates[1]) else d.dates[k] end) as known
-    from dated as d
+level_2 as (
+    select *, funnel_next_state(w1, dates_2, preexisting_2, entered_on, mode) as w2 from steps_2_to_9
+),
+level_3 as (
+    select *, funnel_next_state(w2, dates_3, preexisting_3, entered_on, mode) as w3 from level_2
+),
+level_4 as (
+    select *, funnel_next_state(w3, dates_4, preexisting_4, entered_on, mode) as w4 from level_3
+),
+level_5 as (
+    select *, funnel_next_state(w4, dates_5, preexisting_5, entered_on, mode) as w5 from level_4
+),
+level_6 as (
+    select *, funnel_next_state(w5, dates_6, preexisting_6, entered_on, mode) as w6 from level_5
+),
+level_7 as (
+    select *, funnel_next_state(w6, dates_7, preexisting_7, entered_on, mode) as w7 from level_6
+),
+level_8 as (
+    select *, funnel_next_state(w7, dates_8, preexisting_8, entered_on, mode) as w8 from level_7
+),
+level_9 as (
+    select *, funnel_next_state(w8, dates_9, preexisting_9, entered_on, mode) as w9 from level_8
 ),
 
-passed as (
+ways as (
     select
-        d.* exclude (dates, known, later),
-        list_transform(range(1, len(d.dates) + 1), lambda k:
-            case when list_bool_and(list_transform(d.dates[1:k], lambda day: day is not null))
-                      and (window_days is null or list_max(d.known[1:k]) <= d.entered_on + window_days::integer)
-                 then list_max(d.known[1:k]) end) as done_on
-    from known as d
+        geography, district_code, commune_code, person_id, household_id, team_id, birth_year, sex, entered_on,
+        unnest(range(1, n + 1)) as step_order,
+        unnest(events) as step,
+        unnest([w1.latest_on, w2.latest_on, w3.latest_on, w4.latest_on, w5.latest_on, w6.latest_on, w7.latest_on,
+                w8.latest_on, w9.latest_on][1:n]) as latest_on,
+        unnest([null, w1.latest_on, w2.latest_on, w3.latest_on, w4.latest_on, w5.latest_on, w6.latest_on,
+                w7.latest_on, w8.latest_on][1:n]) as previous_latest_on,
+        unnest([false, w2.is_skip, w3.is_skip, w4.is_skip, w5.is_skip, w6.is_skip, w7.is_skip, w8.is_skip,
+                w9.is_skip][1:n]) as is_skip
+    from level_9
+),
+
+counted as (
+    select
+        * exclude (latest_on, previous_latest_on),
+        case when window_days is null or latest_on <= entered_on + window_days::integer then latest_on end
+            as done_on,
+        case when window_days is null or previous_latest_on <= entered_on + window_days::integer
+            then previous_latest_on end as previous_done_on
+    from ways
 )
 
 select
-    p.* exclude (skips, done_on),
-    unnest(range(1, len(p.done_on) + 1)) as step_order,
-    unnest(list_filter(steps, lambda s: s <> 'active')) as step,
-    unnest(list_transform(range(1, len(p.done_on) + 1), lambda k: p.skips[k] and p.done_on[k] is not null)) as is_skip,
-    unnest(p.done_on) as done_on,
-    unnest(list_transform(range(1, len(p.done_on) + 1),
-        lambda k: case when k > 1 then p.done_on[k] - p.done_on[k - 1] end)) as days
-from passed as p;
+    geography, district_code, commune_code, person_id, household_id, team_id, birth_year, sex, entered_on,
+    step_order, step, done_on, is_skip and done_on is not null as is_skip, done_on - previous_done_on as days
+from counted;
 
 -- funnel_person_steps(geo, district, commune, steps, mode, window_days): funnel_person_steps_of over every person.
 create or replace macro funnel_person_steps(geo, district, commune, steps, mode, window_days) as table

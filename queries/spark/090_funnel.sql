@@ -1,6 +1,6 @@
 -- The funnel's default step list per person (queries/models/095_funnel_entrants.sql: funnel_entrants) in Spark
 -- SQL, for `python -m digiskills build --engine spark`, which runs it in place of the DuckDB statement: DuckDB
--- builds the table through the table macro funnel_person_steps_of (list lambdas over query_table), which Spark
+-- builds the table through the table macro funnel_person_steps_of (over query_table), which Spark
 -- cannot define. Same rules, same rows (tests/test_models_on_spark.py compares). funnel_persons, which it reads,
 -- is the DuckDB model transpiled.
 -- Grain: one row per geography per order mode per person who was ever guided or trained. Params: none.

@@ -99,7 +99,7 @@ person_steps as (
     select * from funnel_default_person_steps($geography, $district_code, $commune_code, $mode, $window_days)
     where is_default_funnel($steps::varchar[]) and $counting = 'households'
     union all by name
-    select * exclude (service_months)
+    select *
     from funnel_person_steps($geography, $district_code, $commune_code, $steps::varchar[], $mode, $window_days)
     where not is_default_funnel($steps::varchar[])
 ),
