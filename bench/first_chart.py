@@ -37,7 +37,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-sync", "--disable-quic"]
 VIEWPORT = {"width": 1920, "height": 1080}
 # What the app needs at run time; the rest of the repository (tests, data, git) stays behind.
-APP_FILES = ["dashboard.py", "pages", "digiskills", "queries", "goals.yaml", ".streamlit"]
+APP_FILES = ["dashboard.py", "pages", "digiskills", "queries", "locale", "goals.yaml", ".streamlit"]
 BENCH_USER = ("bench", "bench-password-not-secret")
 BENCH_USERS = Path(tempfile.gettempdir()) / f"digiskills-bench-users-{os.getpid()}.toml"
 SHARED_GEO = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or ROOT.parent / "shared" / "geo")
