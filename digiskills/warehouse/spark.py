@@ -32,6 +32,8 @@ SKIPPED = {
         "a view of funnel_persons for DuckDB's funnel_entrants (the Spark form reads funnel_persons)",
     ("090_funnel_persons.sql", "funnel_first_on_or_after"):
         "a DuckDB macro of funnel_person_steps_of, for the funnel report, which runs on the provincial DuckDB mart",
+    ("090_funnel_persons.sql", "funnel_state"):
+        "a DuckDB macro of funnel_person_steps_of, for the funnel report, which runs on the provincial DuckDB mart",
     ("090_funnel_persons.sql", "funnel_next_state"):
         "a DuckDB macro of funnel_person_steps_of, for the funnel report, which runs on the provincial DuckDB mart",
     ("090_funnel_persons.sql", "funnel_person_steps_of"):

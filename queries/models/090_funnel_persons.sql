@@ -61,29 +61,31 @@ case
     when dates[-1] >= day then dates[list_position(list_sort(list_append(dates, day)), day)]
 end;
 
--- funnel_next_state(previous, dates, is_preexisting, entered_on, mode): a person's way through the next step of a
--- funnel (funnel_person_steps_of), from their way through the one before it (`previous`), the step's dates (sorted,
--- distinct; null if never done) and whether its first record says "already had it". A struct: order_on (the step's
--- date for the order of the steps, null if not done), latest_on (the latest date at which it and every earlier step
--- are on record, null if not done), is_skip.
-create or replace macro funnel_next_state(previous, dates, is_preexisting, entered_on, mode) as
+-- funnel_state(previous, first_on, is_skip, order_on): a person's way through a step of a funnel, from their way
+-- through the one before it (`previous`), the step's first date, whether it is a skip and its date for the order of
+-- the steps (null if not done). A struct: order_on, latest_on (the latest date at which it and every earlier step are
+-- on record, null if not done), is_skip. A skip is on record from the later of its place in the order and its own
+-- first date; its place in the order is never after previous.latest_on.
+create or replace macro funnel_state(previous, first_on, is_skip, order_on) as
 struct_pack(
-    order_on := case
-        when previous.order_on is null then null
-        when coalesce(is_preexisting or dates[1] < entered_on, false)
-            then (case when mode = 'sequential' then previous.order_on else entered_on end)
-        when mode = 'sequential' then funnel_first_on_or_after(dates, previous.order_on)
-        else dates[1] end,
-    -- A skip is on record from the later of its place in the order and its own first date (its place in the order
-    -- is never after previous.latest_on).
-    latest_on := case
-        when previous.order_on is null then null
-        when coalesce(is_preexisting or dates[1] < entered_on, false) then greatest(previous.latest_on, dates[1])
-        when mode = 'sequential' then (case when funnel_first_on_or_after(dates, previous.order_on) is not null
-            then greatest(previous.latest_on, funnel_first_on_or_after(dates, previous.order_on)) end)
-        else (case when dates[1] is not null then greatest(previous.latest_on, dates[1]) end) end,
-    is_skip := coalesce(is_preexisting or dates[1] < entered_on, false)
+    order_on := order_on,
+    latest_on := case when order_on is not null
+                      then greatest(previous.latest_on, case when is_skip then first_on else order_on end) end,
+    is_skip := is_skip
 );
+
+-- funnel_next_state(previous, dates, is_preexisting, entered_on, mode): funnel_state of the next step of a funnel
+-- (funnel_person_steps_of), from the step's dates (sorted, distinct; null if never done) and whether its first
+-- record says "already had it". A skip (that, or a first date before entry) takes the previous step's date
+-- (sequential) or the entry date (any order); otherwise its first date on or after the previous step's
+-- (sequential) or its first date (any order).
+create or replace macro funnel_next_state(previous, dates, is_preexisting, entered_on, mode) as
+funnel_state(previous, dates[1], coalesce(is_preexisting or dates[1] < entered_on, false), case
+    when previous.order_on is null then null
+    when coalesce(is_preexisting or dates[1] < entered_on, false)
+        then (case when mode = 'sequential' then previous.order_on else entered_on end)
+    when mode = 'sequential' then funnel_first_on_or_after(dates, previous.order_on)
+    else dates[1] end);
 
 -- funnel_person_steps_of(source, geo, district, commune, steps, mode, window_days): each person of a place
 -- (district and commune null: the province) in `source` (the name of funnel_persons or of a view of some of its
