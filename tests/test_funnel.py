@@ -559,16 +559,14 @@ class Reference:
             out[f"{i}_skip"] = skip
             if mode == "any":
                 out[i] = p[step].where(~skip, entry)
-                out[f"{i}_known"] = out[i].where(~skip, pd.concat([out[i], p[step]], axis=1).max(axis=1))
-                continue
-            # Sequential: the first date of the step at or after the previous step's date.
-            later = []
-            for person_id, since in zip(out.index, previous):
-                dates = self.dates.get((person_id, step))
-                after = dates[dates >= np.datetime64(since)] if dates is not None and pd.notna(since) else []
-                later.append(after[0] if len(after) else pd.NaT)
-            out[i] = pd.Series(pd.to_datetime(later), index=out.index).where(~skip, previous)
-            out.loc[previous.isna(), i] = pd.NaT
+            else:  # sequential: the first date of the step at or after the previous step's date
+                later = []
+                for person_id, since in zip(out.index, previous):
+                    dates = self.dates.get((person_id, step))
+                    after = dates[dates >= np.datetime64(since)] if dates is not None and pd.notna(since) else []
+                    later.append(after[0] if len(after) else pd.NaT)
+                out[i] = pd.Series(pd.to_datetime(later), index=out.index).where(~skip, previous)
+                out.loc[previous.isna(), i] = pd.NaT
             out[f"{i}_known"] = out[i].where(~skip, pd.concat([out[i], p[step]], axis=1).max(axis=1))
             previous = out[i]
         return out
