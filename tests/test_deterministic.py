@@ -12,7 +12,8 @@ from ingest_support import load, new_warehouse
 # Every table the models build (queries/models/*.sql), compared in full.
 DERIVED = ("person_links", "person_steps", "persons", "households", "commune_allocation", "person_places",
            "household_places", "team_places", "session_places", "service_months", "reporting_months", "commune_month",
-           "team_month", "funnel_persons", "funnel_entrants", "funnel_default_counts")
+           "team_month", "funnel_persons", "funnel_entrants", "funnel_default_histogram",
+           "funnel_default_counts")
 
 
 def _differences(first, second, table: str) -> int:

@@ -34,6 +34,9 @@ EXCEPTIONS = {
     ("095_funnel_entrants.sql", "funnel_default_person_steps"): "a DuckDB table macro; Spark has no CREATE MACRO",
     ("095_funnel_entrants.sql", "is_default_funnel"): "a DuckDB macro with a list lambda; Spark has no CREATE MACRO",
     ("095_funnel_entrants.sql", "funnel_group_key"): "a DuckDB macro; Spark has no CREATE MACRO",
+    ("096_funnel_default_counts.sql", "funnel_default_buckets"): "a DuckDB table macro; Spark has no CREATE MACRO",
+    ("096_funnel_default_counts.sql", "funnel_default_histogram"): "reads the DuckDB table macro "
+                                                                   "funnel_default_buckets",
     ("096_funnel_default_counts.sql", "funnel_default_counts"):
         "calls the DuckDB macro funnel_group_key; sqlglot writes `any_value(…) filter (where …)` as Spark cannot "
         "parse it",

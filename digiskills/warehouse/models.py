@@ -7,6 +7,7 @@ Every `create or replace table` of a model declares how it is maintained, in a c
   which itself reads only the touched keys, is inserted in their place;
 - `-- Incremental: by month`: the rows of every month from `model_window.from_month` on are replaced;
   `-- Incremental: by month from <window>`: the same from `<window>.from_month` (a temp table of the build);
+- `-- Incremental: with <file>.sql`: the SQL file of queries/models/incremental/ updates the table in place;
 Before a model's statement an incremental build runs the SQL file that BEFORE names for its table (the window it
 reads, or the rows it is about to replace, kept for that window).
 The same SQL serves both builds: a full build makes the touched tables views over everything and sets from_month
@@ -17,18 +18,22 @@ A warehouse whose models were built by other model SQL (a fingerprint in meta) i
 """
 
 import hashlib
+import logging
 import re
+import time
 
 import duckdb
 from digiskills import ROOT
 
+log = logging.getLogger(__name__)
 MODELS_DIR = ROOT / "queries" / "models"
 INCREMENTAL_DIR = MODELS_DIR / "incremental"
 # The update targets whose replaced rows the incremental build reads (ingest keeps the old rows of these).
 REPLACED = ("training_sessions", "service_usage")
 
 _CREATE_TABLE = re.compile(r"^create\s+or\s+replace\s+table\s+(\w+)\s+as\s", re.IGNORECASE | re.MULTILINE)
-_HOW = re.compile(r"--\s*Incremental:\s*(full|by month(?: from (\w+))?|by (\w+) in (\w+))", re.IGNORECASE)
+_HOW = re.compile(r"--\s*Incremental:\s*(full|by month(?: from (\w+))?|by (\w+) in (\w+)|with (\w+\.sql))",
+                  re.IGNORECASE)
 # What an incremental build runs from queries/models/incremental/ just before a model's statement.
 BEFORE = {
     "commune_month": "from_month.sql",
@@ -94,11 +99,14 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
     else:
         for name, sql in FULL_BUILD_VIEWS.items():
             con.execute(f"create or replace temp view {name} as {sql}")
-    for _, sql, table, how in statements():
+    for name, sql, table, how in statements():
+        started = time.perf_counter()
         if incremental and table in BEFORE:
             _run(con, BEFORE[table])
         if not incremental or table is None or how == "full":
             con.execute(sql)
+        elif how.startswith("with "):
+            _run(con, _HOW.search(sql).group(5))
         elif how == "by month":
             window = _HOW.search(sql).group(2) or "model_window"
             query = sql[_CREATE_TABLE.search(sql).end():]
@@ -115,6 +123,9 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
             else:
                 view, sql = FULL_BUILD_AFTER[table]
                 con.execute(f"create or replace temp view {view} as {sql}")
+        if table:
+            log.info("model %s (%s, %s): %.2f s", table, name, "incremental" if incremental else "full",
+                     time.perf_counter() - started)
     if con.execute("select count(*) from duckdb_tables() where table_name = 'meta' and not temporary").fetchone()[0]:
         # a warehouse (the lake build of digiskills.warehouse.lake has none): the next import knows what built its models
         con.execute("insert or replace into meta values ('models_fingerprint', ?)", [fingerprint()])

@@ -46,6 +46,11 @@ SKIPPED = {
         "a DuckDB macro with a list lambda for the funnel report, which runs on the provincial DuckDB mart",
     ("095_funnel_entrants.sql", "funnel_group_key"):
         "a DuckDB macro for the funnel report, which runs on the provincial DuckDB mart",
+    ("096_funnel_default_counts.sql", "funnel_default_buckets"):
+        "a DuckDB table macro over query_table for the funnel page's lookup table; Spark has no CREATE MACRO",
+    ("096_funnel_default_counts.sql", "funnel_default_histogram"):
+        "the histogram the funnel page's lookup table is worked out from, for the provincial DuckDB mart; it reads "
+        "the DuckDB table macro funnel_default_buckets",
     ("096_funnel_default_counts.sql", "funnel_default_counts"):
         "the funnel page's lookup table, read only by the report on the provincial DuckDB mart; it groups by the "
         "DuckDB macro funnel_group_key and counts from a table built as a DuckDB (not Spark) table of the import",

@@ -15,24 +15,12 @@
 --   first_service_median, installed_p90, account_p90, first_service_p90 (days from the previous step, skips
 --   excluded: DuckDB's median and quantile_cont over the same values, worked out from a histogram of days).
 -- Counts are cumulative, medians are not: each month's figures come from the step dates up to its end, so a
--- month's row is worked out from the histogram of (month of the step, days) of every month up to it.
-create or replace table funnel_default_counts as
--- Incremental: by month from funnel_window. An import replaces the months from funnel_window.from_month on
--- (queries/models/incremental/funnel_window.sql: model_window's first month, or earlier when a touched
--- entrant's step date, skip, place or group moved before it).
--- The reporting months and the three after the last (active users fall to none there, and after them nothing
--- changes any more: the report reads the last for any later month).
-with months as (
-    select month
-    from (
-        select month from reporting_months
-        union all
-        select (max(month) + to_months(k))::date from reporting_months, range(1, 4) as t(k) group by k
-    )
-    where month >= (select from_month from funnel_window)
-),
+-- month's row is worked out from funnel_default_histogram's rows of every month up to it.
 
-breakdowns as (
+-- funnel_default_buckets(entrants): the histogram of the default steps of the rows of the table `entrants` (shaped
+-- like funnel_entrants), at every level and kept breakdown: funnel_default_histogram's rows for those entrants.
+create or replace macro funnel_default_buckets(entrants) as table
+with breakdowns as (
     select unnest(['none', 'entry_month']) as breakdown
 ),
 
@@ -42,7 +30,7 @@ grouped as (
         b.breakdown,
         funnel_group_key(b.breakdown, e.district_code, e.commune_code, e.sex, e.birth_year, e.team_id, e.entered_on)
             as group_key
-    from funnel_entrants as e
+    from query_table(entrants) as e
     cross join breakdowns as b
 ),
 
@@ -65,24 +53,64 @@ leaf as (
     from events
     where done_on is not null
     group by all
+)
+
+select geography, mode, 'province' as level, null::varchar as district_code, null::varchar as commune_code,
+    breakdown, group_key, step_order, done_month, is_skip, days, sum(n)::bigint as n
+from leaf
+group by geography, mode, breakdown, group_key, step_order, done_month, is_skip, days
+union all
+select geography, mode, 'district', district_code, null, breakdown, group_key, step_order, done_month, is_skip,
+    days, sum(n)::bigint
+from leaf
+where district_code is not null
+group by geography, mode, district_code, breakdown, group_key, step_order, done_month, is_skip, days
+union all
+select geography, mode, 'commune', district_code, commune_code, breakdown, group_key, step_order, done_month,
+    is_skip, days, n
+from leaf
+where commune_code is not null and breakdown <> 'entry_month';
+
+-- The default steps' histogram, kept by the import: how many entrants passed each step in each month, as a skip or
+-- after how many days from the previous step, per unit and kept breakdown group.
+-- Grain: one row per geography per order mode per unit (level, district_code, commune_code as in
+-- funnel_default_counts) per breakdown per group per step per month of the step per skip or number of days.
+-- Params: none.
+-- Columns: geography, mode, level, district_code, commune_code, breakdown, group_key, step_order (1 entry,
+--   2 installed, 3 account, 4 first service), done_month, is_skip, days (from the previous step; null for entry),
+--   n (entrants, never 0).
+create or replace table funnel_default_histogram as
+-- Incremental: with funnel_histogram.sql (an import takes the touched entrants' rows out as they were and puts
+-- them back as they are: its cost is that of the touched entrants, not of every entrant).
+select * from funnel_default_buckets('funnel_entrants')
+order by geography, mode, breakdown, level, district_code, commune_code, group_key, step_order, done_month;
+
+create or replace table funnel_default_counts as
+-- Incremental: by month from funnel_window. An import replaces the months from funnel_window.from_month on
+-- (queries/models/incremental/funnel_window.sql: model_window's first month, or earlier when a touched
+-- entrant's step date, skip, place or group moved before it).
+-- The reporting months and the three after the last (active users fall to none there, and after them nothing
+-- changes any more: the report reads the last for any later month).
+with months as (
+    select month
+    from (
+        select month from reporting_months
+        union all
+        select (max(month) + to_months(k))::date from reporting_months, range(1, 4) as t(k) group by k
+    )
+    where month >= (select from_month from funnel_window)
+),
+
+-- No step is done after the last reporting month (its facts end there): a month after it has the same steps as
+-- it, and only who is active changes. The steps are counted for these months only.
+step_months as (
+    select distinct least(month, (select max(month) from reporting_months)) as month
+    from months
 ),
 
 placed as (
-    select geography, mode, 'province' as level, null::varchar as district_code, null::varchar as commune_code,
-        breakdown, group_key, step_order, done_month, is_skip, days, sum(n) as n
-    from leaf
-    group by geography, mode, breakdown, group_key, step_order, done_month, is_skip, days
-    union all
-    select geography, mode, 'district', district_code, null, breakdown, group_key, step_order, done_month, is_skip,
-        days, sum(n)
-    from leaf
-    where district_code is not null
-    group by geography, mode, district_code, breakdown, group_key, step_order, done_month, is_skip, days
-    union all
-    select geography, mode, 'commune', district_code, commune_code, breakdown, group_key, step_order, done_month,
-        is_skip, days, n
-    from leaf
-    where commune_code is not null and breakdown <> 'entry_month'
+    select * from funnel_default_histogram
+    where done_month <= (select max(month) from step_months)
 ),
 
 -- Every reporting month sees the months up to it: the counts (without days, a few rows per month) ...
@@ -96,7 +124,7 @@ monthly_counts as (
         from placed
         group by all
     ) as p
-    join months as m on p.done_month <= m.month
+    join step_months as m on p.done_month <= m.month
 ),
 
 counts as (
@@ -118,7 +146,7 @@ days_histogram as (
     select p.geography, p.mode, m.month, p.level, p.district_code, p.commune_code, p.breakdown, p.group_key,
         p.step_order, p.days, sum(p.n) as n
     from placed as p
-    join months as m on p.done_month <= m.month
+    join step_months as m on p.done_month <= m.month
     where p.step_order > 1 and not p.is_skip
     group by all
 ),
@@ -167,19 +195,28 @@ timing as (
     group by all
 ),
 
--- Active in month M: first service by M's end and a month of use among M and the two before it.
-entrant_active_months as (
-    select distinct e.geography, e.mode, e.person_id, m.month
-    from funnel_entrants as e
-    join service_months as s using (person_id)
-    join months as m on s.month between m.month - interval 2 month and m.month
-    where e.first_service_on <= last_day(m.month)
+-- Active in month M: first service by M's end and a month of use among M and the two before it (the group keys
+-- worked out for the active entrants only).
+active_entrants as (
+    select e.*, u.month
+    from (
+        select distinct s.person_id, m.month
+        from service_months as s
+        join months as m on s.month between m.month - interval 2 month and m.month
+        where s.month >= (select min(month) from months) - interval 2 month
+    ) as u
+    join funnel_entrants as e using (person_id)
+    where e.first_service_on <= last_day(u.month)
 ),
 
 active_leaf as (
-    select g.geography, g.mode, g.district_code, g.commune_code, g.breakdown, g.group_key, a.month, count(*) as n
-    from entrant_active_months as a
-    join grouped as g using (geography, mode, person_id)
+    select
+        a.geography, a.mode, a.district_code, a.commune_code, b.breakdown,
+        funnel_group_key(b.breakdown, a.district_code, a.commune_code, a.sex, a.birth_year, a.team_id, a.entered_on)
+            as group_key,
+        a.month, count(*) as n
+    from active_entrants as a
+    cross join (select unnest(['none', 'entry_month']) as breakdown) as b
     group by all
 ),
 
@@ -199,16 +236,18 @@ active as (
     where commune_code is not null and breakdown <> 'entry_month'
 ),
 
+-- A month after the last reporting month takes its counts and days from the last.
 final as (
     select
-        c.geography, c.mode, c.month, c.level, c.district_code, c.commune_code, c.breakdown, c.group_key,
+        c.geography, c.mode, m.month, c.level, c.district_code, c.commune_code, c.breakdown, c.group_key,
         c.entered::bigint as entered, c.installed::bigint as installed, c.account::bigint as account,
         c.first_service::bigint as first_service, coalesce(a.active, 0)::bigint as active,
         c.installed_skips::bigint as installed_skips, c.account_skips::bigint as account_skips,
         c.first_service_skips::bigint as first_service_skips,
         t.installed_median, t.account_median, t.first_service_median,
         t.installed_p90, t.account_p90, t.first_service_p90
-    from counts as c
+    from months as m
+    join counts as c on c.month = least(m.month, (select max(month) from step_months))
     -- The province's codes are null: joined with `is not distinct from`.
     left join timing as t
         on t.geography = c.geography and t.mode = c.mode and t.month = c.month and t.level = c.level
@@ -216,7 +255,7 @@ final as (
            and t.district_code is not distinct from c.district_code
            and t.commune_code is not distinct from c.commune_code
     left join active as a
-        on a.geography = c.geography and a.mode = c.mode and a.month = c.month and a.level = c.level
+        on a.geography = c.geography and a.mode = c.mode and a.month = m.month and a.level = c.level
            and a.breakdown = c.breakdown and a.group_key = c.group_key
            and a.district_code is not distinct from c.district_code
            and a.commune_code is not distinct from c.commune_code
