@@ -13,7 +13,9 @@
 --   the end of the month; active: after first_service, with online public-service use in the month or the two
 --   before it), installed_skips, account_skips, first_service_skips, installed_median, account_median,
 --   first_service_median, installed_p90, account_p90, first_service_p90 (days from the previous step, skips
---   excluded: DuckDB's median and quantile_cont over the same values, worked out from a histogram of days).
+--   excluded: DuckDB's median and quantile_cont over the same values, worked out from a histogram of days);
+--   funnel_default_histogram, that histogram (below): the same geography to group_key, and step_order,
+--   done_month, is_skip, days, n.
 -- Counts are cumulative, medians are not: each month's figures come from the step dates up to its end, so a
 -- month's row is worked out from funnel_default_histogram's rows of every month up to it.
 
