@@ -4,7 +4,8 @@ into memory once (bench/pandas_pages.py), with a check that both give equal numb
     python3 bench/pages_vs_pandas.py --db PATH [--db PATH2 …] [--label scale1 …] [--runs 11] [--write-readme]
         [--district 970] [--pages overview map …] [--import-log FILE …] [--build-log FILE …]
 
-For each page (overview, map, funnel, projections, teams, explore; explore's other two kinds of data as extra rows)
+For each page (overview, map, funnel, projections, teams, explore; explore's other two kinds of data and the funnel with
+another step list than the default as extra rows)
 and two views — the province, and one former district area drilled into — in the '2025' geography, the latest
 reporting month and the goal the sidebar chooses, it runs the page's query set as the page runs it (the sidebar's
 two queries included, each distinct query once, as the page's cache would): untimed once, then --runs times,
@@ -47,7 +48,10 @@ README = ROOT / "bench" / "README.md"
 MARKERS = ("<!-- pages-vs-pandas:start -->", "<!-- pages-vs-pandas:end -->")
 PAGES = ("overview", "map", "funnel", "projections", "teams", "explore")
 # Explore shows one kind of data at a time (visits by default); the other two are what a click on its radio runs.
-EXTRA = ("explore:trainings", "explore:persons")
+EXTRA = ("explore:trainings", "explore:persons", "funnel:custom")
+# funnel:custom, the funnel page with another step list than the default (not looked up: one pass over the
+# place's funnel_persons), as bench/funnel_steps.py's first list.
+CUSTOM_STEPS = ["reached", "guided", "eid", "cashless", "active"]
 GEOGRAPHY = "2025"
 DISTRICT = "970"  # Khu vực huyện Đầm Dơi cũ: a former district area with 7 communes
 TARGET = 10  # the target: every page at least 10× faster than pandas at scale 10
@@ -116,8 +120,8 @@ def page_queries(page: str, geography: str, month: dt.date, district: str | None
             queries.append(("map/indicator_by_unit_month", dict(geography=geography, level=listed, district_code=None,
                                                                 month=month, indicator=indicator,
                                                                 goal_target=goal.target)))
-    elif page == "funnel":
-        steps = funnel.valid_steps(funnel.DEFAULT_STEPS)
+    elif page.startswith("funnel"):
+        steps = funnel.valid_steps(CUSTOM_STEPS if page == "funnel:custom" else funnel.DEFAULT_STEPS)
         params = dict(month=month, **filters, steps=steps, mode="sequential", window_days=None, counting="persons")
         queries += [("funnel/steps_by_group", dict(params, breakdown="none")),
                     ("funnel/active_users_by_funnel_entry", dict(month=month, **filters, first_step=steps[0])),
