@@ -191,16 +191,18 @@ def review(candidate: Path, live: Path | None) -> Review:
     latest = after["month"].max()
     result.latest_month = str(latest.date())
 
-    def share_of(frame, unit):
+    def shares(frame) -> dict:
+        """Each unit's goal share in the latest month (a unit without one is left out)."""
         if frame is None:
-            return None
-        hit = frame[(frame["measure"] == goal_key) & (frame["unit_code"] == unit) & (frame["month"] == latest)]
-        return None if hit.empty or pd.isna(hit["share"].iloc[0]) else float(hit["share"].iloc[0])
+            return {}
+        hit = frame[(frame["measure"] == goal_key) & (frame["month"] == latest) & frame["share"].notna()]
+        return dict(zip(hit["unit_code"], hit["share"].astype(float)))
 
-    result.headline_after, result.headline_before = share_of(after, PROVINCE), share_of(before, PROVINCE)
+    shares_after, shares_before = shares(after), shares(before)
+    result.headline_after, result.headline_before = shares_after.get(PROVINCE), shares_before.get(PROVINCE)
     for unit in sorted(after.loc[after["unit_code"] != PROVINCE, "unit_code"].unique()) + [PROVINCE]:
         result.changes.append(dict(unit=names.get(unit, unit), month=result.latest_month,
-                                   before=share_of(before, unit), after=share_of(after, unit)))
+                                   before=shares_before.get(unit), after=shares_after.get(unit)))
 
     over = after[after["share"] > 1]
     for (unit, key), rows in over.groupby(["unit_code", "measure"], sort=False):
@@ -255,14 +257,13 @@ def _denominator_revisions(before: pd.DataFrame, after: pd.DataFrame, years: set
     """A denominator of a year already shown that moves by more than REVISION_PERCENT %, or disappears."""
     keys = ["geography", "unit_code", "year"]
     both = before[before["year"].isin(years)].merge(after, on=keys, how="left", suffixes=("_before", "_after"))
+    moves = pd.DataFrame({c: 100 * (both[f"{c}_after"].fillna(0) - both[f"{c}_before"])
+                          / both[f"{c}_before"].where(both[f"{c}_before"] > 0) for c in DENOMINATORS})
     flags = []
-    for _, row in both.iterrows():
+    for index, row in both[(moves.abs() > REVISION_PERCENT).any(axis=1)].iterrows():  # only rows that moved
         for column in DENOMINATORS:
-            old, new = row[f"{column}_before"], row[f"{column}_after"]
-            if pd.isna(old) or old <= 0:
-                continue
-            move = 100 * ((0 if pd.isna(new) else new) - old) / old
-            if abs(move) <= REVISION_PERCENT:
+            old, new, move = row[f"{column}_before"], row[f"{column}_after"], moves.at[index, column]
+            if pd.isna(move) or abs(move) <= REVISION_PERCENT:
                 continue
             name = row["name_before"] if not pd.isna(row["name_before"]) else row["unit_code"]
             new_text = "—" if pd.isna(new) else f"{new:,.0f}"
