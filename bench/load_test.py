@@ -200,6 +200,23 @@ def _month_export(exports: Path, rows: int, folder: Path) -> Path:
     return batch_file(exports, rows, folder / "load_test_month.csv")[0]
 
 
+def _server_env(source: Path, db: Path) -> dict:
+    """The server's environment for the copy `db` of warehouse `source`: its key beside it (unless
+    DIGISKILLS_SECRET is set: an import must pseudonymise with the warehouse's own key) and the team's boundary
+    files, so that the map never downloads."""
+    from digiskills.warehouse import store as warehouse
+
+    if not os.environ.get("DIGISKILLS_SECRET"):
+        key, copied_key = warehouse.secret_file(source), warehouse.secret_file(db)
+        if key.exists() and key != copied_key:
+            shutil.copyfile(key, copied_key)
+    env = {**os.environ, "DIGISKILLS_DB": str(db)}
+    geo = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or REPO.parent / "shared" / "geo")
+    if geo.is_dir() and "DIGISKILLS_BOUNDARIES" not in env:
+        env["DIGISKILLS_BOUNDARIES"] = str(geo)  # the map never downloads
+    return env
+
+
 def _copy_warehouse(source: Path, folder: Path) -> Path:
     """The warehouse with what lives beside it (kept versions, an import waiting for review)."""
     db = folder / source.name
@@ -236,16 +253,8 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     db = _copy_warehouse(args.db, work)
     from digiskills.app import auth
-    from digiskills.warehouse import store as warehouse
 
-    if not os.environ.get("DIGISKILLS_SECRET"):  # the import must pseudonymise with the warehouse's own key
-        key, copied_key = warehouse.secret_file(args.db), warehouse.secret_file(db)
-        if key.exists() and key != copied_key:
-            shutil.copyfile(key, copied_key)
-    env = {**os.environ, "DIGISKILLS_DB": str(db)}
-    geo = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or REPO.parent / "shared" / "geo")
-    if geo.is_dir() and "DIGISKILLS_BOUNDARIES" not in env:
-        env["DIGISKILLS_BOUNDARIES"] = str(geo)  # the map never downloads
+    env = _server_env(args.db, db)
     if args.user:
         login = (args.user, os.environ["DIGISKILLS_LOAD_PASSWORD"])
     else:  # a data admin of its own, so every page (the Data page too) opens

@@ -56,7 +56,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import (REPO, RUN_FINISHED, _copy_warehouse, _free_port, _label, _settle,  # noqa: E402
+from load_test import (REPO, RUN_FINISHED, _copy_warehouse, _free_port, _label, _server_env, _settle,  # noqa: E402
                        _status_mb, _wait_for)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -231,16 +231,8 @@ def main() -> int:
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     db = _copy_warehouse(args.db, work)
     from digiskills.app import auth
-    from digiskills.warehouse import store as warehouse
 
-    if not os.environ.get("DIGISKILLS_SECRET"):
-        key, copied_key = warehouse.secret_file(args.db), warehouse.secret_file(db)
-        if key.exists() and key != copied_key:
-            shutil.copyfile(key, copied_key)
-    env = {**os.environ, "DIGISKILLS_DB": str(db)}
-    geo = Path(os.environ.get("DIGISKILLS_SHARED_GEO") or REPO.parent / "shared" / "geo")
-    if geo.is_dir() and "DIGISKILLS_BOUNDARIES" not in env:
-        env["DIGISKILLS_BOUNDARIES"] = str(geo)  # the map never downloads
+    env = _server_env(args.db, db)
     login = ("pageclicks", secrets.token_urlsafe(12))
     users = work / "page-clicks-users.toml"
     auth.add_user(login[0], "data_admin", login[1], users, replace=True)
