@@ -3,7 +3,7 @@ they were (every model rebuilt from the whole history, from an older checkout) a
 batch touches), beside a full rebuild (`python -m digiskills rebuild`) in the same run. Prints one table: wall
 time, CPU time (user + system of the process and its workers), peak RSS and the warehouse file's growth.
 
-    python bench/import_cost.py --warehouse W --exports DIR [--before-code PATH] [--rows 4700] [--work DIR]
+    python bench/import_cost.py --warehouse W --exports DIR [--before-code PATH] [--rows 4700] [--work DIR] [--more N]
 
 W: a demo warehouse (e.g. `python -m digiskills demo --scale 1`, with its exports in DIR); DIGISKILLS_SECRET must
 be the key it was built with. --before-code: a checkout of the code to compare with (e.g. `git worktree add` of
@@ -23,15 +23,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def batch_file(exports: Path, rows: int, out: Path) -> tuple[Path, int]:
-    """The last month's visits file, its first `rows` rows given new visit ids: new rows, for existing people."""
-    source = sorted(exports.glob("ho_tro_*.csv"))[-1]
+def batch_file(exports: Path, rows: int, out: Path, months_back: int = 0) -> tuple[Path, int]:
+    """The last month's visits file (or the one `months_back` months before it), its first `rows` rows given new
+    visit ids: new rows, for existing people."""
+    source = sorted(exports.glob("ho_tro_*.csv"))[-1 - months_back]
     with source.open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
         body = [r for _, r in zip(range(rows), reader)]
     for row in body:
-        row[0] = row[0] + "-B"
+        row[0] = row[0] + f"-B{months_back or ''}"
     with out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
@@ -63,6 +64,9 @@ def main() -> None:
     parser.add_argument("--before-code", type=Path)
     parser.add_argument("--rows", type=int, default=4700)
     parser.add_argument("--work", type=Path, default=Path("/tmp/import-cost"))
+    parser.add_argument("--more", type=int, default=0,
+                        help="after the import, this many more, each of an earlier month's visits (the file's growth "
+                             "import after import)")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
@@ -89,6 +93,9 @@ def main() -> None:
     # The models' fingerprint is written by a build of the current code: the first one is a full rebuild.
     step("full rebuild (python -m digiskills rebuild)", ROOT, new, "rebuild")
     step(f"import {n} visit rows, now (only what the batch touches)", ROOT, new, "ingest", str(batch))
+    for back in range(1, args.more + 1):
+        earlier, rows = batch_file(args.exports, args.rows, args.work / f"batch-{back}.csv", back)
+        step(f"then {rows} visit rows of the month {back} before", ROOT, new, "ingest", str(earlier))
 
     print(f"\nwarehouse: {args.warehouse} ({size_mb(args.warehouse):.0f} MB); batch: {n} visit rows "
           f"({batch.stat().st_size / 1e6:.1f} MB), one month; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n")

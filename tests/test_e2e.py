@@ -944,6 +944,9 @@ def test_the_monthly_brief_downloads_in_one_click(page, shots):
     page.get_by_role("button", name=t("brief_make", "vi")).click()
     button = page.get_by_role("button", name=t("brief_pdf", "vi"))
     expect(button).to_be_visible(timeout=240_000)
+    # The run that drew the button must have finished: under load a click during it could land on a button the
+    # run then replaced, and no download came (seen once in a full two-worker run).
+    wait_for_run(page)
     with page.expect_download() as download:
         button.click()
     pdf = Path(download.value.path()).read_bytes()
