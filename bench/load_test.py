@@ -22,6 +22,7 @@ admin written into a users file of its own in the work folder.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -59,6 +60,27 @@ def _wait_for(url: str, seconds: float) -> None:
         except OSError:
             time.sleep(0.5)
     raise RuntimeError(f"the server at {url} did not start")
+
+
+@contextlib.contextmanager
+def _serve(env: dict, start_s: float, log=None):
+    """`streamlit run dashboard.py` with `env` on a free loopback port, once healthy: yields (base URL, process);
+    stopped at the end (killed if it does not stop in 30 s). Its output goes to `log` (a binary file) or nowhere."""
+    base = f"http://127.0.0.1:{_free_port()}"
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                               "--server.port", base.rsplit(":", 1)[1], "--server.address", "127.0.0.1",
+                               "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                              cwd=REPO, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(base, start_s)
+        yield base, server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
 
 
 async def _settle(page) -> None:
@@ -263,26 +285,20 @@ def main() -> int:
         auth.add_user(login[0], "data_admin", login[1], args.users, replace=True)
     if args.users:
         env["DIGISKILLS_USERS"] = str(args.users)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pages = ["", *[name for name in args.pages.split(",") if name]]
     run = Run(pages, args.rounds, args.until_import_done, args.max_minutes)
     try:
-        _wait_for(base, 60)
-        export = _month_export(args.import_month, args.import_rows, work) if args.import_month else _visit_export(work)
-        cli = [sys.executable, "-m", "digiskills"]
-        commands = [[*cli, "ingest", str(export)], [*cli, "publish"]]
-        started = time.perf_counter()
-        results, import_rc, import_output, steps = asyncio.run(
-            _run(base, args.sessions, run, login, commands, db, env, server.pid, args.import_after))
-        wall = time.perf_counter() - started
-        peak_rss = _status_mb(server.pid, "VmHWM")
+        with _serve(env, start_s=60) as (base, server):
+            export = (_month_export(args.import_month, args.import_rows, work) if args.import_month
+                      else _visit_export(work))
+            cli = [sys.executable, "-m", "digiskills"]
+            commands = [[*cli, "ingest", str(export)], [*cli, "publish"]]
+            started = time.perf_counter()
+            results, import_rc, import_output, steps = asyncio.run(
+                _run(base, args.sessions, run, login, commands, db, env, server.pid, args.import_after))
+            wall = time.perf_counter() - started
+            peak_rss = _status_mb(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
 

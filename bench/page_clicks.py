@@ -56,8 +56,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import (REPO, RUN_FINISHED, _copy_warehouse, _free_port, _label, _server_env, _settle,  # noqa: E402
-                       _status_mb, _wait_for)
+from load_test import (REPO, RUN_FINISHED, _copy_warehouse, _label, _serve, _server_env, _settle,  # noqa: E402
+                       _status_mb)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 VIEWPORT = {"width": 1366, "height": 768}
@@ -237,28 +237,15 @@ def main() -> int:
     users = work / "page-clicks-users.toml"
     auth.add_user(login[0], "data_admin", login[1], users, replace=True)
     env["DIGISKILLS_USERS"] = str(users)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     profile = work / "chromium-profile"
     shutil.rmtree(profile, ignore_errors=True)
-    with (work / "page-clicks-server.log").open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                                   "--server.address", "127.0.0.1", "--server.headless", "true",
-                                   "--browser.gatherUsageStats", "false"],
-                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_for(base, 120)
-        started = time.perf_counter()
-        walk, info = asyncio.run(_walk(base, login, server.pid, args.rounds, profile, args.land))
-        wall = time.perf_counter() - started
-        peak = _status_mb(server.pid, "VmHWM")
+        with (work / "page-clicks-server.log").open("wb") as log, _serve(env, 120, log) as (base, server):
+            started = time.perf_counter()
+            walk, info = asyncio.run(_walk(base, login, server.pid, args.rounds, profile, args.land))
+            wall = time.perf_counter() - started
+            peak = _status_mb(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     load_end = os.getloadavg()

@@ -84,8 +84,8 @@ where commune_code is not null and breakdown <> 'entry_month';
 create or replace table funnel_default_histogram as
 -- Incremental: with funnel_histogram.sql (an import takes the touched entrants' rows out as they were and puts
 -- them back as they are: its cost is that of the touched entrants, not of every entrant).
--- No ORDER BY: it is read whole, and sorting as the buckets are aggregated ran out of memory at scale 10 with
--- the import's 4 GB (DuckDB held the aggregate and the sort at once; at scale 1 it fails the same way at 400 MB).
+-- No ORDER BY: it is read whole, and sorting as the buckets are aggregated ran out of memory (DuckDB held the
+-- aggregate and the sort at once: at scale 1 under a 400 MB limit; the scale-10 build runs out at 4 GB).
 select * from funnel_default_buckets('funnel_entrants');
 
 create or replace table funnel_default_counts as
