@@ -37,13 +37,22 @@ def test_the_models_cover_every_derived_table():
     assert set(re.findall(r"create or replace table (\w+)", text)) == set(DERIVED)
 
 
-def test_two_builds_from_the_same_files_are_identical(demo_small, tmp_path):
+def test_two_builds_from_the_same_files_are_identical_in_batches_of_persons_or_not(demo_small, tmp_path,
+                                                                                  monkeypatch):
     # The first build is the session's small demo (demo.build: its files through the ingest, with conftest's
-    # "today", published whatever its review says); the second loads the same files into a new warehouse the
-    # same way. Building both here cost one more build of the demo for nothing.
+    # "today", published whatever its review says), in one batch; the second loads the same files into a new
+    # warehouse the same way, its tables kept by person made in batches of persons (as a province ten times the
+    # demo's is). Building both here cost one more build of the demo for nothing.
     first = demo_small.db
+    persons = duckdb.connect(str(first), read_only=True).execute("select count(*) from persons").fetchone()[0]
+    assert persons <= models.BATCH_PERSONS  # the first is one batch
+    monkeypatch.setattr(models, "BATCH_PERSONS", persons // 3 + 1)  # three batches
+    batches = []
+    monkeypatch.setattr(models, "_build_in_batches", lambda *args, real=models._build_in_batches:
+                        batches.append(args[-1]) or real(*args))
     second = new_warehouse(tmp_path / "second.duckdb")
     load(second, demo_small.exports, today=DEMO_TODAY, publish="always")
+    assert batches == [3] * 6  # person_steps, persons, person_places, service_months, funnel_persons, _entrants
     rows = {}
     for table in DERIVED:
         con = duckdb.connect(str(first), read_only=True)

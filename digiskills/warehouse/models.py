@@ -15,10 +15,15 @@ to the beginning of time; an incremental build fills them from the rows the impo
 warehouse's watermark) or replaced (the temp tables replaced_<table> that ingest fills), with the SQL files of
 queries/models/incremental/ (which also widen the touched months to cover persons who moved, merged or split).
 A warehouse whose models were built by other model SQL (a fingerprint in meta) is rebuilt in full.
+A full build makes the tables kept `by person_id in touched_persons` in batches of persons (BATCH_PERSONS each,
+by a hash of the id) when there are more persons than that: each batch is what an incremental build of those
+persons computes, so the memory a model needs is bounded by the batch, not by the province (their lists and
+windows per person do not fit in memory at ten times the demo).
 """
 
 import hashlib
 import logging
+import os
 import re
 import time
 
@@ -55,6 +60,8 @@ FULL_BUILD_VIEWS = {
                            "from (select 1) as nothing where false",
 }
 FULL_BUILD_AFTER = {"person_links": ("touched_persons", "select distinct person_id from person_links")}
+BATCHED = "by person_id in touched_persons"
+BATCH_PERSONS = int(os.environ.get("DIGISKILLS_BUILD_BATCH_PERSONS", "2000000"))
 
 
 def fingerprint() -> str:
@@ -99,11 +106,14 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
     else:
         for name, sql in FULL_BUILD_VIEWS.items():
             con.execute(f"create or replace temp view {name} as {sql}")
+    batches = 1
     for name, sql, table, how in statements():
         started = time.perf_counter()
         if incremental and table in BEFORE:
             _run(con, BEFORE[table])
-        if not incremental or table is None or how == "full":
+        if not incremental and how == BATCHED and batches > 1:
+            _build_in_batches(con, sql, table, batches)
+        elif not incremental or table is None or how == "full":
             con.execute(sql)
         elif how.startswith("with "):
             _run(con, _HOW.search(sql).group(5))
@@ -123,6 +133,8 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
             else:
                 view, sql = FULL_BUILD_AFTER[table]
                 con.execute(f"create or replace temp view {view} as {sql}")
+                persons = con.execute(f"select count(*) from {view}").fetchone()[0]
+                batches = -(-persons // BATCH_PERSONS)
         if table:
             log.info("model %s (%s, %s): %.2f s", table, name, "incremental" if incremental else "full",
                      time.perf_counter() - started)
@@ -130,6 +142,18 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
         # a warehouse (the lake build of digiskills.warehouse.lake has none): the next import knows what built its models
         con.execute("insert or replace into meta values ('models_fingerprint', ?)", [fingerprint()])
     return "incremental" if incremental else "full"
+
+
+def _build_in_batches(con: duckdb.DuckDBPyConnection, sql: str, table: str, batches: int) -> None:
+    """A full build's statement of a table kept by person_id, one batch of persons at a time: touched_persons
+    (a view of every person in a full build) holds one batch while the batch's rows are written."""
+    view, persons = FULL_BUILD_AFTER["person_links"]
+    query = sql[_CREATE_TABLE.search(sql).end():]
+    for batch in range(batches):
+        con.execute(f"create or replace temp view {view} as select * from ({persons}) "
+                    f"where hash(person_id) % {batches} = {batch}")
+        con.execute(sql if batch == 0 else f"insert into {table} by name {query}")
+    con.execute(f"create or replace temp view {view} as {persons}")
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:
