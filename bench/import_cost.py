@@ -4,6 +4,7 @@ batch touches), beside a full rebuild (`python -m digiskills rebuild`) in the sa
 time, CPU time (user + system of the process and its workers), peak RSS and the warehouse file's growth.
 
     python bench/import_cost.py --warehouse W --exports DIR [--before-code PATH] [--rows 4700] [--work DIR] [--more N]
+        [--no-rebuild]
 
 W: a demo warehouse (e.g. `python -m digiskills demo --scale 1`, with its exports in DIR); DIGISKILLS_SECRET must
 be the key it was built with. --before-code: a checkout of the code to compare with (e.g. `git worktree add` of
@@ -67,6 +68,9 @@ def main() -> None:
     parser.add_argument("--more", type=int, default=0,
                         help="after the import, this many more, each of an earlier month's visits (the file's growth "
                              "import after import)")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="W's models were built by this code: no full rebuild in this run (at scale 10 it takes "
+                             "longer than the rest; time it on its own and compare)")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
@@ -91,7 +95,8 @@ def main() -> None:
     new.parent.mkdir()
     shutil.copyfile(args.warehouse, new)
     # The models' fingerprint is written by a build of the current code: the first one is a full rebuild.
-    step("full rebuild (python -m digiskills rebuild)", ROOT, new, "rebuild")
+    if not args.no_rebuild:
+        step("full rebuild (python -m digiskills rebuild)", ROOT, new, "rebuild")
     step(f"import {n} visit rows, now (only what the batch touches)", ROOT, new, "ingest", str(batch))
     for back in range(1, args.more + 1):
         earlier, rows = batch_file(args.exports, args.rows, args.work / f"batch-{back}.csv", back)

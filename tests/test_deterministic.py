@@ -44,15 +44,18 @@ def test_two_builds_from_the_same_files_are_identical_in_batches_of_persons_or_n
     # warehouse the same way, its tables kept by person made in batches of persons (as a province ten times the
     # demo's is). Building both here cost one more build of the demo for nothing.
     first = demo_small.db
-    persons = duckdb.connect(str(first), read_only=True).execute("select count(*) from persons").fetchone()[0]
-    assert persons <= models.BATCH_PERSONS  # the first is one batch
-    monkeypatch.setattr(models, "BATCH_PERSONS", persons // 3 + 1)  # three batches
+    con = duckdb.connect(str(first), read_only=True)
+    keys, persons = con.execute("select count(*), count(distinct person_id) from person_links").fetchone()
+    con.close()
+    assert keys <= models.BATCH_SIZE  # the first is one batch
+    monkeypatch.setattr(models, "BATCH_SIZE", persons // 3 + 1)  # three batches of persons, three or four of keys
     batches = []
     monkeypatch.setattr(models, "_build_in_batches", lambda *args, real=models._build_in_batches:
-                        batches.append(args[-1]) or real(*args))
+                        batches.append(args[-2:]) or real(*args))
     second = new_warehouse(tmp_path / "second.duckdb")
     load(second, demo_small.exports, today=DEMO_TODAY, publish="always")
-    assert batches == [3] * 6  # person_steps, persons, person_places, service_months, funnel_persons, _entrants
+    # person_links by key; person_steps, persons, person_places, service_months, funnel_persons, _entrants by person
+    assert batches == [("touched_keys", -(-keys // (persons // 3 + 1)))] + [("touched_persons", 3)] * 6
     rows = {}
     for table in DERIVED:
         con = duckdb.connect(str(first), read_only=True)

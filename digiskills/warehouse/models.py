@@ -15,10 +15,11 @@ to the beginning of time; an incremental build fills them from the rows the impo
 warehouse's watermark) or replaced (the temp tables replaced_<table> that ingest fills), with the SQL files of
 queries/models/incremental/ (which also widen the touched months to cover persons who moved, merged or split).
 A warehouse whose models were built by other model SQL (a fingerprint in meta) is rebuilt in full.
-A full build makes the tables kept `by person_id in touched_persons` in batches of persons (BATCH_PERSONS each,
-by a hash of the id) when there are more persons than that: each batch is what an incremental build of those
-persons computes, so the memory a model needs is bounded by the batch, not by the province (their lists and
-windows per person do not fit in memory at ten times the demo).
+A full build makes the tables kept by person key or by person (`by person_key in touched_keys`, `by person_id in
+touched_persons`) in batches of keys or persons (BATCH_SIZE each, by a hash) when there are more than that: each
+batch is what an incremental build of those keys or persons computes, so the memory a model needs is bounded by
+the batch, not by the province (their joins, lists and windows per person do not fit in memory at ten times the
+demo).
 """
 
 import hashlib
@@ -60,8 +61,9 @@ FULL_BUILD_VIEWS = {
                            "from (select 1) as nothing where false",
 }
 FULL_BUILD_AFTER = {"person_links": ("touched_persons", "select distinct person_id from person_links")}
-BATCHED = "by person_id in touched_persons"
-BATCH_PERSONS = int(os.environ.get("DIGISKILLS_BUILD_BATCH_PERSONS", "2000000"))
+# The touched sets whose tables a full build makes in batches, and their key.
+BATCH_KEYS = {"touched_keys": "person_key", "touched_persons": "person_id"}
+BATCH_SIZE = int(os.environ.get("DIGISKILLS_BUILD_BATCH_SIZE", "2000000"))
 
 
 def fingerprint() -> str:
@@ -106,13 +108,16 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
     else:
         for name, sql in FULL_BUILD_VIEWS.items():
             con.execute(f"create or replace temp view {name} as {sql}")
-    batches = 1
+    batches = {}  # per touched set of BATCH_KEYS: how many batches a full build makes its tables in
     for name, sql, table, how in statements():
         started = time.perf_counter()
         if incremental and table in BEFORE:
             _run(con, BEFORE[table])
-        if not incremental and how == BATCHED and batches > 1:
-            _build_in_batches(con, sql, table, batches)
+        touched = _HOW.search(sql).group(4) if table and not incremental else None
+        if touched in BATCH_KEYS and touched not in batches:
+            batches[touched] = -(-con.execute(f"select count(*) from {touched}").fetchone()[0] // BATCH_SIZE)
+        if batches.get(touched, 1) > 1:
+            _build_in_batches(con, sql, table, touched, batches[touched])
         elif not incremental or table is None or how == "full":
             con.execute(sql)
         elif how.startswith("with "):
@@ -133,8 +138,10 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
             else:
                 view, sql = FULL_BUILD_AFTER[table]
                 con.execute(f"create or replace temp view {view} as {sql}")
-                persons = con.execute(f"select count(*) from {view}").fetchone()[0]
-                batches = -(-persons // BATCH_PERSONS)
+        if table and not incremental:
+            # Written tables wait in memory until a checkpoint (the import session checkpoints once, at its end):
+            # a full build writes each to disk at once, so the next models have the memory.
+            con.execute("checkpoint")
         if table:
             log.info("model %s (%s, %s): %.2f s", table, name, "incremental" if incremental else "full",
                      time.perf_counter() - started)
@@ -144,16 +151,18 @@ def build(con: duckdb.DuckDBPyConnection, since_ingest_id: int | None = None) ->
     return "incremental" if incremental else "full"
 
 
-def _build_in_batches(con: duckdb.DuckDBPyConnection, sql: str, table: str, batches: int) -> None:
-    """A full build's statement of a table kept by person_id, one batch of persons at a time: touched_persons
-    (a view of every person in a full build) holds one batch while the batch's rows are written."""
-    view, persons = FULL_BUILD_AFTER["person_links"]
+def _build_in_batches(con: duckdb.DuckDBPyConnection, sql: str, table: str, touched: str, batches: int) -> None:
+    """A full build's statement of a table kept by person key or person, one batch at a time: the view `touched`
+    (every key in a full build) holds one batch while the batch's rows are written."""
+    every = FULL_BUILD_VIEWS.get(touched) or FULL_BUILD_AFTER["person_links"][1]
     query = sql[_CREATE_TABLE.search(sql).end():]
+    con.execute(f"drop view {touched}")
     for batch in range(batches):
-        con.execute(f"create or replace temp view {view} as select * from ({persons}) "
-                    f"where hash(person_id) % {batches} = {batch}")
+        con.execute(f"create or replace temp table {touched} as select * from ({every}) "
+                    f"where hash({BATCH_KEYS[touched]}) % {batches} = {batch}")
         con.execute(sql if batch == 0 else f"insert into {table} by name {query}")
-    con.execute(f"create or replace temp view {view} as {persons}")
+    con.execute(f"drop table {touched}")
+    con.execute(f"create temp view {touched} as {every}")
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -6,22 +6,35 @@
 -- people (a household phone) links to nobody and stays a person of its own.
 create or replace table person_links as
 -- Incremental: by person_key in touched_keys (digiskills/warehouse/models.py): the touched keys, and every row of their phones.
-with keys as (
+-- The touched keys' rows, each table filtered on its own (nothing holds every row of the three tables at once).
+with touched as (
     select person_key, citizen_key, phone_key from visits
+    where person_key in (select person_key from touched_keys)
     union all
     select person_key, citizen_key, phone_key from training_attendance
+    where person_key in (select person_key from touched_keys)
     union all
     select person_key, citizen_key, phone_key from service_usage
+    where person_key in (select person_key from touched_keys)
 ),
 
-touched as (
-    select * from keys where person_key in (select person_key from touched_keys)
+-- Every citizen seen with a touched key's phone, anywhere.
+phone_citizens as (
+    select distinct phone_key, citizen_key from (
+        select phone_key, citizen_key from visits
+        where citizen_key is not null and phone_key in (select phone_key from touched)
+        union all
+        select phone_key, citizen_key from training_attendance
+        where citizen_key is not null and phone_key in (select phone_key from touched)
+        union all
+        select phone_key, citizen_key from service_usage
+        where citizen_key is not null and phone_key in (select phone_key from touched)
+    )
 ),
 
 phone_owner as (
     select phone_key, min(citizen_key) as citizen_key
-    from (select distinct phone_key, citizen_key from keys
-          where phone_key in (select phone_key from touched) and citizen_key is not null)
+    from phone_citizens
     group by phone_key
     having count(*) = 1
 ),

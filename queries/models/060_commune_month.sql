@@ -124,13 +124,18 @@ attendances as (
     group by all
 ),
 
+-- Distinct persons first, then counted: a plain grouping spills to disk where count(distinct) per commune and
+-- month held every person of the province in memory (a person's place, so is_estimated, is one per geography).
 active as (
-    select p.geography, p.commune_code, m.month, count(distinct s.person_id) as active_users,
-           count(distinct s.person_id) filter (where p.is_estimated) as active_users_estimated
-    from service_months as s
-    join person_places as p using (person_id)
-    join reporting_months as m on s.month between m.month - interval 2 month and m.month
-    where m.month >= (select from_month from model_window)
+    select geography, commune_code, month, count(*) as active_users,
+           count(*) filter (where is_estimated) as active_users_estimated
+    from (
+        select distinct p.geography, p.commune_code, m.month, s.person_id, p.is_estimated
+        from service_months as s
+        join person_places as p using (person_id)
+        join reporting_months as m on s.month between m.month - interval 2 month and m.month
+        where m.month >= (select from_month from model_window)
+    )
     group by all
 ),
 
