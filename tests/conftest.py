@@ -6,6 +6,12 @@ import os
 import tempfile
 from pathlib import Path
 
+# One BLAS thread per test process: the suite runs two workers on two cores, and OpenBLAS's own threads on top
+# oversubscribe them: 30 SVDs of tests/test_disclosure.py's attack took 0.48 s with them and 0.15 s without, and
+# under load its differencing test took 62 s instead of 28 s. Set before numpy is first imported (here; the
+# xdist workers and the servers tests start inherit it).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import pytest
 from hypothesis import HealthCheck, settings
 

@@ -1,13 +1,16 @@
 """Helpers for the ingest tests: small export files written in code, the CLI as a subprocess, and
 snapshots of a warehouse file that show whether anything in it changed."""
 
+import atexit
 import csv
 import hashlib
 import hmac
 import io
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -57,9 +60,28 @@ def hmac_key(secret: bytes | str, kind: str, value: str) -> str:
     return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
+# Empty warehouses already built in this process, by what their build reads from the environment: building
+# one (units, crosswalk, denominators, models) takes about a second, and ingest tests take a fresh one each.
+_EMPTY_WAREHOUSES: dict[tuple, Path] = {}
+
+
 def new_warehouse(db: Path) -> Path:
-    """An empty, initialised warehouse (units and built-in denominators only)."""
+    """An empty, initialised warehouse (units and built-in denominators only): built by an empty import the
+    first time per key and boundary setting, then a byte copy of that build (the same file an empty import
+    writes; with no DIGISKILLS_SECRET the key file is involved, so that case always imports)."""
+    settings = tuple(os.environ.get(name) for name in ("DIGISKILLS_SECRET", "DIGISKILLS_BOUNDARIES"))
+    cacheable = settings[0] is not None and not db.exists()
+    template = _EMPTY_WAREHOUSES.get(settings)
+    if cacheable and template is not None and template.exists():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(template, db)  # keeps the owner-only mode the import gave it
+        return db
     ingest.ingest_paths([], db_path=db)
+    if cacheable:
+        folder = tempfile.mkdtemp(prefix="digiskills-empty-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _EMPTY_WAREHOUSES[settings] = Path(folder) / "warehouse.duckdb"
+        shutil.copy2(db, _EMPTY_WAREHOUSES[settings])
     return db
 
 

@@ -361,18 +361,29 @@ def removed_or_downgraded(name: str, how: str, role: str = "viewer") -> None:
         auth.add_user(name, role, PASSWORD, replace=True)
 
 
-@pytest.fixture
-def waiting_import(demo_small, tmp_path, monkeypatch):
-    """A live warehouse with a kept version and an import waiting for review (flagged)."""
-    live = tmp_path / "live" / "warehouse.duckdb"
+@pytest.fixture(scope="module")
+def built_waiting_import(demo_small, tmp_path_factory):
+    """A live warehouse with a kept version and an import waiting for review (flagged): built once, by two
+    imports (about 3 s), for the tests below to copy."""
+    root = tmp_path_factory.mktemp("waiting_import")
+    live = root / "live" / "warehouse.duckdb"
     live.parent.mkdir()
     shutil.copyfile(demo_small.db, live)
-    load(live, write_csv(tmp_path / "visits.csv", [visit(i, **{"Ngày hỗ trợ": "05/11/2026",
-                                                               "Xã/Phường/Thị trấn": "Xã Đất Mũi",
-                                                               "Huyện/Thành phố": ""}) for i in range(1, 4)]))
-    load(live, write_csv(tmp_path / "units.csv", [{"Đơn vị": "96", "Năm": str(year), "Dân số": "1000",
-                                                    "Dân số trong độ tuổi lao động": "1000"} for year in (2025, 2026)]))
+    load(live, write_csv(root / "visits.csv", [visit(i, **{"Ngày hỗ trợ": "05/11/2026",
+                                                            "Xã/Phường/Thị trấn": "Xã Đất Mũi",
+                                                            "Huyện/Thành phố": ""}) for i in range(1, 4)]))
+    load(live, write_csv(root / "units.csv", [{"Đơn vị": "96", "Năm": str(year), "Dân số": "1000",
+                                                "Dân số trong độ tuổi lao động": "1000"} for year in (2025, 2026)]))
     assert versions.pending_review(live) is not None and len(versions.versions(live)) == 1
+    return live
+
+
+@pytest.fixture
+def waiting_import(built_waiting_import, tmp_path, monkeypatch):
+    """A fresh copy of that warehouse's folder (live file, pending import, its review, kept versions), with the
+    files' and folders' modes as the imports left them; the tests publish, discard or roll back in it."""
+    live = tmp_path / "live" / built_waiting_import.name
+    shutil.copytree(built_waiting_import.parent, live.parent)
     monkeypatch.setenv("DIGISKILLS_DB", str(live))
     return live
 
