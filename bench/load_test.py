@@ -22,14 +22,11 @@ admin written into a users file of its own in the work folder.
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,50 +34,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
-from streamlit_server import RUN_FINISHED  # noqa: E402 (the browser tests' "run finished and drawn")
+from streamlit_server import RUN_FINISHED, serving  # noqa: E402 (the browser tests' "run finished and drawn", and how they start the app)
 PAGES = ["", "map", "funnel", "projections", "teams", "explore", "console", "data"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic"]
 PAGE_TIMEOUT_MS = 120_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url: str, seconds: float) -> None:
-    import urllib.request
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the server at {url} did not start")
-
-
-@contextlib.contextmanager
-def _serve(env: dict, start_s: float, log=None):
-    """`streamlit run dashboard.py` with `env` on a free loopback port, once healthy: yields (base URL, process);
-    stopped at the end (killed if it does not stop in 30 s). Its output goes to `log` (a binary file) or nowhere."""
-    base = f"http://127.0.0.1:{_free_port()}"
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                               "--server.port", base.rsplit(":", 1)[1], "--server.address", "127.0.0.1",
-                               "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                              cwd=REPO, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        _wait_for(base, start_s)
-        yield base, server
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
 
 
 async def _settle(page) -> None:
@@ -288,7 +246,7 @@ def main() -> int:
     pages = ["", *[name for name in args.pages.split(",") if name]]
     run = Run(pages, args.rounds, args.until_import_done, args.max_minutes)
     try:
-        with _serve(env, start_s=60) as (base, server):
+        with serving(env, start_s=60) as (base, server):
             export = (_month_export(args.import_month, args.import_rows, work) if args.import_month
                       else _visit_export(work))
             cli = [sys.executable, "-m", "digiskills"]

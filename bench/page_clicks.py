@@ -56,8 +56,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import (REPO, RUN_FINISHED, _copy_warehouse, _label, _serve, _server_env, _settle,  # noqa: E402
-                       _status_mb)
+from load_test import (REPO, RUN_FINISHED, _copy_warehouse, _label, _server_env, _settle, _status_mb,  # noqa: E402
+                       serving)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 VIEWPORT = {"width": 1366, "height": 768}
@@ -240,7 +240,7 @@ def main() -> int:
     profile = work / "chromium-profile"
     shutil.rmtree(profile, ignore_errors=True)
     try:
-        with (work / "page-clicks-server.log").open("wb") as log, _serve(env, 120, log) as (base, server):
+        with (work / "page-clicks-server.log").open("wb") as log, serving(env, 120, log) as (base, server):
             started = time.perf_counter()
             walk, info = asyncio.run(_walk(base, login, server.pid, args.rounds, profile, args.land))
             wall = time.perf_counter() - started
